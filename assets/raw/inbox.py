@@ -1,0 +1,97 @@
+"""What is in the inbox, which source each file belongs to, and what a run must do with it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from quality.contract import READABLE_SUFFIXES, source_of
+
+# Files the ledger already accounts for: the same bytes under the same name are not read again.
+SETTLED = ("loaded", "replaced", "rejected", "duplicate", "unrecognised")
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    relative: str  # path inside the inbox, with '/' separators: the file's name everywhere
+    path: Path
+    source: str | None
+    sha256: str
+    size_bytes: int
+
+    @property
+    def readable_suffix(self) -> bool:
+        return self.path.suffix.lower() in READABLE_SUFFIXES
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "~$")) for part in relative.parts)
+
+
+def scan_inbox(inbox: Path) -> list[InboxFile]:
+    """Every visible file under the inbox, sorted by name (the order last-file-wins uses)."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"The inbox {inbox} does not exist or is not a folder.")
+    files = []
+    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
+        relative = path.relative_to(inbox)
+        if _is_hidden(relative):
+            continue
+        name = relative.as_posix()
+        files.append(InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size))
+    return files
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this run does with the inbox: load some files, record the rest."""
+
+    to_load: list[InboxFile]
+    duplicates: list[tuple[InboxFile, str]]  # (file, the already-loaded file it repeats)
+    unrecognised: list[InboxFile]
+    unchanged: list[InboxFile]
+
+
+def plan_loads(con: duckdb.DuckDBPyConnection, files: list[InboxFile]) -> Plan:
+    settled = {
+        (file, sha): status
+        for file, sha, status in con.execute(
+            "SELECT file, sha256, status FROM meta.loaded_files"
+        ).fetchall()
+    }
+    loaded_by_hash = {
+        sha: file
+        for (file, sha), status in sorted(settled.items())
+        if status in ("loaded", "replaced")
+    }
+    to_load, duplicates, unrecognised, unchanged = [], [], [], []
+    for item in files:
+        if settled.get((item.relative, item.sha256)) in SETTLED:
+            unchanged.append(item)
+        elif item.source is None:
+            unrecognised.append(item)
+        elif item.sha256 in loaded_by_hash:
+            duplicates.append((item, loaded_by_hash[item.sha256]))
+        else:
+            to_load.append(item)
+    # Two byte-identical new files in one drop: the first by name loads, the others repeat it.
+    first_by_hash: dict[str, str] = {}
+    unique = []
+    for item in to_load:
+        if item.sha256 in first_by_hash:
+            duplicates.append((item, first_by_hash[item.sha256]))
+        else:
+            first_by_hash[item.sha256] = item.relative
+            unique.append(item)
+    return Plan(unique, duplicates, unrecognised, unchanged)

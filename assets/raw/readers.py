@@ -1,0 +1,311 @@
+"""Read any inbox file as text columns with the physical line each row came from.
+
+Every format yields the same thing: normalised header names and Arrow record batches of
+strings plus `_source_line`. A file that cannot be read raises `RejectedFile` with one
+sentence a person can act on. Reading streams in batches so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+
+from quality.contract import normalise_header
+
+BATCH_ROWS = 100_000
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_CHARS = 64 * 1024
+LINE_COLUMN = "_source_line"
+MALFORMED_COLUMN = "_malformed"
+
+csv.field_size_limit(sys.maxsize)
+
+
+class RejectedFile(Exception):
+    """The file cannot be read as its source. The message is one sentence for a person."""
+
+
+@dataclass
+class TableReader:
+    """A file opened for reading: its header is known, its rows stream from `batches()`."""
+
+    columns: list[str]
+    layout: str  # "plain", "qualtrics", "xlsx" or "parquet"
+    encoding: str | None
+    delimiter: str | None
+    _batches: Iterator[pa.RecordBatch]
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        return self._batches
+
+
+def open_table(path: Path, batch_rows: int = BATCH_ROWS) -> TableReader:
+    """Open a csv/tsv/txt, xlsx or parquet file; raise RejectedFile if it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _open_text(path, batch_rows)
+    if suffix == ".xlsx":
+        return _open_xlsx(path, batch_rows)
+    if suffix == ".parquet":
+        return _open_parquet(path, batch_rows)
+    raise RejectedFile(
+        f"{path.name} has an unknown format '{path.suffix}': use .csv, .tsv, .txt, .xlsx or .parquet."
+    )
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; anything else is rejected."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+            return "utf-16"
+        handle.seek(0)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        cp1252 = codecs.getincrementaldecoder("cp1252")()
+        utf8_ok, cp1252_ok = True, True
+        while chunk := handle.read(1 << 20):
+            if b"\x00" in chunk:
+                raise RejectedFile(f"{path.name} is not a text file: it contains binary data.")
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            if not utf8_ok and cp1252_ok:
+                try:
+                    cp1252.decode(chunk)
+                except UnicodeDecodeError:
+                    cp1252_ok = False
+                    break
+    if utf8_ok:
+        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    if cp1252_ok:
+        return "cp1252"
+    raise RejectedFile(f"{path.name} cannot be decoded as UTF-8, UTF-16 or cp1252 text.")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the header into most columns and the next rows into as many."""
+    best, best_width = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))[:50]
+        except csv.Error:
+            continue
+        rows = [r for r in rows if r]
+        if len(rows) > 2:
+            rows = rows[:-1]  # the sample may cut the last row short
+        if not rows:
+            continue
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows[1:]) >= 0.8 * (len(rows) - 1)
+        if width > best_width and consistent:
+            best, best_width = delimiter, width
+    return best
+
+
+def _open_text(path: Path, batch_rows: int) -> TableReader:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        sample = handle.read(SNIFF_CHARS)
+    if not sample.strip():
+        raise RejectedFile(f"{path.name} is empty.")
+    delimiter = sniff_delimiter(sample)
+    handle = path.open(encoding=encoding, newline="")
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        handle.close()
+        raise RejectedFile(f"{path.name} is not readable as delimited text: {error}.") from None
+    rows, layout = _skip_qualtrics_headers(reader)
+    columns = unique_headers(header)
+    return TableReader(
+        columns, layout, encoding, delimiter, _text_batches(path, handle, reader, rows, columns, batch_rows)
+    )
+
+
+def _skip_qualtrics_headers(reader: csv.reader) -> tuple[list[tuple[int, list[str]]], str]:
+    """Qualtrics exports carry question text and ImportId JSON as rows 2 and 3: skip both."""
+    peeked: list[tuple[int, list[str]]] = []
+    line = reader.line_num
+    for row in reader:
+        peeked.append((line + 1, row))
+        line = reader.line_num
+        if len(peeked) == 2:
+            break
+    if len(peeked) == 2 and any(cell.lstrip().startswith('{"ImportId"') for cell in peeked[1][1]):
+        return [], "qualtrics"
+    return peeked, "plain"
+
+
+def _text_batches(
+    path: Path,
+    handle: io.TextIOBase,
+    reader: csv.reader,
+    peeked: list[tuple[int, list[str]]],
+    columns: list[str],
+    batch_rows: int,
+) -> Iterator[pa.RecordBatch]:
+    width = len(columns)
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    malformed: list[str | None] = []
+
+    def numbered_rows() -> Iterator[tuple[int, list[str]]]:
+        yield from peeked
+        start = reader.line_num + 1
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+
+    try:
+        with handle:
+            for line, row in numbered_rows():
+                if not any(cell.strip() for cell in row):
+                    continue  # blank line or a row of empty cells carries no data
+                problem = None
+                if len(row) != width:
+                    problem = f"line has {len(row)} fields where the header has {width}"
+                    row = (row + [""] * width)[:width]
+                lines.append(line)
+                rows.append(row)
+                malformed.append(problem)
+                if len(rows) >= batch_rows:
+                    yield _batch(columns, rows, lines, malformed)
+                    lines, rows, malformed = [], [], []
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise RejectedFile(f"{path.name} is not readable as delimited text: {error}.") from None
+    if rows:
+        yield _batch(columns, rows, lines, malformed)
+
+
+def _batch(
+    columns: list[str], rows: list[list[str]], lines: list[int], malformed: list[str | None]
+) -> pa.RecordBatch:
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    arrays = [pa.array([v if v != "" else None for v in col], pa.string()) for col in values]
+    arrays.append(pa.array(lines, pa.int64()))
+    arrays.append(pa.array(malformed, pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=[*columns, LINE_COLUMN, MALFORMED_COLUMN])
+
+
+def unique_headers(header: list[str]) -> list[str]:
+    """Normalise header names; blanks become column_N and repeats get a _2, _3 suffix."""
+    seen: dict[str, int] = {}
+    result = []
+    for position, raw in enumerate(header, start=1):
+        name = normalise_header(str(raw) if raw is not None else "") or f"column_{position}"
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        result.append(name if count == 1 else f"{name}_{count}")
+    return result
+
+
+# --- spreadsheets and parquet ----------------------------------------------------------------
+
+
+def cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text a CSV export would hold; dates become ISO 8601."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _open_xlsx(path: Path, batch_rows: int) -> TableReader:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise RejectedFile(f"{path.name} is not a readable .xlsx workbook ({error}).") from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None or not any(cell is not None for cell in header):
+        workbook.close()
+        raise RejectedFile(f"{path.name} is empty: its first sheet has no header row.")
+    columns = unique_headers([cell_text(c) or "" for c in header])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        lines: list[int] = []
+        texts: list[list[str]] = []
+        malformed: list[str | None] = []
+        try:
+            for line, row in enumerate(rows, start=2):
+                cells = [cell_text(c) or "" for c in row][: len(columns)]
+                if not any(cells):
+                    continue
+                texts.append(cells + [""] * (len(columns) - len(cells)))
+                lines.append(line)
+                malformed.append(None)
+                if len(texts) >= batch_rows:
+                    yield _batch(columns, texts, lines, malformed)
+                    lines, texts, malformed = [], [], []
+        finally:
+            workbook.close()
+        if texts:
+            yield _batch(columns, texts, lines, malformed)
+
+    return TableReader(columns, "xlsx", None, None, batches())
+
+
+def _open_parquet(path: Path, batch_rows: int) -> TableReader:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise RejectedFile(f"{path.name} is not a readable Parquet file ({error}).") from None
+    names = parquet.schema_arrow.names
+    columns = unique_headers(names)
+
+    def as_text(array: pa.Array) -> pa.Array:
+        if pa.types.is_timestamp(array.type):
+            return pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
+        if pa.types.is_floating(array.type):
+            whole = pc.equal(array, pc.floor(array))
+            ints = pc.cast(pc.floor(array), pa.int64(), safe=False)
+            return pc.if_else(whole, pc.cast(ints, pa.string()), pc.cast(array, pa.string()))
+        return pc.cast(array, pa.string())
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        first_line = 2  # as if the header were line 1
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                arrays = [as_text(batch.column(i)) for i in range(batch.num_columns)]
+                arrays = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays]
+                count = batch.num_rows
+                arrays.append(pa.array(range(first_line, first_line + count), pa.int64()))
+                arrays.append(pa.nulls(count, pa.string()))
+                first_line += count
+                yield pa.RecordBatch.from_arrays(
+                    arrays, names=[*columns, LINE_COLUMN, MALFORMED_COLUMN]
+                )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
+            raise RejectedFile(f"{path.name} is not a readable Parquet file ({error}).") from None
+
+    return TableReader(columns, "parquet", None, None, batches())

@@ -1,0 +1,1 @@
+"""Survey instruments, answer parsing and scoring: plain functions, no Dagster."""

@@ -1,0 +1,141 @@
+"""The `mentorlens` command: demo, run, check, status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import SettingError, Settings
+
+DEMO_MARKER = ".mentorlens-demo"
+
+
+class UserError(Exception):
+    """Something the person running the command can fix; shown as one sentence, no traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UserError, SettingError, FileNotFoundError) as error:
+        print(f"mentorlens: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mentorlens: interrupted.", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentorlens",
+        description="Does your mentoring, sponsorship and ally program work?",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="write the built-in demo inbox, then run")
+    demo.add_argument("--employees", type=int, default=5000, help="size of the organisation")
+    demo.add_argument("--seed", type=int, default=20261122)
+    demo.add_argument("--no-run", action="store_true", help="only write the demo inbox")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run the whole pipeline on MENTORLENS_INBOX")
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser(
+        "check", help="say what would load, be quarantined or rejected, writing nothing"
+    )
+    check.add_argument("path", type=Path, help="a file or a folder of exports")
+    check.set_defaults(handler=_check)
+
+    status = commands.add_parser("status", help="the last run, per-source counts, warnings")
+    status.set_defaults(handler=_status)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from demo import write_demo_inbox
+
+    settings = Settings.from_env()
+    inbox = settings.inbox
+    if inbox.exists() and any(inbox.iterdir()) and not (inbox / DEMO_MARKER).exists():
+        raise UserError(
+            f"The inbox {inbox} already holds files that are not the demo's; set "
+            "MENTORLENS_INBOX to an empty folder for the demo."
+        )
+    if args.employees < 100:
+        raise UserError("The demo needs at least 100 employees.")
+    started = time.perf_counter()
+    _clear_demo_inbox(inbox)
+    summary = write_demo_inbox(inbox, employees=args.employees, seed=args.seed)
+    (inbox / DEMO_MARKER).write_text("Written by `mentorlens demo`; safe to overwrite.\n")
+    files = sum(len(paths) for paths in summary.files.values())
+    print(
+        f"Demo inbox: {files} files for {args.employees:,} employees in {inbox} "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
+    return 0 if args.no_run else _run(args)
+
+
+def _clear_demo_inbox(inbox: Path) -> None:
+    """Only called on a demo inbox (it has the marker), so nothing of a user's is removed."""
+    if not inbox.exists():
+        return
+    for path in sorted(inbox.rglob("*"), reverse=True):
+        if path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            path.rmdir()
+
+
+def _run(_args: argparse.Namespace) -> int:
+    from pipelines.runner import run_pipeline
+
+    settings = Settings.from_env()
+    if not settings.inbox.is_dir():
+        raise UserError(f"The inbox {settings.inbox} does not exist; set MENTORLENS_INBOX.")
+    started = time.perf_counter()
+    print(f"Running mentorlens on {settings.inbox} …", file=sys.stderr)
+    outcome = run_pipeline(settings)
+    elapsed = time.perf_counter() - started
+    for file in outcome.unrecognised:
+        print(f"Unrecognised, ignored: {file}")
+    for file, reason in outcome.rejected:
+        print(f"Rejected: {reason}")
+    if not outcome.success:
+        for failure in outcome.failures:
+            print(f"Failed: {failure}")
+        print(
+            f"The run failed after {elapsed:.1f} s; the published warehouse and reports are "
+            "unchanged."
+        )
+        return outcome.exit_status
+    print(f"Warehouse: {settings.warehouse}")
+    print(f"Reports:   {settings.reports / 'index.html'}")
+    print(f"Done in {elapsed:.1f} s." + (" Some files were rejected." if outcome.rejected else ""))
+    return outcome.exit_status
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pipelines.checker import check_path
+
+    path = args.path.expanduser().resolve()
+    if not path.exists():
+        raise UserError(f"{path} does not exist.")
+    report = check_path(path, Settings.from_env())
+    print(report.text)
+    return report.exit_status
+
+
+def _status(_args: argparse.Namespace) -> int:
+    from pipelines.status import status_text
+
+    print(status_text(Settings.from_env()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The Dagster definitions: every asset, check, job and resource of mentorlens."""
+
+import dagster as dg
+
+from pipelines.jobs import all_assets, main_job
+from pipelines.resources import resources_from
+from pipelines.settings import Settings
+
+
+def build_definitions(
+    settings: Settings, loggers: dict[str, dg.LoggerDefinition] | None = None
+) -> dg.Definitions:
+    return dg.Definitions(
+        assets=all_assets,
+        jobs=[main_job],
+        resources=resources_from(settings),
+        loggers=loggers,
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,0 +1,18 @@
+"""Jobs: the main job materialises every layer in one process, then publishes."""
+
+import dagster as dg
+
+from assets.publication import publication_asset
+from assets.raw.assets import raw_assets
+
+MAIN_JOB = "mentorlens_job"
+
+_layers = [*raw_assets]
+all_assets = [*_layers, publication_asset([a.key for a in _layers])]
+
+main_job = dg.define_asset_job(
+    MAIN_JOB,
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Ingest the inbox, validate, build the marts and reports, then publish.",
+)

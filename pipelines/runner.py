@@ -1,0 +1,123 @@
+"""Run the main job in this process, with progress on the terminal, and summarise the outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
+
+# Exit statuses of `mentorlens run` (INPUTS.md, "Bad input").
+EXIT_CLEAN, EXIT_FAILED, EXIT_REJECTED_FILES = 0, 1, 3
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    published: bool
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    unrecognised: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        if not self.success:
+            return EXIT_FAILED
+        return EXIT_REJECTED_FILES if self.rejected else EXIT_CLEAN
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints the pipeline's own messages, one line each, prefixed by the step that said it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        if meta.get("dagster_event") is not None:
+            return
+        step = meta.get("step_key") or "run"
+        message = meta.get("orig_message") or record.getMessage()
+        marker = "!" if record.levelno >= logging.WARNING else "·"
+        print(f"  {marker} [{step}] {message}", file=sys.stderr, flush=True)
+
+
+@dg.logger
+def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger("mentorlens.progress")
+    logger.setLevel(logging.INFO)
+    logger.handlers = [_ProgressHandler()]
+    logger.propagate = False
+    return logger
+
+
+def ensure_dagster_home(home: Path) -> Path:
+    """DAGSTER_HOME must be an existing absolute folder with the project's instance settings."""
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(PROJECT_DAGSTER_YAML, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_pipeline(settings: Settings, quiet: bool = False) -> RunOutcome:
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import MAIN_JOB
+
+    ensure_dagster_home(settings.dagster_home)
+    defs = build_definitions(settings, loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(MAIN_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {} if quiet else {"progress": {}}},
+        )
+    failures = [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data.error
+    ]
+    outcome = RunOutcome(result.run_id, result.success, published=False, failures=failures)
+    _read_inbox_outcome(settings, outcome)
+    return outcome
+
+
+def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:
+    """Rejected and unrecognised files among those in the inbox now, from the run's ledger."""
+    working = settings.working_warehouse
+    if not working.exists():
+        return
+    with connect(working, read_only=True) as con:
+        outcome.published = bool(
+            con.execute(
+                "SELECT count(*) FROM meta.runs WHERE run_id = ? AND status = 'published'",
+                [outcome.run_id],
+            ).fetchone()[0]
+        )
+        if not _has_table(con, "meta", "inbox_files"):
+            return
+        rows = con.execute(
+            "SELECT i.file, l.status, l.reason FROM meta.inbox_files i "
+            "JOIN meta.loaded_files l ON l.file = i.file AND l.sha256 = i.sha256 "
+            "WHERE l.status IN ('rejected', 'unrecognised') ORDER BY i.file"
+        ).fetchall()
+    outcome.rejected = [(file, reason) for file, status, reason in rows if status == "rejected"]
+    outcome.unrecognised = [file for file, status, _ in rows if status == "unrecognised"]
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
