@@ -7,6 +7,7 @@ from pipelines.warehouse import publish
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
 
+
 def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=PUBLICATION, group_name="publish", kinds={"duckdb"}, deps=upstream)
     def publication(
@@ -17,7 +18,7 @@ def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
             con.execute(
                 "INSERT OR REPLACE INTO meta.runs (run_id, finished_at, status) "
                 "VALUES (?, current_timestamp, 'published')",
-                [context.run_id],
+                [context.run.run_id],
             )
         publish(warehouse.working, warehouse.published)
         context.log.info(f"Published {warehouse.published}.")

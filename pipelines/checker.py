@@ -27,7 +27,9 @@ class CheckReport:
 def _files_at(path: Path) -> list[InboxFile]:
     if path.is_dir():
         return scan_inbox(path)
-    return [InboxFile(path.name, path, source_of(path.name), file_sha256(path), path.stat().st_size)]
+    return [
+        InboxFile(path.name, path, source_of(path.name), file_sha256(path), path.stat().st_size)
+    ]
 
 
 def check_path(path: Path, settings: Settings) -> CheckReport:

@@ -103,7 +103,7 @@ def _run(_args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     for file in outcome.unrecognised:
         print(f"Unrecognised, ignored: {file}")
-    for file, reason in outcome.rejected:
+    for _file, reason in outcome.rejected:
         print(f"Rejected: {reason}")
     if not outcome.success:
         for failure in outcome.failures:

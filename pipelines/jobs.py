@@ -4,10 +4,11 @@ import dagster as dg
 
 from assets.publication import publication_asset
 from assets.raw.assets import raw_assets
+from assets.staging.assets import staging_assets
 
 MAIN_JOB = "mentorlens_job"
 
-_layers = [*raw_assets]
+_layers = [*raw_assets, *staging_assets]
 all_assets = [*_layers, publication_asset([a.key for a in _layers])]
 
 main_job = dg.define_asset_job(

@@ -10,6 +10,7 @@ import duckdb
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
+
 class WarehouseResource(dg.ConfigurableResource):
     """The published DuckDB file and the working copy each run builds in."""
 
@@ -28,6 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
         with connect(self.working) as con:
             yield con
 
+
 class InboxResource(dg.ConfigurableResource):
     """Where exports are dropped, and how survey files name their respondent."""
 
@@ -35,11 +37,13 @@ class InboxResource(dg.ConfigurableResource):
     survey_respondent_column: str = "employee_id"
     quarantine_threshold: float = 0.05
 
+
 class ReportsResource(dg.ConfigurableResource):
     """The folder of HTML pages for HR, and the smallest group a page may describe."""
 
     path: str
     min_group_size: int = 5
+
 
 def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {

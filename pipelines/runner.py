@@ -67,27 +67,45 @@ def ensure_dagster_home(home: Path) -> Path:
     return home
 
 
-def run_pipeline(settings: Settings, quiet: bool = False) -> RunOutcome:
+def run_pipeline(
+    settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None
+) -> RunOutcome:
+    """Run the main job; history goes to DAGSTER_HOME unless another instance is given."""
     from pipelines.definitions import build_definitions
     from pipelines.jobs import MAIN_JOB
 
-    ensure_dagster_home(settings.dagster_home)
     defs = build_definitions(settings, loggers={"progress": progress_logger})
     job = defs.resolve_job_def(MAIN_JOB)
-    with dg.DagsterInstance.get() as instance:
+    if instance is None:
+        ensure_dagster_home(settings.dagster_home)
+        instance = dg.DagsterInstance.get()
+    with instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {} if quiet else {"progress": {}}},
         )
-    failures = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
-        for event in result.all_events
-        if event.is_step_failure and event.step_failure_data.error
-    ]
-    outcome = RunOutcome(result.run_id, result.success, published=False, failures=failures)
+    outcome = RunOutcome(result.run_id, result.success, published=False)
+    outcome.failures = _failures(result.all_events)
     _read_inbox_outcome(settings, outcome)
     return outcome
+
+
+def _failures(events: list[dg.DagsterEvent]) -> list[str]:
+    """Failed blocking checks by their description, then step errors by their root cause."""
+    failures = []
+    for event in events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.event_specific_data
+            if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
+                failures.append(f"check {check.check_name} failed: {check.description}")
+        elif event.is_step_failure and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            if error.cls_name != "DagsterAssetCheckFailedError":
+                failures.append(f"{event.step_key}: {error.cls_name}: {error.message.strip()}")
+    return failures
 
 
 def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:

@@ -16,7 +16,10 @@ def status_text(settings: Settings) -> str:
             "ORDER BY finished_at DESC NULLS LAST LIMIT 5"
         ).fetchall()
         lines.append("Last runs:")
-        lines += [f"  {finished:%Y-%m-%d %H:%M}  {status:<10} {run_id}" for run_id, finished, status in runs]
+        lines += [
+            f"  {finished:%Y-%m-%d %H:%M}  {status:<10} {run_id}"
+            for run_id, finished, status in runs
+        ]
         lines.append("Files by source:")
         for source, status, files, read, loaded, quarantined in con.execute(
             "SELECT coalesce(source, '(none)'), status, count(*), sum(rows_read), "

@@ -143,9 +143,7 @@ ACTIVITIES = Source(
     (
         Column("pairing_id", required=True, not_null=True, **_ID),
         Column("activity_date", Kind.DATE, required=True, not_null=True),
-        Column(
-            "activity_type", required=True, not_null=True, allowed=("meeting", "milestone")
-        ),
+        Column("activity_type", required=True, not_null=True, allowed=("meeting", "milestone")),
         Column("milestone"),
         Column(
             "status",

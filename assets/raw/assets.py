@@ -18,6 +18,7 @@ CREATE OR REPLACE TABLE meta.inbox_files (
 )
 """
 
+
 @dg.asset(key=INBOX_FILES, group_name="raw", kinds={"duckdb"})
 def inbox_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
@@ -27,7 +28,7 @@ def inbox_files(
     files = scan_inbox(Path(inbox.path))
     with warehouse.connect() as con:
         plan = plan_loads(con, files)
-        record_unread(con, plan, context.run_id)
+        record_unread(con, plan, context.run.run_id)
         actions = (
             [(f, "load") for f in plan.to_load]
             + [(f, "duplicate") for f, _ in plan.duplicates]
@@ -51,6 +52,7 @@ def inbox_files(
             "unrecognised": [f.relative for f in plan.unrecognised],
         }
     )
+
 
 def raw_source_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
@@ -76,7 +78,7 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
             loaded, rejected = 0, []
             for item in pending:
                 name = item.relative
-                landed = land_file(con, item, context.run_id, inbox.survey_respondent_column)
+                landed = land_file(con, item, context.run.run_id, inbox.survey_respondent_column)
                 if landed.status == "loaded":
                     loaded += landed.rows_read
                     context.log.info(f"{name}: {landed.rows_read:,} rows landed in raw.{source}.")
@@ -95,6 +97,7 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
 
     return _raw
 
+
 def _row_count(con, table: str) -> int:
     schema, name = table.split(".")
     exists = con.execute(
@@ -102,5 +105,6 @@ def _row_count(con, table: str) -> int:
         [schema, name],
     ).fetchone()[0]
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if exists else 0
+
 
 raw_assets = [inbox_files, *(raw_source_asset(s) for s in SOURCE_ORDER)]

@@ -72,7 +72,9 @@ def read_into_landing(
     )
 
 
-def _append_to_raw(con: duckdb.DuckDBPyConnection, source: str, landed: Landed, run_id: str) -> None:
+def _append_to_raw(
+    con: duckdb.DuckDBPyConnection, source: str, landed: Landed, run_id: str
+) -> None:
     table = f"raw.{source}"
     columns = [
         name
@@ -103,7 +105,9 @@ def land_file(
     """Land one file of a known source, or record why it was rejected. Never raises for bad data."""
     assert item.source is not None
     try:
-        landed = read_into_landing(con, item, required_columns(item.source, survey_respondent_column))
+        landed = read_into_landing(
+            con, item, required_columns(item.source, survey_respondent_column)
+        )
     except RejectedFile as rejection:
         landed = Landed(item, "rejected", reason=str(rejection))
     con.execute("BEGIN TRANSACTION")
@@ -176,4 +180,3 @@ def record_unread(con: duckdb.DuckDBPyConnection, plan: Plan, run_id: str) -> No
             "programs*, pairings*, activities* or survey* (or put them in surveys/)."
         )
         record_file(con, Landed(item, "unrecognised", reason=reason), run_id)
-

@@ -57,7 +57,8 @@ def open_table(path: Path, batch_rows: int = BATCH_ROWS) -> TableReader:
     if suffix == ".parquet":
         return _open_parquet(path, batch_rows)
     raise RejectedFile(
-        f"{path.name} has an unknown format '{path.suffix}': use .csv, .tsv, .txt, .xlsx or .parquet."
+        f"{path.name} has an unknown format '{path.suffix}': "
+        "use .csv, .tsv, .txt, .xlsx or .parquet."
     )
 
 
@@ -132,7 +133,11 @@ def _open_text(path: Path, batch_rows: int) -> TableReader:
     rows, layout = _skip_qualtrics_headers(reader)
     columns = unique_headers(header)
     return TableReader(
-        columns, layout, encoding, delimiter, _text_batches(path, handle, reader, rows, columns, batch_rows)
+        columns,
+        layout,
+        encoding,
+        delimiter,
+        _text_batches(path, handle, reader, rows, columns, batch_rows),
     )
 
 

@@ -1,0 +1,109 @@
+"""The validation frame of a source, built in DuckDB from `raw.<source>`.
+
+Each contract column is typed from its text (`hire_date`), the text is kept beside it for
+messages (`hire_date__text`), identical repeats within a file are marked (`_duplicate_of`),
+and references are looked up in staging tables already validated (`advisor_id__hire_date`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.warehouse import quote_ident
+from quality.contract import SOURCES, Column, Kind
+from quality.suites import ACTIVITY_SLACK_DAYS, text_column
+
+LINEAGE_SQL = "_source_file, _source_line, _malformed"
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            [source],
+        ).fetchall()
+    ]
+
+
+def typed_sql(column: Column, text: str) -> str:
+    """A DuckDB expression typing the trimmed text; NULL where it does not parse."""
+    if column.kind == Kind.DATE:
+        return (
+            f"coalesce(try_cast({text} AS DATE), try_cast(try_cast({text} AS TIMESTAMP) AS DATE))"
+        )
+    if column.kind == Kind.INTEGER:
+        number = f"try_cast({text} AS DOUBLE)"
+        return f"CASE WHEN {number} = floor({number}) THEN {number}::BIGINT END"
+    if column.kind == Kind.NUMBER:
+        return f"try_cast({text} AS DOUBLE)"
+    if column.allowed:
+        return f"lower({text})"
+    return text
+
+
+def _column_sql(column: Column, present: set[str]) -> list[str]:
+    text = (
+        f"nullif(trim({quote_ident(column.name)}), '')"
+        if column.name in present
+        else "NULL::VARCHAR"
+    )
+    selected = [f"{typed_sql(column, text)} AS {column.name}"]
+    if text_column(column) != column.name:
+        selected.append(f"{text} AS {text_column(column)}")
+    return selected
+
+
+def _lookups(source: str) -> tuple[str, str]:
+    """Extra columns and joins for the rules that reach into other sources."""
+    if source == "employees":
+        return (
+            "m.hire_date AS manager_id__hire_date",
+            "LEFT JOIN (SELECT DISTINCT nullif(trim(employee_id), '') AS employee_id, "
+            "DATE '1900-01-01' AS hire_date FROM raw.employees) m ON m.employee_id = t.manager_id",
+        )
+    if source == "job_events":
+        return (
+            "e.hire_date AS employee_id__hire_date",
+            "LEFT JOIN staging.employees e ON e.employee_id = t.employee_id",
+        )
+    if source == "pairings":
+        return (
+            "p.start_date AS program_id__start_date, a.hire_date AS advisor_id__hire_date, "
+            "a.termination_date AS advisor_id__termination_date, "
+            "q.hire_date AS participant_id__hire_date, "
+            "q.termination_date AS participant_id__termination_date",
+            "LEFT JOIN staging.programs p ON p.program_id = t.program_id "
+            "LEFT JOIN staging.employees a ON a.employee_id = t.advisor_id "
+            "LEFT JOIN staging.employees q ON q.employee_id = t.participant_id",
+        )
+    if source == "activities":
+        slack = f"INTERVAL {ACTIVITY_SLACK_DAYS} DAY"
+        return (
+            f"CAST(p.start_date - {slack} AS DATE) AS pairing_id__earliest, "
+            f"CAST(coalesce(p.end_date, current_date) + {slack} AS DATE) AS pairing_id__latest",
+            "LEFT JOIN staging.pairings p ON p.pairing_id = t.pairing_id",
+        )
+    return "", ""
+
+
+def frame_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """SELECT producing the validation frame of a source, ordered by file and line."""
+    present = set(raw_columns(con, source))
+    data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
+    columns = [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
+    identical = ", ".join(["_source_file", *(quote_ident(c) for c in data_columns)])
+    lookups, joins = _lookups(source)
+    return f"""
+        WITH typed AS (
+            SELECT {LINEAGE_SQL}, {", ".join(columns)},
+                CASE WHEN row_number() OVER same_row > 1
+                     THEN min(_source_line) OVER same_row END AS _duplicate_of
+            FROM raw.{source}
+            WINDOW same_row AS (PARTITION BY {identical} ORDER BY _source_line)
+        )
+        SELECT t.*{", " + lookups if lookups else ""}
+        FROM typed t {joins}
+        ORDER BY t._source_file, t._source_line
+    """

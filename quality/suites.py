@@ -1,0 +1,290 @@
+"""One Great Expectations suite per source: the single definition of what valid means.
+
+Column rules are generated from `quality.contract`; rules across columns and sources are
+written out below. Each expectation carries in `meta`:
+- `reason`: a template for the sentence a person reads in quarantine, filled from the row
+  (placeholders are column names of the validation frame; `<col>__text` holds the raw text);
+- `level`: `row` (failing rows are quarantined) or `dataset` (a failure stops the run).
+
+The validation frame of a source holds its typed contract columns, `<col>__text` for every
+column that is parsed, the lineage columns, and the lookups of `assets.staging.frames`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from quality.contract import SOURCES, Column, Kind
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations import Expectation
+
+
+class _Expectations:
+    """`great_expectations.expectations`, imported on first use: the import takes seconds."""
+
+    def __getattr__(self, name: str):
+        import great_expectations as gx
+
+        return getattr(gx.expectations, name)
+
+
+E = _Expectations()
+PANDAS = "pandas"
+ACTIVITY_SLACK_DAYS = 14  # "a few days' slack" for activities logged around a pairing's dates
+
+
+def text_column(column: Column) -> str:
+    """The frame column holding what the file said, for messages."""
+    return (
+        column.name
+        if column.kind == Kind.TEXT and column.allowed is None
+        else f"{column.name}__text"
+    )
+
+
+def _row(expectation_type, reason: str, **kwargs) -> Expectation:
+    return expectation_type(**kwargs, meta={"reason": reason, "level": "row"})
+
+
+def _when(condition: str) -> dict:
+    return {"row_condition": condition, "condition_parser": PANDAS}
+
+
+def column_rules(column: Column, run_date: date) -> list[Expectation]:
+    name, shown = column.name, "{" + text_column(column) + "}"
+    rules = []
+    if column.not_null:
+        rules.append(
+            _row(E.ExpectColumnValuesToNotBeNull, f"{name} is missing", column=text_column(column))
+        )
+    if column.kind != Kind.TEXT:
+        what = {Kind.DATE: "a real date", Kind.INTEGER: "a whole number", Kind.NUMBER: "a number"}
+        rules.append(
+            _row(
+                E.ExpectColumnValuesToNotBeNull,
+                f"{name} '{shown}' is not {what[column.kind]}",
+                column=name,
+                **_when(f"{text_column(column)}.notnull()"),
+            )
+        )
+    if column.allowed:
+        rules.append(
+            _row(
+                E.ExpectColumnValuesToBeInSet,
+                f"{name} '{shown}' is not one of {', '.join(column.allowed)}",
+                column=name,
+                value_set=list(column.allowed),
+            )
+        )
+    if column.minimum is not None or column.maximum is not None:
+        bounds = _describe_bounds(column.minimum, column.maximum)
+        rules.append(
+            _row(
+                E.ExpectColumnValuesToBeBetween,
+                f"{name} {shown} is {bounds}",
+                column=name,
+                min_value=column.minimum,
+                max_value=column.maximum,
+            )
+        )
+    if column.not_in_future:
+        rules.append(
+            _row(
+                E.ExpectColumnValuesToBeBetween,
+                f"{name} {shown} is in the future",
+                column=name,
+                max_value=datetime.combine(run_date, datetime.max.time()),
+            )
+        )
+    return rules
+
+
+def _describe_bounds(low: float | None, high: float | None) -> str:
+    fmt = "{:g}".format
+    if low is not None and high is not None:
+        return f"outside {fmt(low)}–{fmt(high)}"
+    return f"below {fmt(low)}" if low is not None else f"above {fmt(high)}"
+
+
+def _file_rules(key: tuple[str, ...]) -> list[Expectation]:
+    """Every row of a file is well-formed and appears once; one key, one row per file."""
+    rules = [
+        _row(E.ExpectColumnValuesToBeNull, "{_malformed}", column="_malformed"),
+        _row(
+            E.ExpectColumnValuesToBeNull,
+            "duplicate of line {_duplicate_of}",
+            column="_duplicate_of",
+        ),
+    ]
+    if key:
+        shown = ", ".join("{" + k + "}" for k in key)
+        rules.append(
+            _row(
+                E.ExpectCompoundColumnsToBeUnique,
+                f"{'/'.join(key)} {shown} appears on several lines of this file "
+                "with different values",
+                column_list=["_source_file", *key],
+                **_when("_duplicate_of.isnull()"),
+            )
+        )
+    return rules
+
+
+def _not_before(column: str, bound: str, reason: str, strictly: bool = False) -> Expectation:
+    return _row(
+        E.ExpectColumnPairValuesAToBeGreaterThanB,
+        reason,
+        column_A=column,
+        column_B=bound,
+        or_equal=not strictly,
+        ignore_row_if="either_value_is_missing",
+    )
+
+
+def _exists(lookup: str, reference: str, reason: str) -> Expectation:
+    """A reference exists when its lookup (a required column of the referenced row) was found."""
+    return _row(
+        E.ExpectColumnValuesToNotBeNull, reason, column=lookup, **_when(f"{reference}.notnull()")
+    )
+
+
+def _not_self(first: str, second: str, reason: str) -> Expectation:
+    return _row(
+        E.ExpectSelectColumnValuesToBeUniqueWithinRecord,
+        reason,
+        column_list=[first, second],
+        ignore_row_if="any_value_is_missing",
+    )
+
+
+def _employed_on(person: str, day: str) -> list[Expectation]:
+    return [
+        _not_before(
+            day,
+            f"{person}__hire_date",
+            f"{person} {{{person}}} was not yet hired on {day} {{{day}__text}}",
+        ),
+        _not_before(
+            f"{person}__termination_date",
+            day,
+            f"{person} {{{person}}} had left before {day} {{{day}__text}}",
+            strictly=True,
+        ),
+    ]
+
+
+CROSS_RULES = {
+    "employees": lambda: [
+        _not_before(
+            "termination_date",
+            "hire_date",
+            "termination_date {termination_date__text} is before hire_date {hire_date__text}",
+        ),
+        _row(
+            E.ExpectColumnValuesToNotBeNull,
+            "termination_type is missing for a termination on {termination_date__text}",
+            column="termination_type__text",
+            **_when("termination_date.notnull()"),
+        ),
+        _exists(
+            "manager_id__hire_date", "manager_id", "manager_id {manager_id} is not an employee"
+        ),
+        _not_self("employee_id", "manager_id", "manager_id {manager_id} is the employee themself"),
+    ],
+    "job_events": lambda: [
+        _exists(
+            "employee_id__hire_date", "employee_id", "employee_id {employee_id} is not an employee"
+        ),
+        _not_before(
+            "effective_date",
+            "employee_id__hire_date",
+            "effective_date {effective_date__text} is before the employee's hire_date",
+        ),
+        _row(
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            "promotion from level {from_level__text} to {to_level__text} does not raise the level",
+            column_A="to_level",
+            column_B="from_level",
+            ignore_row_if="either_value_is_missing",
+            **_when('event_type == "promotion"'),
+        ),
+    ],
+    "programs": lambda: [
+        _not_before(
+            "end_date",
+            "start_date",
+            "end_date {end_date__text} is before start_date {start_date__text}",
+        ),
+    ],
+    "pairings": lambda: [
+        _exists("program_id__start_date", "program_id", "program_id {program_id} is not a program"),
+        _exists(
+            "advisor_id__hire_date", "advisor_id", "advisor_id {advisor_id} is not an employee"
+        ),
+        _exists(
+            "participant_id__hire_date",
+            "participant_id",
+            "participant_id {participant_id} is not an employee",
+        ),
+        _not_self(
+            "advisor_id",
+            "participant_id",
+            "advisor and participant are the same person ({advisor_id})",
+        ),
+        _not_before(
+            "end_date",
+            "start_date",
+            "end_date {end_date__text} is before start_date {start_date__text}",
+        ),
+        *_employed_on("advisor_id", "start_date"),
+        *_employed_on("participant_id", "start_date"),
+    ],
+    "activities": lambda: [
+        _exists("pairing_id__earliest", "pairing_id", "pairing_id {pairing_id} is not a pairing"),
+        _not_before(
+            "activity_date",
+            "pairing_id__earliest",
+            "activity_date {activity_date__text} is before pairing {pairing_id} started",
+        ),
+        _not_before(
+            "pairing_id__latest",
+            "activity_date",
+            "activity_date {activity_date__text} is after pairing {pairing_id} ended",
+        ),
+    ],
+    "surveys": list,
+}
+
+
+def dataset_rules(key: tuple[str, ...]) -> list[Expectation]:
+    """Checked on the staged table after last-file-wins; a failure stops the run."""
+    meta = {"level": "dataset"}
+    rules = [
+        E.ExpectTableRowCountToBeBetween(min_value=1, meta={**meta, "reason": "no valid rows"})
+    ]
+    unique = {"meta": {**meta, "reason": f"duplicate {'/'.join(key)} after last-file-wins"}}
+    if len(key) == 1:
+        rules.append(E.ExpectColumnValuesToBeUnique(column=key[0], **unique))
+    elif key:
+        rules.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(key), **unique))
+    return rules
+
+
+def row_suite(source: str, run_date: date) -> ExpectationSuite:
+    spec = SOURCES[source]
+    expectations = [rule for column in spec.columns for rule in column_rules(column, run_date)]
+    file_key = () if source == "surveys" else spec.key  # a later survey response replaces one
+    expectations += _file_rules(file_key) + CROSS_RULES[source]()
+    from great_expectations.core import ExpectationSuite
+
+    return ExpectationSuite(name=f"{source}.rows", expectations=expectations)
+
+
+def dataset_suite(source: str) -> ExpectationSuite:
+    from great_expectations.core import ExpectationSuite
+
+    key = SOURCES[source].key
+    return ExpectationSuite(name=f"{source}.dataset", expectations=dataset_rules(key))

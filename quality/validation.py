@@ -1,0 +1,124 @@
+"""Validate a DataFrame against a suite in one call; turn failures into reasons per row."""
+
+from __future__ import annotations
+
+import contextlib
+import string
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    suite: str
+    expectation: str
+    column: str | None
+    level: str
+    success: bool
+    unexpected_count: int
+    element_count: int
+    reason: str
+
+
+@dataclass
+class Validation:
+    reasons: pd.Series  # per frame index: every reason the row failed, joined by "; "
+    results: list[ExpectationResult]
+
+    @property
+    def failed_rows(self) -> pd.Index:
+        return self.reasons.index
+
+
+@cache
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("frames")
+    return context, source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
+
+
+def run_suite(suite, frame: pd.DataFrame) -> Validation:
+    """Run every expectation of the suite over the frame in one validation."""
+    import great_expectations as gx
+
+    context, batch = _context()
+    frame = frame.reset_index(drop=True) if not frame.index.is_unique else frame
+    name = suite.name
+    for existing in (context.validation_definitions, context.suites):
+        with contextlib.suppress(Exception):  # GX raises different errors for "not there"
+            existing.delete(name)
+    registered = context.suites.add(suite)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=registered)
+    )
+    outcome = definition.run(
+        batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}
+    )
+    failed: dict[object, list[str]] = {}
+    results = []
+    for result in outcome.results:
+        config = result.expectation_config
+        meta = config.meta or {}
+        template = meta.get("reason", config.type)
+        details = result.result or {}
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"Expectation {config.type} on {name} could not run: "
+                f"{result.exception_info.get('exception_message')}"
+            )
+        rows = details.get("unexpected_index_list") or []
+        for row in rows:
+            failed.setdefault(row, []).append(template)
+        results.append(
+            ExpectationResult(
+                suite=name,
+                expectation=config.type,
+                column=config.kwargs.get("column")
+                or ",".join(config.kwargs.get("column_list", []) or [])
+                or config.kwargs.get("column_A"),
+                level=meta.get("level", "row"),
+                success=bool(result.success),
+                unexpected_count=int(details.get("unexpected_count") or 0),
+                element_count=int(details.get("element_count") or len(frame)),
+                reason=template,
+            )
+        )
+    reasons = _fill_reasons(frame, failed)
+    return Validation(reasons, results)
+
+
+def _fill_reasons(frame: pd.DataFrame, failed: dict[object, list[str]]) -> pd.Series:
+    if not failed:
+        return pd.Series([], dtype="str", index=frame.index[:0])
+    rows = frame.loc[list(failed)]
+    texts = []
+    for index, templates in failed.items():
+        values = rows.loc[index]
+        texts.append("; ".join(_format(t, values) for t in templates))
+    return pd.Series(texts, index=list(failed), dtype="str").sort_index()
+
+
+class _RowFormatter(string.Formatter):
+    def get_value(self, key, args, kwargs):
+        value = kwargs.get(key)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return "(empty)"
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat()
+        return value
+
+
+_FORMATTER = _RowFormatter()
+
+
+def _format(template: str, row: pd.Series) -> str:
+    try:
+        return _FORMATTER.format(template, **row.to_dict())
+    except (KeyError, IndexError, ValueError):
+        return template

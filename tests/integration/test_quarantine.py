@@ -1,0 +1,47 @@
+"""Rows that break a rule are quarantined with every reason; thresholds stop publication."""
+
+from __future__ import annotations
+
+from tests.conftest import query, write
+
+
+def test_bad_rows_are_quarantined_with_file_line_and_every_reason(small_org, run, monkeypatch):
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    write(
+        small_org.inbox,
+        "pairings_bad.csv",
+        "pairing_id,program_id,relationship_type,advisor_id,participant_id,start_date\n"
+        "X2,P1,mentor,000001,000001,2024-02-01\n"
+        "X3,P9,buddy,000099,000002,2024-02-01\n"
+        "X4,P1,sponsor,000001,000004,31/02/2024\n",
+    )
+    outcome = run(small_org.__class__.from_env())
+    assert outcome.success
+    rows = query(
+        small_org.warehouse,
+        "SELECT _source_line, pairing_id, reasons FROM quarantine.pairings ORDER BY _source_line",
+    )
+    assert rows == [
+        (2, "X2", "advisor and participant are the same person (000001)"),
+        (
+            3,
+            "X3",
+            "relationship_type 'buddy' is not one of mentor, sponsor, ally, coach; "
+            "program_id P9 is not a program; advisor_id 000099 is not an employee",
+        ),
+        (4, "X4", "start_date '31/02/2024' is not a real date"),
+    ]
+
+
+def test_passing_the_threshold_fails_the_run_and_keeps_the_published_warehouse(small_org, run):
+    assert run(small_org).published
+    before = small_org.warehouse.read_bytes()
+    write(
+        small_org.inbox,
+        "programs_2.csv",
+        "program_id,start_date,end_date\nP2,2024-06-01,2024-01-01\n",
+    )
+    outcome = run(small_org)
+    assert not outcome.success and outcome.exit_status == 1
+    assert any("quarantine_within_threshold" in f and "programs" in f for f in outcome.failures)
+    assert small_org.warehouse.read_bytes() == before
