@@ -114,7 +114,8 @@ def _run(_args: argparse.Namespace) -> int:
         )
         return outcome.exit_status
     print(f"Warehouse: {settings.warehouse}")
-    print(f"Reports:   {settings.reports / 'index.html'}")
+    if (settings.reports / "index.html").exists():
+        print(f"Reports:   {settings.reports / 'index.html'}")
     print(f"Done in {elapsed:.1f} s." + (" Some files were rejected." if outcome.rejected else ""))
     return outcome.exit_status
 

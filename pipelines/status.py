@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
+from quality.validation import readable_rule
 
 
 def status_text(settings: Settings) -> str:
@@ -37,10 +38,15 @@ def status_text(settings: Settings) -> str:
             lines.append("Rejected files:")
             lines += [f"  {reason}" for _, reason in rejected]
         warnings = con.execute(
-            "SELECT source, reason FROM meta.validation_results WHERE NOT success "
-            "AND run_id = (SELECT run_id FROM meta.runs ORDER BY finished_at DESC LIMIT 1)"
+            "SELECT source, reason, unexpected_count FROM meta.validation_results "
+            "WHERE NOT success AND run_id = "
+            "(SELECT run_id FROM meta.runs ORDER BY finished_at DESC LIMIT 1) "
+            "ORDER BY unexpected_count DESC"
         ).fetchall()
         if warnings:
-            lines.append("Open warnings:")
-            lines += [f"  {source}: {reason}" for source, reason in warnings]
+            lines.append("Open warnings (rows quarantined by rule):")
+            lines += [
+                f"  {source}: {readable_rule(reason)} ({count:,})"
+                for source, reason, count in warnings
+            ]
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -102,6 +103,11 @@ def _fill_reasons(frame: pd.DataFrame, failed: dict[object, list[str]]) -> pd.Se
         values = rows.loc[index]
         texts.append("; ".join(_format(t, values) for t in templates))
     return pd.Series(texts, index=list(failed), dtype="str").sort_index()
+
+
+def readable_rule(template: str) -> str:
+    """A reason template with its row values left out: 'job_level … is outside 1–20'."""
+    return re.sub(r"\{[^}]+\}", "…", template)
 
 
 class _RowFormatter(string.Formatter):

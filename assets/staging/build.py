@@ -8,7 +8,6 @@ and reasons. For every file, rows read = rows loaded + rows quarantined, and the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +17,7 @@ import pandas as pd
 from assets.staging.frames import frame_sql, raw_columns
 from pipelines.warehouse import quote_ident
 from quality.contract import SOURCES, is_contact_column
-from quality.validation import ExpectationResult, run_suite
+from quality.validation import ExpectationResult, readable_rule, run_suite
 
 
 @dataclass
@@ -85,7 +84,7 @@ def _top_reasons(results: list[ExpectationResult], limit: int = 5) -> list[tuple
     """The row rules that quarantined most rows, as readable templates."""
     failed = [r for r in results if r.level == "row" and r.unexpected_count]
     failed.sort(key=lambda r: r.unexpected_count, reverse=True)
-    return [(re.sub(r"\{[^}]+\}", "…", r.reason), r.unexpected_count) for r in failed[:limit]]
+    return [(readable_rule(r.reason), r.unexpected_count) for r in failed[:limit]]
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, source: str, rows: pd.DataFrame) -> None:

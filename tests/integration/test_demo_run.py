@@ -1,0 +1,73 @@
+"""The built-in demo organisation through the whole pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.raw.inbox import scan_inbox
+from demo import write_demo_inbox
+from pipelines.runner import run_pipeline
+from pipelines.settings import Settings
+from tests.conftest import query
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("demo")
+    settings = Settings(
+        inbox=root / "inbox",
+        warehouse=root / "warehouse" / "mentorlens.duckdb",
+        reports=root / "reports",
+        dagster_home=root / "dagster_home",
+    )
+    summary = write_demo_inbox(settings.inbox, employees=2000)
+    outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
+    return settings, summary, outcome
+
+
+def test_the_demo_runs_clean_and_publishes(demo_run):
+    _, _, outcome = demo_run
+    assert outcome.success, outcome.failures
+    assert outcome.published and outcome.exit_status == 0
+
+
+def test_every_source_has_a_raw_table(demo_run):
+    settings, _, _ = demo_run
+    tables = {
+        r[0]
+        for r in query(
+            settings.warehouse, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'"
+        )
+    }
+    assert tables == {"employees", "job_events", "programs", "pairings", "activities", "surveys"}
+
+
+def test_the_ledger_reconciles_with_the_inbox(demo_run):
+    settings, _, _ = demo_run
+    inbox = {(f.relative, f.sha256) for f in scan_inbox(Path(settings.inbox))}
+    ledger = query(
+        settings.warehouse, "SELECT file, sha256, source, rows_read FROM meta.loaded_files"
+    )
+    assert {(file, sha) for file, sha, _, _ in ledger} == inbox
+    for file, _, source, rows_read in ledger:
+        landed = query(
+            settings.warehouse, f"SELECT count(*) FROM raw.{source} WHERE _source_file = ?", [file]
+        )[0][0]
+        assert landed == rows_read > 0, file
+
+
+@pytest.mark.parametrize("source", ["employees", "job_events", "pairings", "activities"])
+def test_the_planted_bad_rows_are_quarantined(demo_run, source):
+    settings, summary, _ = demo_run
+    quarantined = query(settings.warehouse, f"SELECT count(*) FROM quarantine.{source}")[0][0]
+    assert quarantined == len(summary.bad_rows[source])
+    read, loaded, bad = query(
+        settings.warehouse,
+        "SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+        "FROM meta.loaded_files WHERE source = ?",
+        [source],
+    )[0]
+    assert read == loaded + bad and bad == quarantined
