@@ -66,8 +66,8 @@ def _demo(args: argparse.Namespace) -> int:
             f"The inbox {inbox} already holds files that are not the demo's; set "
             "MENTORLENS_INBOX to an empty folder for the demo."
         )
-    if args.employees < 100:
-        raise UserError("The demo needs at least 100 employees.")
+    if args.employees < 500:
+        raise UserError("The demo needs at least 500 employees, so its few bad rows stay rare.")
     started = time.perf_counter()
     _clear_demo_inbox(inbox)
     summary = write_demo_inbox(inbox, employees=args.employees, seed=args.seed)
