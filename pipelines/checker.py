@@ -7,15 +7,21 @@ database, so the verdict is the one a run would reach.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from assets.raw.inbox import InboxFile, file_sha256, scan_inbox
 from assets.raw.landing import land_file
+from assets.staging.assets import REFERENCES
+from assets.staging.build import stage_source
 from pipelines.settings import Settings
 from pipelines.warehouse import ensure_schemas
 from quality.contract import source_of
+
+STAGED_SOURCES = tuple(REFERENCES)
+SHOWN_ROWS = 20
 
 
 @dataclass
@@ -33,24 +39,75 @@ def _files_at(path: Path) -> list[InboxFile]:
 
 
 def check_path(path: Path, settings: Settings) -> CheckReport:
-    lines, rejected = [], 0
+    lines, rejected, quarantined = [], 0, 0
     con = duckdb.connect(":memory:")
     try:
         ensure_schemas(con)
+        landed = []
         for item in _files_at(path):
             if item.source is None:
                 lines.append(f"{item.relative}: not recognised as any source; a run ignores it.")
                 continue
-            landed = land_file(con, item, "check", settings.survey_respondent_column)
-            if landed.status == "rejected":
+            result = land_file(con, item, "check", settings.survey_respondent_column)
+            if result.status == "rejected":
                 rejected += 1
-                lines.append(f"{item.relative}: would be rejected. {landed.reason}")
+                lines.append(f"{item.relative}: would be rejected. {result.reason}")
             else:
-                lines.append(
-                    f"{item.relative}: {landed.rows_read:,} rows would load into {item.source}."
-                )
+                landed.append(item)
+        _stage_with_published_references(con, {i.source for i in landed}, settings)
+        for item in landed:
+            verdict, bad = _verdict(con, item)
+            quarantined += bad
+            lines.append(verdict)
     finally:
         con.close()
     if not lines:
         lines.append(f"{path} holds no files.")
-    return CheckReport("\n".join(lines), 3 if rejected else 0)
+    return CheckReport("\n".join(lines), 3 if rejected else (1 if quarantined else 0))
+
+
+def _stage_with_published_references(
+    con: duckdb.DuckDBPyConnection, checked: set[str], settings: Settings
+) -> None:
+    """Validate the checked sources; references to other sources use the published warehouse."""
+    published = settings.warehouse.exists()
+    if published:
+        con.execute(f"ATTACH '{settings.warehouse}' AS published (READ_ONLY)")
+    for source in STAGED_SOURCES:
+        if source in checked:
+            stage_source(con, source, date.today())
+        elif published and _published_has(con, source):
+            con.execute(
+                f"CREATE OR REPLACE TABLE staging.{source} AS "
+                f"SELECT * FROM published.staging.{source}"
+            )
+
+
+def _published_has(con: duckdb.DuckDBPyConnection, source: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'published' "
+            "AND schema_name = 'staging' AND table_name = ?",
+            [source],
+        ).fetchone()[0]
+    )
+
+
+def _verdict(con: duckdb.DuckDBPyConnection, item: InboxFile) -> tuple[str, int]:
+    source = item.source
+    read = con.execute(
+        f"SELECT count(*) FROM raw.{source} WHERE _source_file = ?", [item.relative]
+    ).fetchone()[0]
+    if source not in STAGED_SOURCES:
+        return f"{item.relative}: {read:,} rows would load into {source}.", 0
+    rows = con.execute(
+        f"SELECT _source_line, reasons FROM quarantine.{source} WHERE _source_file = ? "
+        "ORDER BY _source_line",
+        [item.relative],
+    ).fetchall()
+    text = f"{item.relative}: {read - len(rows):,} of {read:,} rows would load into {source}"
+    if not rows:
+        return text + ".", 0
+    shown = "\n".join(f"    line {line}: {reasons}" for line, reasons in rows[:SHOWN_ROWS])
+    more = f"\n    … and {len(rows) - SHOWN_ROWS:,} more" if len(rows) > SHOWN_ROWS else ""
+    return f"{text}; {len(rows):,} would be quarantined:\n{shown}{more}", len(rows)

@@ -20,8 +20,8 @@ def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     return [
         name
         for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'raw' AND table_name = ? ORDER BY column_index",
             [source],
         ).fetchall()
     ]
@@ -93,14 +93,14 @@ def frame_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
     present = set(raw_columns(con, source))
     data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
     columns = [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
-    identical = ", ".join(["_source_file", *(quote_ident(c) for c in data_columns)])
+    identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
     lookups, joins = _lookups(source)
     return f"""
         WITH typed AS (
             SELECT {LINEAGE_SQL}, {", ".join(columns)},
                 CASE WHEN row_number() OVER same_row > 1
                      THEN min(_source_line) OVER same_row END AS _duplicate_of
-            FROM raw.{source}
+            FROM raw.{source} r
             WINDOW same_row AS (PARTITION BY {identical} ORDER BY _source_line)
         )
         SELECT t.*{", " + lookups if lookups else ""}
