@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -142,6 +143,7 @@ def test_dagster_definitions_load(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).with_name("dg")), "check", "defs"],
         cwd=project,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=120,
