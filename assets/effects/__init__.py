@@ -1,0 +1,1 @@
+"""Pure statistics for program effects: no Dagster, no I/O."""

@@ -1,0 +1,165 @@
+"""The result type of every effect estimate and the covariate design they share."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+Z_95 = float(norm.ppf(0.975))
+MISSING_LEVEL = "(missing)"
+# A column on which fewer rows than this differ from the rest describes one person: it gives that
+# person a leverage of 1 (HC3 divides by zero) and carries no information about the treatment.
+MIN_ROWS_OFF_MODE = 2
+# A column whose part not explained by the columns before it is this small (relative to its own
+# spread) is a linear combination of them.
+COLLINEARITY_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Estimate:
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_treated: int
+    n_control: int
+    method: str
+    note: str | None = None
+
+
+def not_estimable(n_treated: int, n_control: int, method: str, note: str) -> Estimate:
+    return Estimate(np.nan, np.nan, np.nan, np.nan, n_treated, n_control, method, note)
+
+
+def method_name(covariates: Sequence[str], categorical: Sequence[str]) -> str:
+    return "adjusted" if (len(covariates) or len(categorical)) else "naive"
+
+
+def wald_estimate(
+    coefficient: float,
+    standard_error: float,
+    n_treated: int,
+    n_control: int,
+    method: str,
+    note: str | None = None,
+) -> Estimate:
+    """A normal-theory 95% interval and two-sided p-value for H0: coefficient = 0."""
+    if not (np.isfinite(coefficient) and np.isfinite(standard_error) and standard_error > 0):
+        return not_estimable(n_treated, n_control, method, note or "standard error not finite")
+    half_width = Z_95 * standard_error
+    p_value = float(2 * norm.sf(abs(coefficient) / standard_error))
+    return Estimate(
+        float(coefficient),
+        float(coefficient - half_width),
+        float(coefficient + half_width),
+        p_value,
+        n_treated,
+        n_control,
+        method,
+        note,
+    )
+
+
+def zero_one_values(values: pd.Series) -> np.ndarray:
+    """A 0/1 (or boolean) column as floats, missing as nan; any other value is a caller's bug."""
+    numbers = pd.to_numeric(values).to_numpy(dtype=float, na_value=np.nan)
+    observed = numbers[~np.isnan(numbers)]
+    if not np.isin(observed, (0.0, 1.0)).all():
+        raise ValueError(f"column {values.name!r} must hold 0/1 values")
+    return numbers
+
+
+def group_sizes(treated: np.ndarray) -> tuple[int, int]:
+    n_treated = int(np.sum(treated == 1))
+    return n_treated, int(treated.size - n_treated)
+
+
+def design_matrix(
+    frame: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Treatment (first column) plus the expanded covariates, as floats, on the frame's rows.
+
+    Columns named in `categorical` (whether or not also in `covariates`) and non-numeric columns
+    are one-hot encoded against their most common level; missing values form a level of their
+    own. A numeric covariate with missing values is filled with its median and gets a
+    `<name>_missing` indicator. Covariate columns that are constant, describe a single person,
+    or are a linear combination of other covariates are dropped, so a fit never fails on them.
+    """
+    frame = frame.reset_index(drop=True)  # rows are matched by position, never by label
+    columns = []
+    for name in _covariate_names(treatment, covariates, categorical):
+        values = frame[name]
+        if name in categorical or not _is_numeric(values):
+            columns.append(_one_hot(values))
+        else:
+            columns.append(_with_missing_indicator(values))
+    expanded = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
+    informative = [c for c in expanded.columns if _is_informative(expanded[c])]
+    kept = _linearly_independent(expanded[informative])
+    return frame[[treatment]].astype(float).join(expanded[kept])
+
+
+def treatment_is_identified(design: pd.DataFrame) -> bool:
+    """False when the treatment (first column) is constant or determined by the covariates."""
+    treatment_last = design[[*design.columns[1:], design.columns[0]]]
+    return design.columns[0] in _linearly_independent(treatment_last)
+
+
+def _covariate_names(
+    treatment: str, covariates: Sequence[str], categorical: Sequence[str]
+) -> list[str]:
+    names = dict.fromkeys([*covariates, *categorical])
+    names.pop(treatment, None)
+    return list(names)
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def _one_hot(values: pd.Series) -> pd.DataFrame:
+    levels = values.astype("str").where(values.notna(), MISSING_LEVEL)
+    counts = levels.value_counts()
+    reference = counts.index[counts.to_numpy() == counts.max()].sort_values()[0]
+    dummies = pd.get_dummies(levels, prefix=str(values.name), prefix_sep="=", dtype=float)
+    return dummies.drop(columns=f"{values.name}={reference}")
+
+
+def _with_missing_indicator(values: pd.Series) -> pd.DataFrame:
+    numbers = pd.to_numeric(values).astype(float)
+    missing = numbers.isna()
+    if not missing.any():
+        return numbers.to_frame()
+    filled = numbers.fillna(numbers.median() if not missing.all() else 0.0)
+    return pd.DataFrame({values.name: filled, f"{values.name}_missing": missing.astype(float)})
+
+
+def _is_informative(column: pd.Series) -> bool:
+    if column.empty:
+        return False
+    rows_off_mode = len(column) - int(column.value_counts().iloc[0])
+    return rows_off_mode >= MIN_ROWS_OFF_MODE
+
+
+def _linearly_independent(design: pd.DataFrame) -> list[str]:
+    """Greedy Gram–Schmidt on the centred columns: keep a column only if it adds a direction."""
+    values = design.to_numpy(dtype=float)
+    if values.size == 0:
+        return []
+    centred = values - values.mean(axis=0)
+    basis = np.empty((len(design), 0))
+    kept = []
+    for position, name in enumerate(design.columns):
+        column = centred[:, position]
+        residual = column - basis @ (basis.T @ column)
+        residual -= basis @ (basis.T @ residual)  # second pass for numerical orthogonality
+        norm_residual = np.linalg.norm(residual)
+        if norm_residual > COLLINEARITY_TOLERANCE * np.linalg.norm(column) and norm_residual > 0:
+            basis = np.column_stack([basis, residual / norm_residual])
+            kept.append(name)
+    return kept

@@ -1,0 +1,41 @@
+"""Intervals for proportions and multiplicity adjustment of p-values."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+
+def wilson_interval(
+    successes: ArrayLike, n: ArrayLike, alpha: float = 0.05
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Wilson score interval for successes/n, element-wise; nan where n == 0.
+
+    Scalars in, floats out; arrays in, arrays out.
+    """
+    successes_array = np.asarray(successes, dtype=float)
+    n_array = np.asarray(n, dtype=float)
+    if np.any(successes_array < 0) or np.any(successes_array > n_array):
+        raise ValueError("successes must lie between 0 and n")
+    empty = n_array == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = proportion_confint(
+            successes_array, np.where(empty, 1.0, n_array), alpha=alpha, method="wilson"
+        )
+    low = np.where(empty, np.nan, np.clip(low, 0.0, 1.0))
+    high = np.where(empty, np.nan, np.clip(high, 0.0, 1.0))
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def holm_adjust(p_values: Sequence[float]) -> np.ndarray:
+    """Holm step-down adjusted p-values; nan stays nan and does not count as a test."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        adjusted[tested] = multipletests(p[tested], method="holm")[1]
+    return adjusted
