@@ -38,6 +38,14 @@ class InboxResource(dg.ConfigurableResource):
     quarantine_threshold: float = 0.05
 
 
+class StudyResource(dg.ConfigurableResource):
+    """Settings of the analysis: the data's as-of date and the loneliness cut-off."""
+
+    as_of: str | None = None  # ISO date; None: the latest hire, exit or job event not after today
+    lonely_threshold: int = 6
+    survey_item_map: str | None = None  # CSV of source_column,item_code; None: the packaged map
+
+
 class ReportsResource(dg.ConfigurableResource):
     """The folder of HTML pages for HR, and the smallest group a page may describe."""
 
@@ -52,6 +60,11 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             path=str(settings.inbox),
             survey_respondent_column=settings.survey_respondent_column,
             quarantine_threshold=settings.quarantine_threshold,
+        ),
+        "study": StudyResource(
+            as_of=settings.as_of.isoformat() if settings.as_of else None,
+            lonely_threshold=settings.lonely_threshold,
+            survey_item_map=str(settings.survey_item_map) if settings.survey_item_map else None,
         ),
         "reports": ReportsResource(
             path=str(settings.reports), min_group_size=settings.min_group_size
