@@ -255,7 +255,6 @@ CROSS_RULES = {
             "activity_date {activity_date__text} is after pairing {pairing_id} ended",
         ),
     ],
-    "surveys": list,
 }
 
 
@@ -276,11 +275,53 @@ def dataset_rules(key: tuple[str, ...]) -> list[Expectation]:
 def row_suite(source: str, run_date: date) -> ExpectationSuite:
     spec = SOURCES[source]
     expectations = [rule for column in spec.columns for rule in column_rules(column, run_date)]
-    file_key = () if source == "surveys" else spec.key  # a later survey response replaces one
-    expectations += _file_rules(file_key) + CROSS_RULES[source]()
+    expectations += _file_rules(spec.key) + CROSS_RULES[source]()
     from great_expectations.core import ExpectationSuite
 
     return ExpectationSuite(name=f"{source}.rows", expectations=expectations)
+
+
+def survey_suite(items: dict[str, str], run_date: date) -> ExpectationSuite:
+    """Rows of survey files. Unfinished, preview and spam responses (`_scored` false) are
+    loaded but not scored, so only the file rules apply to them.
+
+    `items` maps each item code to a description of its scale for the message.
+    """
+    from great_expectations.core import ExpectationSuite
+
+    scored = "_scored == True"
+    rules = [
+        _row(
+            E.ExpectColumnValuesToNotBeNull,
+            "no respondent id: the response cannot be linked to anyone",
+            column="employee_id",
+            **_when(scored),
+        ),
+        _row(
+            E.ExpectColumnValuesToNotBeNull,
+            "response time '{submitted_at__text}' is not a real date",
+            column="submitted_at",
+            **_when(f"submitted_at__text.notnull() and {scored}"),
+        ),
+        _row(
+            E.ExpectColumnValuesToBeBetween,
+            "response time {submitted_at__text} is in the future",
+            column="submitted_at",
+            max_value=datetime.combine(run_date, datetime.max.time()),
+            **_when(scored),
+        ),
+        *(
+            _row(
+                E.ExpectColumnValuesToNotBeNull,
+                f"{code} answer '{{{code}__text}}' is not on the {scale}",
+                column=code,
+                **_when(f"{code}__text.notnull() and {scored}"),
+            )
+            for code, scale in items.items()
+        ),
+        *_file_rules(()),
+    ]
+    return ExpectationSuite(name="surveys.rows", expectations=rules)
 
 
 def dataset_suite(source: str) -> ExpectationSuite:

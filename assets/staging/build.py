@@ -50,22 +50,30 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     if not _has_raw(con, source):
         return result
     frame = con.execute(frame_sql(con, source)).df()
-    result.rows_read = len(frame)
-    validation = run_suite(row_suite(source, run_date), frame)
-    result.results += validation.results
+    passed, quarantined = validate_rows(frame, row_suite(source, run_date), result)
+    write_quarantine(con, source, quarantined)
+    _write_staging(con, source, passed)
+    result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
+    reconcile_ledger(con, source, f"staging.{source}")
+    staged = con.execute(f"SELECT * FROM staging.{source}").df()
+    result.results += run_suite(dataset_suite(source), staged).results
+    return result
+
+
+def validate_rows(
+    frame: pd.DataFrame, suite, result: StageResult
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a validation frame into passing rows and quarantined (file, line, reasons)."""
+    validation = run_suite(suite, frame)
     failed = frame.index.isin(validation.failed_rows)
     quarantined = frame.loc[failed, ["_source_file", "_source_line"]].assign(
         reasons=validation.reasons.reindex(frame.index[failed]).to_numpy()
     )
-    result.rows_quarantined = len(quarantined)
-    result.top_reasons = _top_reasons(validation.results)
-    _write_quarantine(con, source, quarantined)
-    _write_staging(con, source, frame.loc[~failed])
-    result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
-    _reconcile_ledger(con, source)
-    staged = con.execute(f"SELECT * FROM staging.{source}").df()
-    result.results += run_suite(dataset_suite(source), staged).results
-    return result
+    result.rows_read += len(frame)
+    result.rows_quarantined += len(quarantined)
+    result.results += validation.results
+    result.top_reasons = _top_reasons(result.results)
+    return frame.loc[~failed], quarantined
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -87,10 +95,18 @@ def _top_reasons(results: list[ExpectationResult], limit: int = 5) -> list[tuple
     return [(readable_rule(r.reason), r.unexpected_count) for r in failed[:limit]]
 
 
-def _write_quarantine(con: duckdb.DuckDBPyConnection, source: str, rows: pd.DataFrame) -> None:
-    """Each rejected row as it was landed (contact columns excepted), with its reasons."""
+def write_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    rows: pd.DataFrame,
+    withheld: tuple[str, ...] = (),
+) -> None:
+    """Each rejected row as it was landed, with its reasons; contact and withheld columns stay
+    in raw."""
     kept = [
-        c for c in raw_columns(con, source) if not c.startswith("_") and not is_contact_column(c)
+        c
+        for c in raw_columns(con, source)
+        if not c.startswith("_") and not is_contact_column(c) and c not in withheld
     ]
     selected = ", ".join(
         ["r._source_file", "r._source_line", *(f"r.{quote_ident(c)}" for c in kept)]
@@ -120,8 +136,9 @@ def _write_staging(con: duckdb.DuckDBPyConnection, source: str, rows: pd.DataFra
     con.unregister("_passed")
 
 
-def _reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """Per file: rows read, loaded (passed), quarantined and superseded by a later file."""
+def reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str, kept: str) -> None:
+    """Per file: rows read, loaded (passed), quarantined, and superseded (passed but not kept
+    in the `kept` table, because a later file or response replaced them)."""
     counts = con.execute(
         f"""
         SELECT r._source_file AS file, count(*) AS read,
@@ -130,7 +147,7 @@ def _reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str) -> None:
                count(*) - count(q._source_line) - count(s._source_line) AS superseded
         FROM raw.{source} r
         LEFT JOIN quarantine.{source} q USING (_source_file, _source_line)
-        LEFT JOIN staging.{source} s USING (_source_file, _source_line)
+        LEFT JOIN {kept} s USING (_source_file, _source_line)
         GROUP BY r._source_file
         """
     ).fetchall()

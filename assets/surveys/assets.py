@@ -1,5 +1,80 @@
 """Survey layer: responses staged per wave, scored per employee and wave."""
 
+from datetime import date
+from pathlib import Path
+
 import dagster as dg
 
-survey_assets: list[dg.AssetsDefinition] = []
+from assets.staging.assets import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
+from assets.staging.build import record_results
+from assets.surveys.item_map import load_item_map
+from assets.surveys.scores import build_survey_scores
+from assets.surveys.staging import stage_surveys
+from pipelines.resources import InboxResource, StudyResource, WarehouseResource
+
+SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
+SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
+
+
+@dg.asset(
+    key=SURVEY_RESPONSES,
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[dg.AssetKey(["raw", "surveys"])],
+    check_specs=[
+        dg.AssetCheckSpec(QUARANTINE_WITHIN_THRESHOLD, asset=SURVEY_RESPONSES, blocking=True),
+        dg.AssetCheckSpec(NO_QUARANTINED_ROWS, asset=SURVEY_RESPONSES),
+    ],
+)
+def survey_responses(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    inbox: InboxResource,
+    study: StudyResource,
+):
+    """Survey responses linked to a person and a wave, answers parsed, unscored rows flagged."""
+    item_map = load_item_map(Path(study.survey_item_map) if study.survey_item_map else None)
+    with warehouse.connect() as con:
+        waves = stage_surveys(con, date.today(), inbox.survey_respondent_column, item_map)
+        for wave in waves:
+            record_results(con, context.run.run_id, wave, "staging.survey_responses")
+        staged = con.execute("SELECT count(*) FROM staging.survey_responses").fetchone()[0]
+    over = [w for w in waves if w.quarantined_share > inbox.quarantine_threshold]
+    for wave in waves:
+        context.log.info(
+            f"{wave.source}: {wave.rows_read:,} rows, {wave.rows_quarantined:,} quarantined."
+        )
+    yield dg.MaterializeResult(metadata={"dagster/row_count": staged, "waves": len(waves)})
+    yield dg.AssetCheckResult(
+        check_name=QUARANTINE_WITHIN_THRESHOLD,
+        passed=not over,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(
+            f"{w.source}: {w.rows_quarantined:,} of {w.rows_read:,} rows "
+            f"({w.quarantined_share:.1%}) quarantined, over the {inbox.quarantine_threshold:.0%} "
+            f"threshold; most common: {w.top_reasons[0][0]}"
+            for w in over
+        )
+        or f"Every wave is within the {inbox.quarantine_threshold:.0%} threshold.",
+    )
+    quarantined = sum(w.rows_quarantined for w in waves)
+    yield dg.AssetCheckResult(
+        check_name=NO_QUARANTINED_ROWS,
+        passed=quarantined == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"surveys: {quarantined:,} rows quarantined.",
+    )
+
+
+@dg.asset(key=SURVEY_SCORES, group_name="marts", kinds={"duckdb"}, deps=[SURVEY_RESPONSES])
+def fct_survey_score(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, study: StudyResource
+) -> dg.MaterializeResult:
+    """Loneliness, engagement and favourability scores, one row per employee and wave."""
+    with warehouse.connect() as con:
+        rows = build_survey_scores(con, study.lonely_threshold)
+    context.log.info(f"{rows:,} employee-wave scores.")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+survey_assets = [survey_responses, fct_survey_score]

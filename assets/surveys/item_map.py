@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from assets.surveys.instruments import ITEMS_BY_CODE
+from quality.contract import normalise_header
 
 DEFAULT_ITEM_MAP = Path(__file__).with_name("item_map.csv")
 ITEM_MAP_COLUMNS = ("source_column", "item_code")
-
-
-def normalise_header(name: str) -> str:
-    """A column name as compared: lower-case, trimmed, runs of spaces and hyphens as one `_`."""
-    return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
 def load_item_map(path: Path | None = None) -> dict[str, str]:
