@@ -152,12 +152,9 @@ def _exists(lookup: str, reference: str, reason: str) -> Expectation:
 
 
 def _not_self(first: str, second: str, reason: str) -> Expectation:
-    return _row(
-        E.ExpectSelectColumnValuesToBeUniqueWithinRecord,
-        reason,
-        column_list=[first, second],
-        ignore_row_if="any_value_is_missing",
-    )
+    from quality.custom_expectations import ExpectColumnPairValuesToDiffer
+
+    return _row(ExpectColumnPairValuesToDiffer, reason, column_A=first, column_B=second)
 
 
 def _employed_on(person: str, day: str) -> list[Expectation]:
