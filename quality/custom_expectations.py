@@ -31,7 +31,7 @@ class ColumnPairValuesDiffer(ColumnPairMapMetricProvider):
     condition_value_keys = ()
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_A, column_B, **kwargs):  # noqa: N803 - GX passes these names
+    def _pandas(cls, column_A, column_B, **kwargs):
         return column_A != column_B
 
 
