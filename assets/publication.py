@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.resources import WarehouseResource
-from pipelines.warehouse import publish
+from pipelines.resources import ReportsResource, WarehouseResource
+from pipelines.warehouse import publish, publish_folder
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
 
@@ -11,9 +11,9 @@ PUBLICATION = dg.AssetKey(["meta", "publication"])
 def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=PUBLICATION, group_name="publish", kinds={"duckdb"}, deps=upstream)
     def publication(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
     ) -> dg.MaterializeResult:
-        """The published warehouse: replaced in one step when every blocking check passed."""
+        """The published warehouse and reports: replaced when every blocking check passed."""
         with warehouse.connect() as con:
             con.execute(
                 "INSERT OR REPLACE INTO meta.runs (run_id, finished_at, status) "
@@ -21,7 +21,8 @@ def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 [context.run.run_id],
             )
         publish(warehouse.working, warehouse.published)
-        context.log.info(f"Published {warehouse.published}.")
+        publish_folder(reports.building, reports.published)
+        context.log.info(f"Published {warehouse.published} and {reports.published}.")
         return dg.MaterializeResult(metadata={"path": str(warehouse.published)})
 
     return publication

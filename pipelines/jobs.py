@@ -8,10 +8,18 @@ from assets.publication import publication_asset
 from assets.raw.assets import raw_assets
 from assets.staging.assets import staging_assets
 from assets.surveys.assets import survey_assets
+from reports.assets import report_assets
 
 MAIN_JOB = "mentorlens_job"
 
-_layers = [*raw_assets, *staging_assets, *survey_assets, *marts_assets, *effects_assets]
+_layers = [
+    *raw_assets,
+    *staging_assets,
+    *survey_assets,
+    *marts_assets,
+    *effects_assets,
+    *report_assets,
+]
 all_assets = [*_layers, publication_asset([a.key for a in _layers])]
 
 main_job = dg.define_asset_job(

@@ -52,6 +52,15 @@ class ReportsResource(dg.ConfigurableResource):
     path: str
     min_group_size: int = 5
 
+    @property
+    def published(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def building(self) -> Path:
+        """Where a run writes its pages; publishing swaps this folder in for `published`."""
+        return self.published.parent / f".{self.published.name}.building"
+
 
 def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {

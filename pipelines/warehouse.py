@@ -116,6 +116,18 @@ def prepare_working_copy(published: Path, working: Path) -> None:
         ensure_schemas(con)
 
 
+def publish_folder(building: Path, published: Path) -> None:
+    """Swap a freshly built folder in for the published one; the old one is removed after."""
+    if not building.is_dir():
+        return
+    retired = published.with_name(f".{published.name}.retired")
+    shutil.rmtree(retired, ignore_errors=True)
+    if published.exists():
+        os.replace(published, retired)
+    os.replace(building, published)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
 def publish(working: Path, published: Path) -> None:
     """Checkpoint the working database and atomically replace the published file with it."""
     with connect(working) as con:
