@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from pipelines.jobs import all_assets, main_job
+from pipelines.jobs import all_assets, main_job, wave_job
 from pipelines.resources import resources_from
+from pipelines.sensors import survey_wave_sensor
 from pipelines.settings import Settings
 
 
@@ -12,7 +13,8 @@ def build_definitions(
 ) -> dg.Definitions:
     return dg.Definitions(
         assets=all_assets,
-        jobs=[main_job],
+        jobs=[main_job, wave_job],
+        sensors=[survey_wave_sensor],
         resources=resources_from(settings),
         loggers=loggers,
     )

@@ -5,12 +5,13 @@ import dagster as dg
 from assets.effects.assets import effects_assets
 from assets.marts.assets import marts_assets
 from assets.publication import publication_asset
-from assets.raw.assets import raw_assets
+from assets.raw.assets import INBOX_FILES, raw_assets
 from assets.staging.assets import staging_assets
-from assets.surveys.assets import survey_assets
+from assets.surveys.assets import SURVEY_RESPONSES, survey_assets
 from reports.assets import report_assets
 
 MAIN_JOB = "mentorlens_job"
+WAVE_JOB = "survey_wave_job"
 
 _layers = [
     *raw_assets,
@@ -21,6 +22,15 @@ _layers = [
     *report_assets,
 ]
 all_assets = [*_layers, publication_asset([a.key for a in _layers])]
+
+# A survey wave alone: land and validate its files, then rebuild what depends on surveys.
+wave_job = dg.define_asset_job(
+    WAVE_JOB,
+    selection=dg.AssetSelection.assets(INBOX_FILES)
+    | dg.AssetSelection.assets(SURVEY_RESPONSES).upstream(depth=1).downstream(),
+    executor_def=dg.in_process_executor,
+    description="Load one new or changed survey wave without reprocessing the others.",
+)
 
 main_job = dg.define_asset_job(
     MAIN_JOB,

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.surveys.waves import SURVEY_WAVES, partition_range_tags, wave_key
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
+from quality.contract import source_of
 
 PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 
@@ -68,27 +70,66 @@ def ensure_dagster_home(home: Path) -> Path:
 
 
 def run_pipeline(
-    settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None
+    settings: Settings,
+    quiet: bool = False,
+    instance: dg.DagsterInstance | None = None,
+    wave: str | None = None,
 ) -> RunOutcome:
-    """Run the main job; history goes to DAGSTER_HOME unless another instance is given."""
+    """Run the main job, or the wave job for one survey wave. History goes to DAGSTER_HOME
+    unless another instance is given."""
     from pipelines.definitions import build_definitions
-    from pipelines.jobs import MAIN_JOB
+    from pipelines.jobs import MAIN_JOB, WAVE_JOB
 
     defs = build_definitions(settings, loggers={"progress": progress_logger})
-    job = defs.resolve_job_def(MAIN_JOB)
-    if instance is None:
+    job = defs.resolve_job_def(WAVE_JOB if wave else MAIN_JOB)
+    owned = instance is None
+    if owned:
         ensure_dagster_home(settings.dagster_home)
         instance = dg.DagsterInstance.get()
-    with instance:
+    try:
+        waves = [wave] if wave else _survey_waves_in(settings.inbox)
+        _register_waves(instance, waves)
+        tags = {} if wave else partition_range_tags(instance)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            partition_key=wave,
+            tags=tags,
+            asset_selection=None if wave or tags else _without_surveys(job),
             run_config={"loggers": {} if quiet else {"progress": {}}},
         )
+    finally:
+        if owned:
+            instance.dispose()
     outcome = RunOutcome(result.run_id, result.success, published=False)
     outcome.failures = _failures(result.all_events)
     _read_inbox_outcome(settings, outcome)
     return outcome
+
+
+def _survey_waves_in(inbox: Path) -> list[str]:
+    if not inbox.is_dir():
+        return []
+    names = (p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
+    return sorted({wave_key(n) for n in names if source_of(n) == "surveys"})
+
+
+def _register_waves(instance: dg.DagsterInstance, waves: list[str]) -> None:
+    known = set(instance.get_dynamic_partitions(SURVEY_WAVES.name))
+    new = [w for w in waves if w not in known]
+    if new:
+        instance.add_dynamic_partitions(SURVEY_WAVES.name, new)
+
+
+def _without_surveys(job: dg.JobDefinition) -> list[dg.AssetKey]:
+    """With no survey wave at all, the partitioned survey assets have nothing to run for."""
+    from assets.surveys.assets import SURVEY_RESPONSES, SURVEY_SCORES
+
+    return [
+        key
+        for key in job.asset_layer.asset_graph.get_all_asset_keys()
+        if key not in (SURVEY_RESPONSES, SURVEY_SCORES)
+    ]
 
 
 def _failures(events: list[dg.DagsterEvent]) -> list[str]:

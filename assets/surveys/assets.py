@@ -7,9 +7,11 @@ import dagster as dg
 
 from assets.staging.assets import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
 from assets.staging.build import record_results
+from assets.staging.frames import raw_columns
 from assets.surveys.item_map import load_item_map
 from assets.surveys.scores import build_survey_scores
 from assets.surveys.staging import stage_surveys
+from assets.surveys.waves import SURVEY_WAVES, files_of_waves
 from pipelines.resources import InboxResource, StudyResource, WarehouseResource
 
 SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
@@ -21,6 +23,8 @@ SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
     group_name="staging",
     kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "surveys"])],
+    partitions_def=SURVEY_WAVES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[
         dg.AssetCheckSpec(QUARANTINE_WITHIN_THRESHOLD, asset=SURVEY_RESPONSES, blocking=True),
         dg.AssetCheckSpec(NO_QUARANTINED_ROWS, asset=SURVEY_RESPONSES),
@@ -35,7 +39,16 @@ def survey_responses(
     """Survey responses linked to a person and a wave, answers parsed, unscored rows flagged."""
     item_map = load_item_map(Path(study.survey_item_map) if study.survey_item_map else None)
     with warehouse.connect() as con:
-        waves = stage_surveys(con, date.today(), inbox.survey_respondent_column, item_map)
+        landed = []
+        if raw_columns(con, "surveys"):
+            landed = [
+                f
+                for (f,) in con.execute("SELECT DISTINCT _source_file FROM raw.surveys").fetchall()
+            ]
+        files = files_of_waves(landed, context.partition_keys)
+        waves = stage_surveys(
+            con, date.today(), inbox.survey_respondent_column, item_map, files=files
+        )
         for wave in waves:
             record_results(con, context.run.run_id, wave, "staging.survey_responses")
         staged = con.execute("SELECT count(*) FROM staging.survey_responses").fetchone()[0]
@@ -44,7 +57,13 @@ def survey_responses(
         context.log.info(
             f"{wave.source}: {wave.rows_read:,} rows, {wave.rows_quarantined:,} quarantined."
         )
-    yield dg.MaterializeResult(metadata={"dagster/row_count": staged, "waves": len(waves)})
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": staged,
+            "waves_validated": [w.source for w in waves],
+            "rows_validated": sum(w.rows_read for w in waves),
+        }
+    )
     yield dg.AssetCheckResult(
         check_name=QUARANTINE_WITHIN_THRESHOLD,
         passed=not over,

@@ -7,7 +7,9 @@ Outputs:
 - `staging.survey_comments`: the free-text comments, which never leave that table;
 - `staging.survey_waves`: per wave, its date (median time of its scored responses) and
   counts of responses, scored, unfinished, preview, spam and incomplete instruments;
-- `quarantine.surveys`: rows that failed, with reasons (comments withheld).
+- `quarantine.surveys`: rows that failed, with reasons (comments withheld), rebuilt from
+  `quarantine.survey_reasons`, which keeps the reasons per file so a wave can be re-staged
+  alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from assets.staging.frames import raw_columns
 from assets.surveys.answers import parse_answers
 from assets.surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
 from assets.surveys.scoring import count_incomplete
-from pipelines.warehouse import quote_ident
+from pipelines.warehouse import quote_ident, quote_literal
 from quality.contract import normalise_header
 
 COMMENT = "comment"
@@ -44,9 +46,12 @@ def _first_present(candidates: list[str], present: set[str]) -> str:
 
 
 def survey_frame_sql(
-    con: duckdb.DuckDBPyConnection, respondent_column: str, item_map: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    respondent_column: str,
+    item_map: dict[str, str],
+    files: list[str] | None = None,
 ) -> str:
-    """The validation frame of every survey row, answers still as text (`<item>__text`)."""
+    """The validation frame of survey rows (of `files`, or all), answers as `<item>__text`."""
     columns = raw_columns(con, "surveys")
     present = set(columns)
     data_columns = [c for c in columns if not c.startswith("_")]
@@ -67,6 +72,9 @@ def survey_frame_sql(
     status = _first_present(["status"], present)
     stem = r"regexp_replace(regexp_extract(r._source_file, '[^/]+$'), '\.[^.]*$', '')"
     identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
+    where = ""
+    if files is not None:
+        where = "WHERE r._source_file IN (" + (", ".join(map(quote_literal, files)) or "NULL") + ")"
     return f"""
         SELECT r._source_file, r._source_line, r._malformed,
             {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
@@ -80,7 +88,7 @@ def survey_frame_sql(
             {_first_present(sources[COMMENT], present)} AS comment,
             CASE WHEN row_number() OVER same_row > 1
                  THEN min(r._source_line) OVER same_row END AS _duplicate_of
-        FROM raw.surveys r
+        FROM raw.surveys r {where}
         WINDOW same_row AS (PARTITION BY {identical} ORDER BY r._source_line)
         ORDER BY r._source_file, r._source_line
     """
@@ -106,81 +114,110 @@ def stage_surveys(
     run_date: date,
     respondent_column: str = "employee_id",
     item_map: dict[str, str] | None = None,
+    files: list[str] | None = None,
 ) -> list[StageResult]:
-    """Validate and stage every survey row; one result per wave (each is its own source)."""
+    """Validate and stage survey rows: all of them, or only those of `files` (a new or changed
+    wave), leaving every other file's rows as they are. One result per wave validated."""
     from quality.suites import survey_suite
 
-    _create_empty(con)
-    if not raw_columns(con, "surveys"):
-        return []
-    frame = con.execute(survey_frame_sql(con, respondent_column, item_map or {})).df()
-    frame = parsed_frame(frame)
-    suite = survey_suite(scale_descriptions(), run_date)
-    results, passed_parts, quarantined_parts = [], [], []
-    for wave, rows in frame.groupby("wave", sort=True, dropna=False):
-        result = StageResult(f"surveys wave {wave}")
-        passed, quarantined = validate_rows(rows, suite, result)
-        results.append(result)
-        passed_parts.append(passed)
-        quarantined_parts.append(quarantined)
-    quarantined = pd.concat(quarantined_parts)
-    write_quarantine(con, "surveys", quarantined, withheld=(COMMENT,))
-    _write_responses(con, pd.concat(passed_parts))
-    reconcile_ledger(
-        con, "surveys", "(SELECT * FROM staging.survey_responses WHERE NOT superseded)"
-    )
-    _write_waves(con)
+    _ensure_tables(con)
+    _forget(con, files)
+    results = []
+    if raw_columns(con, "surveys"):
+        sql = survey_frame_sql(con, respondent_column, item_map or {}, files)
+        frame = parsed_frame(con.execute(sql).df())
+        suite = survey_suite(scale_descriptions(), run_date)
+        for wave, rows in frame.groupby("wave", sort=True, dropna=False):
+            result = StageResult(f"surveys wave {wave}")
+            passed, quarantined = validate_rows(rows, suite, result)
+            results.append(result)
+            _insert(con, passed, quarantined)
+    _refresh(con)
     return results
 
 
-def _create_empty(con: duckdb.DuckDBPyConnection) -> None:
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     answers = ", ".join(f"{code} INTEGER" for code in SCALED_ITEM_CODES)
     con.execute(
-        "CREATE OR REPLACE TABLE staging.survey_responses (employee_id VARCHAR, wave VARCHAR, "
-        "submitted_at TIMESTAMP, scored BOOLEAN, unscored_reason VARCHAR, superseded BOOLEAN, "
-        f"{answers}, _source_file VARCHAR, _source_line BIGINT)"
+        "CREATE TABLE IF NOT EXISTS staging.survey_responses (employee_id VARCHAR, "
+        "wave VARCHAR, submitted_at TIMESTAMP, scored BOOLEAN, unscored_reason VARCHAR, "
+        f"superseded BOOLEAN, {answers}, _source_file VARCHAR, _source_line BIGINT)"
     )
     con.execute(
-        "CREATE OR REPLACE TABLE staging.survey_comments (employee_id VARCHAR, wave VARCHAR, "
+        "CREATE TABLE IF NOT EXISTS staging.survey_comments (employee_id VARCHAR, wave VARCHAR, "
         "comment VARCHAR, _source_file VARCHAR, _source_line BIGINT)"
     )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS quarantine.survey_reasons "
+        "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+    )
+
+
+STAGED_TABLES = ("staging.survey_responses", "staging.survey_comments", "quarantine.survey_reasons")
+
+
+def _forget(con: duckdb.DuckDBPyConnection, files: list[str] | None) -> None:
+    """Drop what earlier runs staged from these files (from every file when `files` is None)."""
+    for table in STAGED_TABLES:
+        if files is None:
+            con.execute(f"DELETE FROM {table}")
+        else:
+            con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT unnest(?))", [files])
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, passed: pd.DataFrame, quarantined: pd.DataFrame
+) -> None:
+    answers = ", ".join(f"CAST({code} AS INTEGER)" for code in SCALED_ITEM_CODES)
+    con.register("_passed", passed)
+    con.execute(
+        "INSERT INTO staging.survey_responses SELECT employee_id, wave, "
+        "CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, unscored_reason, false, "
+        f"{answers}, _source_file, _source_line FROM _passed"
+    )
+    con.execute(
+        "INSERT INTO staging.survey_comments SELECT employee_id, wave, comment, _source_file, "
+        "_source_line FROM _passed WHERE comment IS NOT NULL"
+    )
+    con.unregister("_passed")
+    con.register("_quarantined", quarantined)
+    con.execute("INSERT INTO quarantine.survey_reasons SELECT * FROM _quarantined")
+    con.unregister("_quarantined")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute what spans files: superseded responses, the quarantine, ledger and waves."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE staging.survey_responses AS
+        SELECT * REPLACE (
+            scored AND row_number() OVER (
+                PARTITION BY wave, employee_id, scored
+                ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
+            ) > 1 AS superseded)
+        FROM staging.survey_responses ORDER BY wave, employee_id, submitted_at
+        """
+    )
+    reasons = con.execute("SELECT * FROM quarantine.survey_reasons").df()
+    if raw_columns(con, "surveys"):
+        write_quarantine(con, "surveys", reasons, withheld=(COMMENT,))
+        reconcile_ledger(
+            con, "surveys", "(SELECT * FROM staging.survey_responses WHERE NOT superseded)"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE quarantine.surveys "
+            "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+        )
+    _write_waves(con)
+
+
+def _write_waves(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE staging.survey_waves (wave VARCHAR, wave_date DATE, "
         "responses BIGINT, scored BIGINT, superseded BIGINT, unfinished BIGINT, preview BIGINT, "
         "spam BIGINT, incomplete_loneliness BIGINT, incomplete_engagement BIGINT)"
     )
-    con.execute(
-        "CREATE OR REPLACE TABLE quarantine.surveys "
-        "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
-    )
-
-
-def _write_responses(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
-    """Among scored rows, a respondent's later response in a wave supersedes the earlier."""
-    answers = ", ".join(f"CAST({code} AS INTEGER) AS {code}" for code in SCALED_ITEM_CODES)
-    con.register("_responses", rows)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE staging.survey_responses AS
-        SELECT employee_id, wave, CAST(submitted_at AS TIMESTAMP) AS submitted_at,
-            unscored_reason IS NULL AS scored, unscored_reason,
-            unscored_reason IS NULL AND row_number() OVER (
-                PARTITION BY wave, employee_id, unscored_reason IS NULL
-                ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
-            ) > 1 AS superseded,
-            {answers}, _source_file, _source_line
-        FROM _responses ORDER BY wave, employee_id, submitted_at
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TABLE staging.survey_comments AS "
-        "SELECT employee_id, wave, comment, _source_file, _source_line FROM _responses "
-        "WHERE comment IS NOT NULL ORDER BY wave, _source_file, _source_line"
-    )
-    con.unregister("_responses")
-
-
-def _write_waves(con: duckdb.DuckDBPyConnection) -> None:
     counted = con.execute(
         """
         SELECT wave,

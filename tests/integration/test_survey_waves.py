@@ -1,0 +1,85 @@
+"""A new survey wave is a partition of its own: the sensor requests it, and its run loads
+that wave alone."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions
+from pipelines.runner import run_pipeline
+from pipelines.sensors import survey_wave_sensor
+from tests.conftest import query, write
+
+WAVE = "employee_id,submitted_at,lon_companionship,lon_left_out,lon_isolated\n"
+FIRST = WAVE + "000001,2026-03-02,1,1,1\n000002,2026-03-03,2,2,2\n000004,2026-03-04,3,3,3\n"
+SECOND = WAVE + "000001,2026-06-02,3,3,3\n000002,2026-06-03,1,1,1\n"
+
+
+def evaluate_sensor(settings, instance, cursor=None):
+    defs = build_definitions(settings)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+    )
+    return survey_wave_sensor(context)
+
+
+def test_a_second_wave_runs_only_its_own_partition(small_org):
+    instance = dg.DagsterInstance.ephemeral()
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST)
+    assert run_pipeline(small_org, quiet=True, instance=instance).success
+    first = evaluate_sensor(small_org, instance)
+    before = query(
+        small_org.warehouse,
+        "SELECT * FROM staging.survey_responses WHERE wave = '2026-03_pulse' ORDER BY employee_id",
+    )
+    load_ids = query(small_org.warehouse, "SELECT DISTINCT _load_id FROM raw.employees")
+
+    write(small_org.inbox, "surveys/2026-06_pulse.csv", SECOND)
+    second = evaluate_sensor(small_org, instance, cursor=first.cursor)
+
+    assert [r.partition_key for r in second.run_requests] == ["2026-06_pulse"]
+    outcome = run_pipeline(small_org, quiet=True, instance=instance, wave="2026-06_pulse")
+    assert outcome.success, outcome.failures
+
+    run = instance.get_run_by_id(outcome.run_id)
+    assert run.tags["dagster/partition"] == "2026-06_pulse"
+    materialized = instance.get_latest_materialization_event(
+        dg.AssetKey(["staging", "survey_responses"])
+    ).asset_materialization
+    assert materialized.partition == "2026-06_pulse"
+    assert materialized.metadata["waves_validated"].value == ["surveys wave 2026-06_pulse"]
+    assert materialized.metadata["rows_validated"].value == 2
+    # the first wave's rows and the HR sources were left alone
+    assert (
+        query(
+            small_org.warehouse,
+            "SELECT * FROM staging.survey_responses WHERE wave = '2026-03_pulse' "
+            "ORDER BY employee_id",
+        )
+        == before
+    )
+    assert query(small_org.warehouse, "SELECT DISTINCT _load_id FROM raw.employees") == load_ids
+    waves = query(small_org.warehouse, "SELECT wave, scored FROM staging.survey_waves ORDER BY 1")
+    assert waves == [("2026-03_pulse", 3), ("2026-06_pulse", 2)]
+    scores = query(
+        small_org.warehouse,
+        "SELECT wave, loneliness FROM marts.fct_survey_score WHERE employee_id = '000001' "
+        "ORDER BY wave",
+    )
+    assert scores == [("2026-03_pulse", 3), ("2026-06_pulse", 9)]
+
+
+def test_a_changed_file_requests_its_wave_again_and_nothing_else(small_org):
+    instance = dg.DagsterInstance.ephemeral()
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST)
+    write(small_org.inbox, "surveys/2026-06_pulse.csv", SECOND)
+    first = evaluate_sensor(small_org, instance)
+    assert sorted(r.partition_key for r in first.run_requests) == [
+        "2026-03_pulse",
+        "2026-06_pulse",
+    ]
+    assert evaluate_sensor(small_org, instance, cursor=first.cursor).skip_message
+
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST + "000003,2026-03-05,1,2,1\n")
+    again = evaluate_sensor(small_org, instance, cursor=first.cursor)
+    assert [r.partition_key for r in again.run_requests] == ["2026-03_pulse"]
