@@ -148,6 +148,10 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         "comment VARCHAR, _source_file VARCHAR, _source_line BIGINT)"
     )
     con.execute(
+        "COMMENT ON TABLE staging.survey_comments IS 'SENSITIVE: free-text survey comments. "
+        "Kept for authorised review only; never shown in a report or copied to another table.'"
+    )
+    con.execute(
         "CREATE TABLE IF NOT EXISTS quarantine.survey_reasons "
         "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
     )

@@ -116,6 +116,11 @@ def test_qualtrics_scores_match_hand_computed_values(qualtrics_run):
 def test_comments_stay_in_their_table_and_contacts_in_raw(qualtrics_run):
     comments = query(qualtrics_run.warehouse, "SELECT comment FROM staging.survey_comments")
     assert ("Great <b>team</b>",) in comments
+    flag = query(
+        qualtrics_run.warehouse,
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'survey_comments'",
+    )[0][0]
+    assert flag.startswith("SENSITIVE")
     for schema_table in (
         "quarantine.surveys",
         "staging.survey_responses",
