@@ -167,7 +167,7 @@ def _employed_on(person: str, day: str) -> list[Expectation]:
         _not_before(
             f"{person}__termination_date",
             day,
-            f"{person} {{{person}}} had left before {day} {{{day}__text}}",
+            f"{person} {{{person}}} had left on or before {day} {{{day}__text}}",
             strictly=True,
         ),
     ]

@@ -68,11 +68,8 @@ def run_suite(suite, frame: pd.DataFrame) -> Validation:
         meta = config.meta or {}
         template = meta.get("reason", config.type)
         details = result.result or {}
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"Expectation {config.type} on {name} could not run: "
-                f"{result.exception_info.get('exception_message')}"
-            )
+        if (error := _raised(result.exception_info)) is not None:
+            raise RuntimeError(f"Expectation {config.type} on {name} could not run: {error}")
         rows = details.get("unexpected_index_list") or []
         for row in rows:
             failed.setdefault(row, []).append(template)
@@ -92,6 +89,19 @@ def run_suite(suite, frame: pd.DataFrame) -> Validation:
         )
     reasons = _fill_reasons(frame, failed)
     return Validation(reasons, results)
+
+
+def _raised(info: dict | None) -> str | None:
+    """The error of an expectation that could not run. GX reports it at the top of
+    `exception_info`, or nested under the id of each metric that failed; a rule that errors
+    must stop the run, never pass every row."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and str(entry.get("raised_exception")).lower() == "true":
+            return entry.get("exception_message") or "unknown error"
+    return None
 
 
 def _fill_reasons(frame: pd.DataFrame, failed: dict[object, list[str]]) -> pd.Series:

@@ -25,6 +25,9 @@ DELIMITERS = (",", ";", "\t", "|")
 SNIFF_CHARS = 64 * 1024
 LINE_COLUMN = "_source_line"
 MALFORMED_COLUMN = "_malformed"
+# Columns the reader and the raw layer add to every row; a file's own column of that name is
+# renamed like a repeated header, so it can never overwrite or collide with them.
+LINEAGE_COLUMNS = ("_source_file", LINE_COLUMN, "_load_id", "_loaded_at", MALFORMED_COLUMN)
 
 csv.field_size_limit(sys.maxsize)
 
@@ -66,34 +69,37 @@ def open_table(path: Path, batch_rows: int = BATCH_ROWS) -> TableReader:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; anything else is rejected."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; anything else is rejected.
+
+    The whole file must decode, so reading it later can never fail halfway.
+    """
     with path.open("rb") as handle:
         head = handle.read(4)
-        if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-            return "utf-16"
-        handle.seek(0)
-        utf8 = codecs.getincrementaldecoder("utf-8")()
-        cp1252 = codecs.getincrementaldecoder("cp1252")()
-        utf8_ok, cp1252_ok = True, True
-        while chunk := handle.read(1 << 20):
-            if b"\x00" in chunk:
-                raise RejectedFile(f"{path.name} is not a text file: it contains binary data.")
-            if utf8_ok:
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if not utf8_ok and cp1252_ok:
-                try:
-                    cp1252.decode(chunk)
-                except UnicodeDecodeError:
-                    cp1252_ok = False
-                    break
-    if utf8_ok:
-        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    if cp1252_ok:
-        return "cp1252"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            candidates = ("utf-16",)
+        else:
+            candidates = ("utf-8", "cp1252")
+        for encoding in candidates:
+            handle.seek(0)
+            if _decodes(handle, encoding, path.name):
+                if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):
+                    return "utf-8-sig"
+                return encoding
     raise RejectedFile(f"{path.name} cannot be decoded as UTF-8, UTF-16 or cp1252 text.")
+
+
+def _decodes(handle: io.BufferedReader, encoding: str, name: str) -> bool:
+    """Whether the rest of the file decodes; NUL bytes outside UTF-16 mean binary data."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        while chunk := handle.read(1 << 20):
+            if encoding != "utf-16" and b"\x00" in chunk:
+                raise RejectedFile(f"{name} is not a text file: it contains binary data.")
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)  # a multi-byte character cut off at the end
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -104,7 +110,7 @@ def sniff_delimiter(sample: str) -> str:
             rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))[:50]
         except csv.Error:
             continue
-        rows = [r for r in rows if r]
+        rows = [r for r in rows if not _blank(r)]
         if len(rows) > 2:
             rows = rows[:-1]  # the sample may cut the last row short
         if not rows:
@@ -126,11 +132,15 @@ def _open_text(path: Path, batch_rows: int) -> TableReader:
     handle = path.open(encoding=encoding, newline="")
     reader = csv.reader(handle, delimiter=delimiter)
     try:
-        header = next(reader)
+        # Blank lines above the header carry nothing; the header is the first line with text.
+        header = next((row for row in reader if not _blank(row)), None)
+        rows, layout = _skip_qualtrics_headers(reader)
     except csv.Error as error:
         handle.close()
-        raise RejectedFile(f"{path.name} is not readable as delimited text: {error}.") from None
-    rows, layout = _skip_qualtrics_headers(reader)
+        raise _unreadable_text(path, error) from None
+    if header is None:
+        handle.close()
+        raise RejectedFile(f"{path.name} is empty: no line holds a column name.")
     columns = unique_headers(header)
     return TableReader(
         columns,
@@ -178,7 +188,7 @@ def _text_batches(
     try:
         with handle:
             for line, row in numbered_rows():
-                if not any(cell.strip() for cell in row):
+                if _blank(row):
                     continue  # blank line or a row of empty cells carries no data
                 problem = None
                 if len(row) != width:
@@ -191,9 +201,23 @@ def _text_batches(
                     yield _batch(columns, rows, lines, malformed)
                     lines, rows, malformed = [], [], []
     except (csv.Error, UnicodeDecodeError) as error:
-        raise RejectedFile(f"{path.name} is not readable as delimited text: {error}.") from None
+        raise _unreadable_text(path, error) from None
     if rows:
         yield _batch(columns, rows, lines, malformed)
+
+
+def _unreadable_text(path: Path, error: Exception) -> RejectedFile:
+    return RejectedFile(f"{path.name} is not readable as delimited text: {_one_line(error)}.")
+
+
+def _blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def _one_line(error: BaseException) -> str:
+    """A library's error message, fit for the one sentence of a rejection."""
+    printable = "".join(c if c.isprintable() else " " for c in str(error))
+    return " ".join(printable.split()).rstrip(".") or type(error).__name__
 
 
 def _batch(
@@ -207,14 +231,21 @@ def _batch(
 
 
 def unique_headers(header: list[str]) -> list[str]:
-    """Normalise header names; blanks become column_N and repeats get a _2, _3 suffix."""
-    seen: dict[str, int] = {}
+    """Normalise header names; blanks become column_N, repeats get a _2, _3 suffix.
+
+    A suffixed name never collides with a later header of that name, nor with the lineage
+    columns: `a, a, a_2` gives `a, a_2, a_2_2`; `_source_line` gives `_source_line_2`.
+    """
+    taken = set(LINEAGE_COLUMNS)
     result = []
     for position, raw in enumerate(header, start=1):
-        name = normalise_header(str(raw) if raw is not None else "") or f"column_{position}"
-        count = seen.get(name, 0) + 1
-        seen[name] = count
-        result.append(name if count == 1 else f"{name}_{count}")
+        base = normalise_header(str(raw) if raw is not None else "") or f"column_{position}"
+        name, count = base, 1
+        while name in taken:
+            count += 1
+            name = f"{base}_{count}"
+        taken.add(name)
+        result.append(name)
     return result
 
 
@@ -237,18 +268,31 @@ def cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _open_xlsx(path: Path, batch_rows: int) -> TableReader:
-    import zipfile
+def _unreadable_xlsx(path: Path, error: Exception) -> RejectedFile:
+    return RejectedFile(f"{path.name} is not a readable .xlsx workbook ({_one_line(error)}).")
 
+
+# openpyxl reports a damaged workbook with whatever its zip and XML layers raise (BadZipFile,
+# KeyError, IndexError, ElementTree's ParseError, zlib.error, ...): any exception while it
+# parses the file means the file cannot be read.
+def _open_xlsx(path: Path, batch_rows: int) -> TableReader:
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise RejectedFile(f"{path.name} is not a readable .xlsx workbook ({error}).") from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    except Exception as error:
+        raise _unreadable_xlsx(path, error) from None
+    try:
+        if not workbook.worksheets:
+            raise RejectedFile(f"{path.name} is empty: it has no sheet.")
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+    except RejectedFile:
+        workbook.close()
+        raise
+    except Exception as error:
+        workbook.close()
+        raise _unreadable_xlsx(path, error) from None
     if header is None or not any(cell is not None for cell in header):
         workbook.close()
         raise RejectedFile(f"{path.name} is empty: its first sheet has no header row.")
@@ -269,6 +313,8 @@ def _open_xlsx(path: Path, batch_rows: int) -> TableReader:
                 if len(texts) >= batch_rows:
                     yield _batch(columns, texts, lines, malformed)
                     lines, texts, malformed = [], [], []
+        except Exception as error:
+            raise _unreadable_xlsx(path, error) from None
         finally:
             workbook.close()
         if texts:
@@ -283,10 +329,9 @@ def _open_parquet(path: Path, batch_rows: int) -> TableReader:
 
     try:
         parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise RejectedFile(f"{path.name} is not a readable Parquet file ({error}).") from None
-    names = parquet.schema_arrow.names
-    columns = unique_headers(names)
+        columns = unique_headers(parquet.schema_arrow.names)
+    except _PARQUET_ERRORS as error:
+        raise _unreadable_parquet(path, error) from None
 
     def as_text(array: pa.Array) -> pa.Array:
         if pa.types.is_timestamp(array.type):
@@ -310,7 +355,16 @@ def _open_parquet(path: Path, batch_rows: int) -> TableReader:
                 yield pa.RecordBatch.from_arrays(
                     arrays, names=[*columns, LINE_COLUMN, MALFORMED_COLUMN]
                 )
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
-            raise RejectedFile(f"{path.name} is not a readable Parquet file ({error}).") from None
+        except _PARQUET_ERRORS as error:
+            raise _unreadable_parquet(path, error) from None
 
     return TableReader(columns, "parquet", None, None, batches())
+
+
+# A damaged footer can also hold names that are not UTF-8: pyarrow then raises
+# UnicodeDecodeError, a ValueError.
+_PARQUET_ERRORS = (pa.ArrowException, OSError, ValueError)
+
+
+def _unreadable_parquet(path: Path, error: Exception) -> RejectedFile:
+    return RejectedFile(f"{path.name} is not a readable Parquet file ({_one_line(error)}).")

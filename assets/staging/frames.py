@@ -27,17 +27,28 @@ def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     ]
 
 
+def iso_timestamp_sql(text: str) -> str:
+    """ISO 8601 date or date-time text as a TIMESTAMP (years 0001-9999); NULL otherwise.
+
+    DuckDB alone also casts 'epoch', 'infinity', '-2020-01-01' and five-digit years, which
+    are no dates to a person and break pandas."""
+    iso = f"regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([T ].*)?')"
+    parsed = (
+        f"coalesce(try_cast({text} AS TIMESTAMP), try_cast(try_cast({text} AS DATE) AS TIMESTAMP))"
+    )
+    return f"CASE WHEN {iso} AND NOT starts_with({text}, '0000') THEN {parsed} END"
+
+
 def typed_sql(column: Column, text: str) -> str:
     """A DuckDB expression typing the trimmed text; NULL where it does not parse."""
     if column.kind == Kind.DATE:
-        return (
-            f"coalesce(try_cast({text} AS DATE), try_cast(try_cast({text} AS TIMESTAMP) AS DATE))"
-        )
+        return f"CAST({iso_timestamp_sql(text)} AS DATE)"
+    number = f"try_cast({text} AS DOUBLE)"
     if column.kind == Kind.INTEGER:
-        number = f"try_cast({text} AS DOUBLE)"
-        return f"CASE WHEN {number} = floor({number}) THEN {number}::BIGINT END"
+        # try_cast: 'nan', 'inf' and 1e30 pass the floor test but fit no BIGINT
+        return f"CASE WHEN {number} = floor({number}) THEN try_cast({number} AS BIGINT) END"
     if column.kind == Kind.NUMBER:
-        return f"try_cast({text} AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) THEN {number} END"
     if column.allowed:
         return f"lower({text})"
     return text

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from assets.staging.build import StageResult, reconcile_ledger, validate_rows, write_quarantine
-from assets.staging.frames import raw_columns
+from assets.staging.frames import iso_timestamp_sql, raw_columns
 from assets.surveys.answers import parse_answers
 from assets.surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
 from assets.surveys.scoring import count_incomplete
@@ -80,8 +80,7 @@ def survey_frame_sql(
             {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
             coalesce({_first_present(["wave"], present)}, {stem}) AS wave,
             {response_time} AS submitted_at__text,
-            coalesce(try_cast({response_time} AS TIMESTAMP),
-                     try_cast(try_cast({response_time} AS DATE) AS TIMESTAMP)) AS submitted_at,
+            {iso_timestamp_sql(response_time)} AS submitted_at,
             CASE WHEN lower({finished}) IN {UNFINISHED} THEN 'unfinished'
                  ELSE CASE lower({status}) {status_cases} END END AS unscored_reason,
             {", ".join(answers)},

@@ -1,0 +1,47 @@
+"""Running a suite: reasons per row, and a rule that cannot run stops the run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from quality.suites import E, _row
+from quality.validation import readable_rule, run_suite
+
+
+def suite(*expectations):
+    from great_expectations.core import ExpectationSuite
+
+    return ExpectationSuite(name="test.rows", expectations=list(expectations))
+
+
+def test_failed_rows_get_every_reason_filled_from_the_row():
+    frame = pd.DataFrame({"level": [3, 25, 0], "level__text": ["3", "25", "0"]})
+    result = run_suite(
+        suite(
+            _row(E.ExpectColumnValuesToBeBetween, "level {level__text} is outside 1–20",
+                 column="level", min_value=1, max_value=20),
+            _row(E.ExpectColumnValuesToBeBetween, "level {level__text} is below 2",
+                 column="level", min_value=2),
+        ),
+        frame,
+    )  # fmt: skip
+    assert result.reasons.to_dict() == {
+        1: "level 25 is outside 1–20",
+        2: "level 0 is outside 1–20; level 0 is below 2",
+    }
+
+
+def test_a_rule_that_cannot_run_stops_validation_instead_of_passing_every_row():
+    frame = pd.DataFrame({"level": ["3", 4, None]}, dtype=object)  # text beside a number
+    with pytest.raises(RuntimeError, match="could not run"):
+        run_suite(
+            suite(_row(E.ExpectColumnValuesToBeBetween, "x", column="level", min_value=1)),
+            frame,
+        )
+
+
+def test_readable_rule_hides_row_values():
+    assert readable_rule("job_level {job_level__text} is outside 1–20") == (
+        "job_level … is outside 1–20"
+    )
