@@ -3,7 +3,9 @@
 Frames hold one row per person: `duration` in days from the index date, `event` 0/1.
 """
 
+import hashlib
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -248,7 +250,33 @@ def _fit_if_estimable(data: _SurvivalData) -> tuple[_CoxFit | None, str | None]:
     return fit, None if fit.converged else "Cox model did not converge: treat with caution"
 
 
+# The same model is often fitted twice in a row: the hazard ratio, then its proportional-hazards
+# check or the adjusted retention difference. A fit costs a Python loop over the event times
+# (statsmodels' Efron ties), so the last few are kept, keyed by a digest of the exact inputs.
+_RECENT_FITS: OrderedDict[bytes, _CoxFit | None] = OrderedDict()
+RECENT_FITS_KEPT = 4
+
+
 def _fit_cox(data: _SurvivalData) -> _CoxFit | None:
+    key = _fit_key(data)
+    if key in _RECENT_FITS:
+        _RECENT_FITS.move_to_end(key)
+        return _RECENT_FITS[key]
+    fit = _fit_cox_uncached(data)
+    _RECENT_FITS[key] = fit
+    if len(_RECENT_FITS) > RECENT_FITS_KEPT:
+        _RECENT_FITS.popitem(last=False)
+    return fit
+
+
+def _fit_key(data: _SurvivalData) -> bytes:
+    digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
+    for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
+        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+    return digest.digest()
+
+
+def _fit_cox_uncached(data: _SurvivalData) -> _CoxFit | None:
     model = PHReg(data.duration, data.design.to_numpy(), status=data.event, ties="efron")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.marts.comments import apply_comments
 from assets.surveys.instruments import SCALED_ITEM_CODES
 from assets.surveys.scoring import score_responses
 
@@ -43,4 +44,5 @@ def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -
         """
     )
     con.unregister("_scores")
+    apply_comments(con, "marts.fct_survey_score")
     return len(frame)

@@ -1,0 +1,226 @@
+"""The study design of OUTPUTS.md ("Metric definitions"): who is compared with whom, from when.
+
+For each program and relationship type the index date is the program's start_date. Everyone
+employed on it falls into one group:
+
+- `participant`: the participant of a pairing of that program and relationship type;
+- `advisor`: otherwise, an advisor of such a pairing;
+- `comparison`: everyone else who is neither a participant nor an advisor in that program (of any
+  relationship type) and was not a participant of that relationship type in the 12 months
+  before (a pairing running at any time in that window).
+
+Follow-up runs in days from the index date for every group, so only events after it count and
+nobody is credited with time before they joined. It ends at the first exit or the as-of date.
+Voluntary exit is the event of the retention outcome; involuntary exits, retirements, other exits
+and the as-of date censor it. Promotion is the first `promotion` job event (or any move raising
+the level) after the index date; exits censor it. People at the organisation's highest job level
+on the index date cannot be promoted: they are left out of the promotion outcome (NULL), in both
+groups, rather than counted as never promoted (that would flatter whichever group has fewer of
+them, usually the participants).
+
+Covariates are taken as of the index date: the job level then (rebuilt from job_events: the level
+the latest event on or before the index date left, else the level the first later event started
+from, else the snapshot's level), tenure, performance rating (the snapshot's: the contract says
+it is the latest rating before any program), department and gender; ethnicity is kept for the
+subgroups, not adjusted for.
+
+Survey waves: the baseline is a person's latest wave dated on or before the index date, the
+follow-up their first wave dated on or after the program's end_date (and not after the as-of
+date).
+"""
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from assets.marts.tables import SURVEY_SCORES, create_table_as, table_exists
+
+STUDY_COHORT = "marts.study_cohort"
+DAYS_PER_YEAR = 365.25
+LOOKBACK_MONTHS = 12
+
+SURVEY_OUTCOMES = ("loneliness", "engagement", "career_lonely")
+SCORE_COLUMNS = ", ".join(f"s.{c}" for c in ("wave", "wave_date", *SURVEY_OUTCOMES))
+
+# The contract of marts.fct_survey_score, empty: stands in when no survey was scored.
+NO_SURVEY_SCORES = """
+SELECT NULL::VARCHAR AS employee_id, NULL::VARCHAR AS wave, NULL::DATE AS wave_date,
+    NULL::INTEGER AS loneliness, NULL::DOUBLE AS engagement, NULL::BOOLEAN AS career_lonely
+WHERE false
+"""
+
+COHORT_SQL = f"""
+WITH tracks AS (
+    SELECT DISTINCT g.program_id, p.relationship_type,
+        g.start_date AS index_date, g.end_date AS program_end_date
+    FROM staging.programs g JOIN staging.pairings p USING (program_id)
+    WHERE g.start_date < $as_of
+),
+sides AS (
+    SELECT program_id, relationship_type, participant_id AS employee_id,
+        true AS is_participant, start_date
+    FROM staging.pairings
+    UNION ALL
+    SELECT program_id, relationship_type, advisor_id, false, start_date FROM staging.pairings
+),
+track_roles AS (
+    SELECT program_id, relationship_type, employee_id,
+        bool_or(is_participant) AS is_participant,
+        bool_or(NOT is_participant) AS is_advisor,
+        min(start_date) FILTER (WHERE is_participant) AS first_pairing_start
+    FROM sides GROUP BY ALL
+),
+in_program AS (SELECT DISTINCT program_id, employee_id FROM sides),
+recent_participants AS (
+    SELECT DISTINCT t.program_id, t.relationship_type, p.participant_id AS employee_id
+    FROM tracks t JOIN staging.pairings p
+        ON p.relationship_type = t.relationship_type
+        AND p.start_date < t.index_date
+        AND (p.end_date IS NULL
+             OR p.end_date >= t.index_date - INTERVAL {LOOKBACK_MONTHS} MONTH)
+),
+grouped AS (
+    SELECT t.*, e.*,
+        CASE
+            WHEN r.is_participant THEN 'participant'
+            WHEN r.is_advisor THEN 'advisor'
+            WHEN i.employee_id IS NULL AND x.employee_id IS NULL THEN 'comparison'
+        END AS "group",
+        r.first_pairing_start
+    FROM tracks t
+    JOIN staging.employees e
+        ON e.hire_date <= t.index_date
+        AND (e.termination_date IS NULL OR e.termination_date > t.index_date)
+    LEFT JOIN track_roles r USING (program_id, relationship_type, employee_id)
+    LEFT JOIN in_program i USING (program_id, employee_id)
+    LEFT JOIN recent_participants x USING (program_id, relationship_type, employee_id)
+),
+cohort AS (SELECT * FROM grouped WHERE "group" IS NOT NULL),
+index_dates AS (SELECT DISTINCT index_date FROM tracks),
+level_before AS (
+    SELECT d.index_date, j.employee_id, j.to_level AS level
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date <= d.index_date AND j.to_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY d.index_date, j.employee_id
+        ORDER BY j.effective_date DESC, j.event_type = 'hire'
+    ) = 1
+),
+level_after AS (
+    SELECT d.index_date, j.employee_id, j.from_level AS level
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date > d.index_date AND j.from_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY d.index_date, j.employee_id
+        ORDER BY j.effective_date, j.event_type <> 'hire'
+    ) = 1
+),
+promotions AS (
+    SELECT d.index_date, j.employee_id, min(j.effective_date) AS promoted_on
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date > d.index_date
+        AND (j.event_type = 'promotion' OR j.to_level > j.from_level)
+    GROUP BY ALL
+),
+followed AS (
+    SELECT c.*,
+        least(coalesce(c.termination_date, $as_of), $as_of) AS follow_up_end,
+        c.termination_date <= $as_of AS exited,
+        coalesce(b.level, a.level, c.job_level) AS level_at_index,
+        p.promoted_on
+    FROM cohort c
+    LEFT JOIN level_before b USING (index_date, employee_id)
+    LEFT JOIN level_after a USING (index_date, employee_id)
+    LEFT JOIN promotions p USING (index_date, employee_id)
+)
+SELECT program_id, relationship_type, employee_id, "group",
+    index_date, program_end_date, first_pairing_start,
+    level_at_index AS job_level,
+    datediff('day', hire_date, index_date) / {DAYS_PER_YEAR} AS tenure_years,
+    performance_rating, department, gender, ethnicity,
+    follow_up_end,
+    CASE WHEN exited THEN termination_type END AS exit_type,
+    datediff('day', index_date, follow_up_end) AS exit_days,
+    CAST(coalesce(exited AND termination_type = 'voluntary', false) AS INTEGER) AS exit_event,
+    CASE WHEN NOT at_top_level THEN datediff('day', index_date, CASE
+        WHEN promoted_on <= follow_up_end THEN promoted_on ELSE follow_up_end
+    END) END AS promotion_days,
+    CASE WHEN NOT at_top_level THEN
+        CAST(coalesce(promoted_on <= follow_up_end, false) AS INTEGER)
+    END AS promotion_event
+FROM (
+    SELECT *, level_at_index >= max(level_at_index) OVER (PARTITION BY program_id,
+        relationship_type) AS at_top_level
+    FROM followed
+)
+"""
+
+
+def _survey_sql(cohort: str, scores: str) -> str:
+    """The cohort with each person's baseline and follow-up wave and their scores."""
+
+    def values(alias: str, suffix: str) -> str:
+        return ", ".join(
+            [
+                f"{alias}.wave AS {suffix}_wave",
+                f"{alias}.wave_date AS {suffix}_wave_date",
+                f"{alias}.loneliness AS loneliness_{suffix}",
+                f"{alias}.engagement AS engagement_{suffix}",
+                f"CAST({alias}.career_lonely AS INTEGER) AS career_lonely_{suffix}",
+            ]
+        )
+
+    return f"""
+    WITH scores AS ({scores}),
+    baseline AS (
+        SELECT c.program_id, c.relationship_type, c.employee_id, {SCORE_COLUMNS}
+        FROM {cohort} c JOIN scores s
+            ON s.employee_id = c.employee_id AND s.wave_date <= c.index_date
+        QUALIFY row_number() OVER (
+            PARTITION BY c.program_id, c.relationship_type, c.employee_id
+            ORDER BY s.wave_date DESC, s.wave DESC
+        ) = 1
+    ),
+    followup AS (
+        SELECT c.program_id, c.relationship_type, c.employee_id, {SCORE_COLUMNS}
+        FROM {cohort} c JOIN scores s
+            ON s.employee_id = c.employee_id
+            AND s.wave_date >= c.program_end_date AND s.wave_date <= $as_of
+        QUALIFY row_number() OVER (
+            PARTITION BY c.program_id, c.relationship_type, c.employee_id
+            ORDER BY s.wave_date, s.wave
+        ) = 1
+    )
+    SELECT c.*, {values("b", "baseline")}, {values("f", "followup")}
+    FROM {cohort} c
+    LEFT JOIN baseline b USING (program_id, relationship_type, employee_id)
+    LEFT JOIN followup f USING (program_id, relationship_type, employee_id)
+    ORDER BY c.program_id, c.relationship_type, c."group", c.employee_id
+    """
+
+
+def survey_scores_query(con: duckdb.DuckDBPyConnection) -> str:
+    """The survey scores to use: the mart when a survey was scored, else an empty stand-in."""
+    if surveys_scored(con):
+        return f"SELECT * FROM {SURVEY_SCORES}"
+    return NO_SURVEY_SCORES
+
+
+def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+    """Create `marts.study_cohort` from the staging tables (and survey scores, if any)."""
+    params = {"as_of": as_of}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cohort AS {COHORT_SQL}", params)
+    rows = create_table_as(
+        con, STUDY_COHORT, _survey_sql("_cohort", survey_scores_query(con)), params
+    )
+    con.execute("DROP TABLE _cohort")
+    return rows
+
+
+def read_cohort(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {STUDY_COHORT}").df()
+
+
+def surveys_scored(con: duckdb.DuckDBPyConnection) -> bool:
+    return table_exists(con, SURVEY_SCORES)

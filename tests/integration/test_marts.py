@@ -1,0 +1,175 @@
+"""The marts and effect estimates of the demo organisation (5,000 employees), whole job once."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from assets.effects.program_effects import METHODS, OUTCOMES
+from assets.marts.comments import TABLES
+from demo import write_demo_inbox
+from pipelines.runner import run_pipeline
+from pipelines.settings import Settings
+
+RELATIONSHIP_TYPES = ("ally", "coach", "mentor", "sponsor")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("marts")
+    settings = Settings(
+        inbox=root / "inbox",
+        warehouse=root / "warehouse" / "mentorlens.duckdb",
+        reports=root / "reports",
+        dagster_home=root / "dagster_home",
+    )
+    summary = write_demo_inbox(settings.inbox)
+    outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
+    assert outcome.success, outcome.failures
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        yield con, summary
+
+
+def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {table}").df()
+
+
+def effect(
+    effects: pd.DataFrame, program_id: str, relationship_type: str, outcome: str, method: str
+) -> pd.Series:
+    row = effects.loc[
+        (effects["program_id"] == program_id)
+        & (effects["relationship_type"] == relationship_type)
+        & (effects["outcome"] == outcome)
+        & (effects["method"] == method)
+    ]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_the_required_marts_exist(demo):
+    con, _ = demo
+    marts = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+        ).fetchall()
+    }
+    required = {"dim_employee", "fct_pairing", "fct_survey_score", "program_outcomes"}
+    assert required | {"program_effects"} <= marts
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_mart_has_its_table_and_column_comments(demo, table):
+    con, _ = demo
+    schema, name = table.split(".")
+    (comment,) = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    assert comment
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
+        "AND table_name = ?",
+        [schema, name],
+    ).fetchall()
+    assert columns and all(c for _, c in columns), [n for n, c in columns if not c]
+
+
+def test_the_as_of_date_is_the_demos(demo):
+    con, summary = demo
+    assert con.execute("SELECT as_of FROM marts.run_info").fetchall() == [(summary.as_of,)]
+    assert summary.as_of == date(2026, 10, 31)
+
+
+def test_one_row_per_employee_and_per_pairing(demo):
+    con, _ = demo
+    for mart, staging, key in [
+        ("dim_employee", "employees", "employee_id"),
+        ("fct_pairing", "pairings", "pairing_id"),
+    ]:
+        rows, keys, staged = con.execute(
+            f"SELECT count(*), count(DISTINCT {key}), "
+            f"(SELECT count(*) FROM staging.{staging}) FROM marts.{mart}"
+        ).fetchone()
+        assert rows == keys == staged
+
+
+def test_program_effects_has_both_methods_for_every_outcome_and_type(demo):
+    con, _ = demo
+    effects = frame(con, "marts.program_effects")
+    for kind in RELATIONSHIP_TYPES:
+        of_type = effects.loc[effects["relationship_type"] == kind]
+        assert set(of_type["program_id"]) >= {"all"}
+        for program_id, rows in of_type.groupby("program_id"):
+            pairs = set(zip(rows["outcome"], rows["method"], strict=True))
+            assert pairs == {(o.code, m) for o in OUTCOMES for m in METHODS}, (kind, program_id)
+            # Every type has enough people for every estimate in the demo.
+            assert rows["estimate"].notna().all(), rows.loc[rows["estimate"].isna(), "note"]
+
+
+def test_every_estimate_has_its_group_sizes_and_interval(demo):
+    con, _ = demo
+    effects = frame(con, "marts.program_effects")
+    assert (effects[["n_treated", "n_control"]].notna()).all().all()
+    estimated = effects.loc[effects["estimate"].notna()]
+    assert estimated[["ci_low", "ci_high", "p_value"]].notna().all().all()
+    assert (
+        (estimated["ci_low"] <= estimated["estimate"])
+        & (estimated["estimate"] <= estimated["ci_high"])
+    ).all()
+
+
+def test_mentoring_retains_as_planted_and_selection_flatters_the_naive_estimate(demo):
+    con, summary = demo
+    effects = frame(con, "marts.program_effects")
+    planted = summary.planted_effects["mentor"]["voluntary_exit_hr"]
+    adjusted = effect(effects, "MEN-2024", "mentor", "voluntary_exit_hr", "adjusted")
+    naive = effect(effects, "MEN-2024", "mentor", "voluntary_exit_hr", "naive")
+    assert adjusted["ci_low"] <= planted <= adjusted["ci_high"], adjusted.to_dict()
+    assert naive["estimate"] < adjusted["estimate"]
+
+
+def test_sponsorship_promotes_as_planted(demo):
+    con, summary = demo
+    effects = frame(con, "marts.program_effects")
+    planted = summary.planted_effects["sponsor"]["promotion_hr"]
+    adjusted = effect(effects, "SPO-2025", "sponsor", "promotion_hr", "adjusted")
+    assert adjusted["ci_low"] <= planted <= adjusted["ci_high"], adjusted.to_dict()
+
+
+@pytest.mark.parametrize("outcome", ["loneliness_did", "engagement_did", "career_lonely_did"])
+def test_mentoring_changes_survey_scores_as_planted(demo, outcome):
+    con, summary = demo
+    adjusted = effect(
+        frame(con, "marts.program_effects"), "MEN-2024", "mentor", outcome, "adjusted"
+    )
+    planted = summary.planted_effects["mentor"][outcome]
+    assert adjusted["ci_low"] <= planted <= adjusted["ci_high"], adjusted.to_dict()
+
+
+def test_program_outcomes_describe_every_group(demo):
+    con, _ = demo
+    outcomes = frame(con, "marts.program_outcomes")
+    everyone = outcomes.loc[outcomes["subgroup"] == "all"]
+    for kind in RELATIONSHIP_TYPES:
+        groups = set(everyone.loc[everyone["relationship_type"] == kind, "group"])
+        assert groups == {"participant", "comparison", "advisor"}
+    mentees = everyone.loc[
+        (everyone["relationship_type"] == "mentor") & (everyone["group"] == "participant")
+    ].iloc[0]
+    assert mentees["retention_12m_ci_low"] <= mentees["retention_12m"]
+    assert mentees["retention_12m"] <= mentees["retention_12m_ci_high"]
+    assert mentees["survey_n"] > 0 and mentees["loneliness_followup"] > 0
+    assert outcomes["subgroup"].str.startswith("gender=").any()
+
+
+def test_subgroup_effects_carry_holm_adjusted_p_values(demo):
+    con, _ = demo
+    subgroups = frame(con, "marts.program_effects_by_subgroup")
+    tested = subgroups.loc[subgroups["p_value"].notna()]
+    assert len(tested) > 0
+    assert (tested["p_value_holm"] >= tested["p_value"] - 1e-12).all()
+    assert subgroups["subgroup"].str.startswith("ethnicity=").any()

@@ -1,0 +1,303 @@
+"""The study design (OUTPUTS.md, "Metric definitions") on a hand-built organisation."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from assets.effects.cohorts import build_study_cohort, read_cohort
+from tests.unit.test_marts_warehouse import employee, tiny_warehouse
+
+AS_OF = "2025-12-31"
+INDEX = date(2024, 4, 1)
+FOLLOW_UP_TO_AS_OF = (date(2025, 12, 31) - INDEX).days  # 639
+
+PROGRAMS = [
+    {"program_id": "P0", "start_date": "2022-01-01", "end_date": "2023-10-31"},
+    {"program_id": "P1", "start_date": "2024-04-01", "end_date": "2024-12-31"},
+]
+
+
+def pairing(pairing_id, program, kind, advisor, participant, start, end=None):
+    return {
+        "pairing_id": pairing_id,
+        "program_id": program,
+        "relationship_type": kind,
+        "advisor_id": advisor,
+        "participant_id": participant,
+        "start_date": start,
+        "end_date": end,
+    }
+
+
+EMPLOYEES = [
+    # Participants of P1's mentoring.
+    employee(
+        "mentee_leaves", "2019-01-01", termination_date="2024-10-01", termination_type="voluntary"
+    ),
+    employee("mentee_promoted", "2019-01-01", job_level=4),
+    employee("mentee_hired_late", "2024-05-01"),
+    # Advisors, and a coachee of the same program.
+    employee("mentor", "2010-01-01", job_level=6),
+    employee("coachee", "2015-01-01"),
+    # Everyone else employed on the index date.
+    employee("fired", "2018-01-01", termination_date="2024-08-01", termination_type="involuntary"),
+    employee("stays", "2018-01-01", performance_rating=None),
+    employee(
+        "leaves_after_as_of",
+        "2018-01-01",
+        termination_date="2026-03-01",
+        termination_type="voluntary",
+    ),
+    employee("recent_mentee", "2018-01-01"),
+    employee("former_mentee", "2018-01-01"),
+    employee("promoted_before_only", "2018-01-01"),
+    employee("rebuilt_level", "2012-01-01", job_level=5),
+    employee("at_the_top", "2000-01-01", job_level=9),
+    # Gone before the index date.
+    employee(
+        "left_before", "2018-01-01", termination_date="2024-03-31", termination_type="voluntary"
+    ),
+]
+
+JOB_EVENTS = [
+    {
+        "employee_id": "mentee_promoted",
+        "effective_date": "2024-01-15",
+        "event_type": "promotion",
+        "from_level": 2,
+        "to_level": 3,
+    },
+    {
+        "employee_id": "mentee_promoted",
+        "effective_date": "2024-09-01",
+        "event_type": "promotion",
+        "from_level": 3,
+        "to_level": 4,
+    },
+    {
+        "employee_id": "promoted_before_only",
+        "effective_date": "2023-06-01",
+        "event_type": "promotion",
+        "from_level": 2,
+        "to_level": 3,
+    },
+    {
+        "employee_id": "rebuilt_level",
+        "effective_date": "2012-01-01",
+        "event_type": "hire",
+        "to_level": 3,
+    },
+    {
+        "employee_id": "rebuilt_level",
+        "effective_date": "2024-06-01",
+        "event_type": "lateral",
+        "from_level": 3,
+        "to_level": 4,
+    },
+    {
+        "employee_id": "rebuilt_level",
+        "effective_date": "2025-01-01",
+        "event_type": "promotion",
+        "from_level": 4,
+        "to_level": 5,
+    },
+    {
+        "employee_id": "fired",
+        "effective_date": "2024-09-01",
+        "event_type": "promotion",
+        "from_level": 3,
+        "to_level": 4,
+    },
+]
+
+PAIRINGS = [
+    pairing("X1", "P1", "mentor", "mentor", "mentee_leaves", "2024-04-01", "2024-10-01"),
+    pairing("X2", "P1", "mentor", "mentor", "mentee_promoted", "2024-04-01", "2024-12-31"),
+    pairing("X3", "P1", "mentor", "mentor", "mentee_hired_late", "2024-06-01", "2024-12-31"),
+    pairing("X4", "P1", "coach", "mentor", "coachee", "2024-04-01", "2024-12-31"),
+    pairing("X5", "P0", "mentor", "mentor", "recent_mentee", "2022-01-01", "2023-10-31"),
+    pairing("X6", "P0", "mentor", "mentor", "former_mentee", "2022-01-01", "2023-03-31"),
+]
+
+WAVES = {"w1": "2024-02-15", "w2": "2024-06-01", "w3": "2025-02-01", "w4": "2025-08-01"}
+
+
+def score(employee_id: str, wave: str, loneliness: int) -> dict:
+    return {
+        "employee_id": employee_id,
+        "wave": wave,
+        "wave_date": WAVES[wave],
+        "loneliness": loneliness,
+        "engagement": 3.0,
+        "career_lonely": loneliness > 5,
+    }
+
+
+SURVEY_SCORES = [
+    score("mentee_leaves", "w1", 7),
+    score("mentee_promoted", "w1", 6),
+    score("mentee_promoted", "w2", 5),  # during the program: neither baseline nor follow-up
+    score("mentee_promoted", "w3", 4),
+    score("mentee_promoted", "w4", 3),
+    score("stays", "w2", 5),
+    score("stays", "w4", 5),
+]
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    con = tiny_warehouse(
+        EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, survey_scores=SURVEY_SCORES, as_of=AS_OF
+    )
+    build_study_cohort(con, date.fromisoformat(AS_OF))
+    return read_cohort(con)
+
+
+def person(cohort: pd.DataFrame, employee_id: str, kind: str = "mentor") -> pd.Series:
+    rows = cohort.loc[
+        (cohort["program_id"] == "P1")
+        & (cohort["relationship_type"] == kind)
+        & (cohort["employee_id"] == employee_id)
+    ]
+    assert len(rows) == 1, f"{employee_id} is in the {kind} cohort {len(rows)} times"
+    return rows.iloc[0]
+
+
+def members(cohort: pd.DataFrame, kind: str = "mentor") -> dict[str, str]:
+    rows = cohort.loc[(cohort["program_id"] == "P1") & (cohort["relationship_type"] == kind)]
+    return dict(zip(rows["employee_id"], rows["group"], strict=True))
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+def test_groups_of_the_mentoring_track(cohort):
+    assert members(cohort) == {
+        "mentee_leaves": "participant",
+        "mentee_promoted": "participant",
+        "mentor": "advisor",
+        "fired": "comparison",
+        "stays": "comparison",
+        "leaves_after_as_of": "comparison",
+        "former_mentee": "comparison",
+        "promoted_before_only": "comparison",
+        "rebuilt_level": "comparison",
+        "at_the_top": "comparison",
+    }
+
+
+def test_only_people_employed_on_the_index_date_are_compared(cohort):
+    assert "mentee_hired_late" not in members(cohort)
+    assert "left_before" not in members(cohort)
+
+
+def test_a_recent_participant_of_the_type_is_no_comparison(cohort):
+    assert "recent_mentee" not in members(cohort)  # mentored until 5 months before
+    assert members(cohort)["former_mentee"] == "comparison"  # 12 months before: fine again
+
+
+def test_everyone_in_the_program_is_kept_out_of_its_comparison_groups(cohort):
+    assert "coachee" not in members(cohort, "mentor")
+    assert members(cohort, "coach") == {
+        "coachee": "participant",
+        "mentor": "advisor",
+        "fired": "comparison",
+        "stays": "comparison",
+        "leaves_after_as_of": "comparison",
+        "former_mentee": "comparison",
+        "promoted_before_only": "comparison",
+        "rebuilt_level": "comparison",
+        "at_the_top": "comparison",
+        "recent_mentee": "comparison",  # a mentee, but coaching's comparison only asks of coaching
+    }
+
+
+# --- time from the index date ----------------------------------------------------------------
+
+
+def test_a_participant_hired_long_before_counts_from_the_index_date(cohort):
+    leaver = person(cohort, "mentee_leaves")
+    assert leaver["index_date"] == pd.Timestamp(INDEX)
+    assert leaver["exit_days"] == (date(2024, 10, 1) - INDEX).days
+    assert leaver["exit_event"] == 1
+
+
+def test_only_promotions_after_the_index_date_count(cohort):
+    promoted = person(cohort, "mentee_promoted")
+    assert promoted["promotion_days"] == (date(2024, 9, 1) - INDEX).days
+    assert promoted["promotion_event"] == 1
+    before_only = person(cohort, "promoted_before_only")
+    assert before_only["promotion_event"] == 0
+    assert before_only["promotion_days"] == FOLLOW_UP_TO_AS_OF
+
+
+def test_an_involuntary_exit_censors_both_outcomes(cohort):
+    fired = person(cohort, "fired")
+    assert fired["exit_event"] == 0
+    assert fired["exit_days"] == (date(2024, 8, 1) - INDEX).days
+    assert fired["exit_type"] == "involuntary"
+    # Promoted after leaving: the exit came first.
+    assert fired["promotion_event"] == 0
+    assert fired["promotion_days"] == fired["exit_days"]
+
+
+def test_the_as_of_date_censors(cohort):
+    for employee_id in ("stays", "leaves_after_as_of"):
+        row = person(cohort, employee_id)
+        assert row["exit_event"] == 0
+        assert row["exit_days"] == FOLLOW_UP_TO_AS_OF
+        assert pd.isna(row["exit_type"])
+
+
+def test_the_top_level_is_not_at_risk_of_promotion(cohort):
+    top = person(cohort, "at_the_top")
+    assert pd.isna(top["promotion_days"]) and pd.isna(top["promotion_event"])
+    assert top["exit_days"] == FOLLOW_UP_TO_AS_OF
+
+
+# --- covariates as of the index date ---------------------------------------------------------
+
+
+def test_job_level_is_rebuilt_as_of_the_index_date(cohort):
+    assert person(cohort, "rebuilt_level")["job_level"] == 3  # snapshot says 5
+    assert person(cohort, "mentee_promoted")["job_level"] == 3  # snapshot says 4
+    assert person(cohort, "stays")["job_level"] == 3  # no job events: the snapshot
+
+
+def test_tenure_and_a_missing_rating(cohort):
+    leaver = person(cohort, "mentee_leaves")
+    assert leaver["tenure_years"] == pytest.approx((INDEX - date(2019, 1, 1)).days / 365.25)
+    assert pd.isna(person(cohort, "stays")["performance_rating"])
+
+
+# --- survey waves ----------------------------------------------------------------------------
+
+
+def test_baseline_and_follow_up_waves(cohort):
+    promoted = person(cohort, "mentee_promoted")
+    assert promoted["baseline_wave"] == "w1"
+    assert promoted["followup_wave"] == "w3"  # the first after the program's end
+    assert (promoted["loneliness_baseline"], promoted["loneliness_followup"]) == (6, 4)
+    assert (promoted["career_lonely_baseline"], promoted["career_lonely_followup"]) == (1, 0)
+    stays = person(cohort, "stays")
+    assert pd.isna(stays["baseline_wave"])  # w2 is after the index date
+    assert stays["followup_wave"] == "w4"
+    leaver = person(cohort, "mentee_leaves")
+    assert leaver["baseline_wave"] == "w1" and pd.isna(leaver["followup_wave"])
+
+
+def test_without_survey_scores_the_wave_columns_are_empty():
+    con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, as_of=AS_OF)
+    build_study_cohort(con, date.fromisoformat(AS_OF))
+    cohort = read_cohort(con)
+    assert len(cohort) and cohort["baseline_wave"].isna().all()
+    assert cohort["loneliness_followup"].isna().all()
+
+
+def test_programs_starting_after_the_as_of_date_have_no_cohort():
+    later = [*PROGRAMS, {"program_id": "P2", "start_date": "2026-03-01", "end_date": "2026-12-31"}]
+    pairings = [*PAIRINGS, pairing("X9", "P2", "mentor", "mentor", "stays", "2026-03-01")]
+    con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, later, pairings, as_of=AS_OF)
+    build_study_cohort(con, date.fromisoformat(AS_OF))
+    assert "P2" not in set(read_cohort(con)["program_id"])

@@ -1,0 +1,164 @@
+"""`marts.program_effects` and its subgroups on simulated cohorts (tests/simulate.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.effects.program_effects import (
+    METHODS,
+    OUTCOMES,
+    missing_estimates,
+    program_effects,
+    program_effects_by_subgroup,
+)
+from assets.effects.proportions import holm_adjust
+from tests.simulate import Scenario, simulate_organisation
+
+OUTCOME_CODES = [o.code for o in OUTCOMES]
+INDEX = pd.Timestamp("2024-04-01")
+
+
+def cohort_of(program_id: str, relationship_type: str, n: int, seed: int) -> pd.DataFrame:
+    """A simulated program as `marts.study_cohort` rows (participants and comparison group)."""
+    people = simulate_organisation(Scenario(n=n, unit_days=7), seed)
+    rng = np.random.default_rng(seed)
+    return people.assign(
+        program_id=program_id,
+        relationship_type=relationship_type,
+        employee_id=[f"{program_id}-{i}" for i in people["person_id"]],
+        group=np.where(people["treated"] == 1, "participant", "comparison"),
+        ethnicity=rng.choice(["Asian", "Black", "White"], len(people)),
+        index_date=INDEX,
+        first_pairing_start=INDEX,
+        engagement_baseline=people["loneliness_baseline"] / 2,
+        engagement_followup=people["loneliness_followup"] / 2,
+    ).drop(columns=["treated", "person_id"])
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    return pd.concat(
+        [
+            cohort_of("MEN-1", "mentor", 500, 1),
+            cohort_of("MEN-2", "mentor", 500, 2),
+            cohort_of("SPO-1", "sponsor", 500, 3),
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def effects(cohort) -> pd.DataFrame:
+    return program_effects(cohort, min_group_size=5, surveys=True)
+
+
+def rows(effects: pd.DataFrame, program_id: str, relationship_type: str) -> pd.DataFrame:
+    return effects.loc[
+        (effects["program_id"] == program_id) & (effects["relationship_type"] == relationship_type)
+    ]
+
+
+def test_every_program_and_pool_has_every_outcome_by_both_methods(effects):
+    for program_id, kind in [
+        ("MEN-1", "mentor"),
+        ("MEN-2", "mentor"),
+        ("all", "mentor"),
+        ("SPO-1", "sponsor"),
+        ("all", "sponsor"),
+    ]:
+        found = rows(effects, program_id, kind)
+        assert sorted(zip(found["outcome"], found["method"], strict=True)) == sorted(
+            (o, m) for o in OUTCOME_CODES for m in METHODS
+        ), (program_id, kind)
+    assert len(effects) == 5 * len(OUTCOME_CODES) * len(METHODS)
+    assert missing_estimates(effects) == []
+
+
+def test_estimates_carry_their_interval_and_group_sizes(effects):
+    estimated = effects.loc[effects["estimate"].notna()]
+    assert len(estimated) == len(effects)
+    assert (estimated["ci_low"] <= estimated["estimate"]).all()
+    assert (estimated["estimate"] <= estimated["ci_high"]).all()
+    assert (estimated[["n_treated", "n_control"]] > 0).all().all()
+
+
+def test_the_cox_rows_carry_the_proportional_hazards_test(effects):
+    cox = effects["outcome"].isin(["voluntary_exit_hr", "promotion_hr"])
+    assert effects.loc[cox, "ph_p_value"].between(0, 1).all()
+    assert effects.loc[cox, "ph_holds"].notna().all()
+    assert effects.loc[~cox, "ph_holds"].isna().all()
+
+
+def test_a_pool_of_two_programs_stacks_their_cohorts(effects):
+    pooled = rows(effects, "all", "mentor")
+    one = rows(effects, "MEN-1", "mentor")
+    two = rows(effects, "MEN-2", "mentor")
+    exits = "outcome == 'voluntary_exit_hr' and method == 'naive'"
+    assert pooled.query(exits)["n_treated"].item() == (
+        one.query(exits)["n_treated"].item() + two.query(exits)["n_treated"].item()
+    )
+    assert pooled["note"].str.contains("2 programs pooled: MEN-1, MEN-2").all()
+
+
+def test_a_type_with_one_program_is_its_own_pool(effects):
+    pooled = rows(effects, "all", "sponsor").reset_index(drop=True)
+    alone = rows(effects, "SPO-1", "sponsor").reset_index(drop=True)
+    figures = ["outcome", "method", "estimate", "ci_low", "ci_high", "n_treated", "n_control"]
+    pd.testing.assert_frame_equal(pooled[figures], alone[figures])
+    assert pooled["note"].str.contains("one program (SPO-1)", regex=False).all()
+
+
+def test_pooled_rows_come_last_within_their_type(effects):
+    mentor = effects.loc[effects["relationship_type"] == "mentor", "program_id"].tolist()
+    assert mentor == sorted(mentor, key=lambda p: (p == "all", p))
+
+
+def test_without_survey_scores_the_survey_outcomes_are_not_estimated(cohort):
+    effects = program_effects(cohort.loc[cohort["program_id"] == "SPO-1"], 5, surveys=False)
+    survey = effects["outcome"].str.endswith("_did")
+    assert effects.loc[survey, "estimate"].isna().all()
+    assert effects.loc[survey, "note"].str.contains("no survey scores").all()
+    assert effects.loc[~survey, "estimate"].notna().all()
+    assert set(effects.loc[survey, "method"]) == set(METHODS)
+
+
+def test_groups_under_the_minimum_size_are_not_estimated(cohort):
+    spo = cohort.loc[cohort["program_id"] == "SPO-1"]
+    participants = spo.index[spo["group"] == "participant"]
+    tiny = spo.drop(participants[4:])  # four participants left
+    effects = program_effects(tiny, min_group_size=5, surveys=True)
+    assert effects["estimate"].isna().all()
+    assert effects["note"].str.contains("fewer than 5 people in a group").all()
+    assert (effects["n_treated"] <= 4).all() and (effects["n_control"] > 0).all()
+
+
+def test_missing_estimates_names_a_missing_method(effects):
+    without = effects.drop(
+        effects.index[
+            (effects["program_id"] == "SPO-1")
+            & (effects["outcome"] == "promotion_hr")
+            & (effects["method"] == "adjusted")
+        ]
+    )
+    assert missing_estimates(without) == ["SPO-1/sponsor: no adjusted promotion_hr"]
+
+
+def test_subgroup_effects_are_adjusted_with_holm_across_one_outcomes_subgroups(cohort):
+    effects = program_effects_by_subgroup(cohort.loc[cohort["program_id"] == "SPO-1"], 5, True)
+    assert set(effects["method"]) == {"adjusted"}
+    assert set(effects["program_id"]) == {"SPO-1", "all"}
+    spo = effects.loc[effects["program_id"] == "SPO-1"]
+    assert set(spo["subgroup"]) == {
+        "gender=man",
+        "gender=woman",
+        "gender=nonbinary",
+        "ethnicity=Asian",
+        "ethnicity=Black",
+        "ethnicity=White",
+    }
+    exits = spo.loc[spo["outcome"] == "voluntary_exit_hr"]
+    np.testing.assert_allclose(
+        exits["p_value_holm"].to_numpy(), holm_adjust(exits["p_value"].to_numpy())
+    )
+    tested = exits["p_value"].notna()
+    assert (exits.loc[tested, "p_value_holm"] >= exits.loc[tested, "p_value"]).all()
