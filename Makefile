@@ -19,8 +19,13 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mentorlens run
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
+
+# Debian packages for the browser tests (needs root or sudo; CI runs as root). Without them
+# those tests skip with the reason.
+system-deps:
+	@bash scripts/install-system-deps.sh || echo "mentorlens: could not install system packages; the tests that need them will skip."
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,0 +1,1 @@
+"""HTML reports for HR: one page per topic, charts beside their numbers, small groups hidden."""

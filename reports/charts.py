@@ -1,0 +1,359 @@
+"""Plotly charts for the pages, in the Okabe–Ito colour-blind-safe palette.
+
+Charts plot `Figure.number`, which is None for a hidden or missing figure, so a suppressed value
+is never drawn. Text from data (program names, categories) is HTML-escaped before it reaches
+plotly, which otherwise reads a few tags in labels. Each chart is embedded as JSON in a
+`<script type="application/json">` block and drawn by static/report.js with the shared
+plotly.min.js: no inline code runs on the pages.
+"""
+
+import html
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup
+from plotly.subplots import make_subplots
+
+from reports.figures import Estimate, Figure
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+PARTICIPANT = OKABE_ITO["blue"]
+COMPARISON = OKABE_ITO["orange"]
+ADVISOR = OKABE_ITO["bluish_green"]
+NAIVE = OKABE_ITO["sky_blue"]
+ADJUSTED = OKABE_ITO["vermillion"]
+BENCHMARK = OKABE_ITO["black"]
+SERIES = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion", "sky_blue")]
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+GRID = "#e6e6e6"
+LOG_AXIS = {
+    "type": "log",
+    "tickvals": [0.125, 0.25, 0.5, 1, 2, 4, 8],
+    "ticktext": ["⅛", "¼", "½", "1", "2", "4", "8"],
+}
+
+
+def label(text: object) -> str:
+    """Text from data, escaped for plotly's label markup."""
+    return html.escape(str(text), quote=False)
+
+
+def wrapped(text: object, width: int = 26, lines: int = 3) -> str:
+    """An escaped label broken into at most `lines` lines of about `width` characters (the
+    table beside the chart has the whole text)."""
+    broken = textwrap.wrap(str(text), width, max_lines=lines, placeholder=" …") or [""]
+    return "<br>".join(label(line) for line in broken)
+
+
+def _translucent(colour: str, alpha: float = 0.18) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _layout(figure: go.Figure, height: int = 360, **axes) -> go.Figure:
+    figure.update_layout(
+        template="none",
+        height=height,
+        font={"family": FONT, "size": 13, "color": "#1f2933"},
+        margin={"l": 64, "r": 24, "t": 48, "b": 56},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        hoverlabel={"font": {"family": FONT}},
+    )
+    figure.update_xaxes(showgrid=True, gridcolor=GRID, zeroline=False, linecolor="#9aa5b1")
+    figure.update_yaxes(showgrid=True, gridcolor=GRID, zeroline=False, linecolor="#9aa5b1")
+    figure.update_layout(**axes)
+    return figure
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A step curve with its 95% band: columns `months`, `value`, `low`, `high` (0–1)."""
+
+    name: str
+    colour: str
+    points: pd.DataFrame
+
+
+def step_chart(
+    curves: Sequence[Curve], y_title: str, x_title: str = "Months since the program started"
+) -> go.Figure:
+    figure = go.Figure()
+    for curve in curves:
+        points = curve.points
+        band = {
+            "x": points["months"],
+            "mode": "lines",
+            "line": {"width": 0, "shape": "hv"},
+            "hoverinfo": "skip",
+        }
+        figure.add_trace(
+            go.Scatter(y=points["high"], showlegend=False, legendgroup=curve.name, **band)
+        )
+        figure.add_trace(
+            go.Scatter(
+                y=points["low"],
+                fill="tonexty",
+                fillcolor=_translucent(curve.colour),
+                name=f"{label(curve.name)}: 95% band",
+                showlegend=False,
+                legendgroup=curve.name,
+                **band,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=points["months"],
+                y=points["value"],
+                mode="lines",
+                name=label(curve.name),
+                legendgroup=curve.name,
+                line={"color": curve.colour, "width": 2.5, "shape": "hv"},
+                hovertemplate="%{y:.1%} at %{x:.1f} months<extra>%{fullData.name}</extra>",
+            )
+        )
+    return _layout(
+        figure,
+        xaxis={"title": {"text": x_title}, "rangemode": "tozero"},
+        yaxis={"title": {"text": y_title}, "tickformat": ".0%"},
+    )
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    naive: Estimate | None
+    adjusted: Estimate | None
+
+
+def forest_chart(
+    rows: Sequence[ForestRow], x_title: str, null: float, log_x: bool = False
+) -> go.Figure:
+    """Estimates with their intervals, naive and adjusted side by side, one line per row."""
+    figure = go.Figure()
+    rows = [r for r in rows if any(e is not None and e.shown for e in (r.naive, r.adjusted))]
+    for method, colour, symbol, offset in (
+        ("naive", NAIVE, "circle", 0.15),
+        ("adjusted", ADJUSTED, "diamond", -0.15),
+    ):
+        xs, ys, plus, minus, names = [], [], [], [], []
+        for position, row in enumerate(rows):
+            estimate = getattr(row, method)
+            if estimate is None or not estimate.shown:
+                continue
+            value = estimate.value.number
+            xs.append(value)
+            ys.append(-position + offset)
+            high = estimate.high.number if estimate.has_interval else value
+            low = estimate.low.number if estimate.has_interval else value
+            plus.append(high - value)
+            minus.append(value - low)
+            names.append(label(row.label))
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                name=method,
+                marker={"color": colour, "symbol": symbol, "size": 10},
+                error_x={
+                    "type": "data",
+                    "array": plus,
+                    "arrayminus": minus,
+                    "color": colour,
+                    "thickness": 2,
+                },
+                customdata=names,
+                hovertemplate="%{customdata}: %{x:.2f}<extra>" + method + "</extra>",
+            )
+        )
+    figure.add_vline(x=null, line={"color": "#52606d", "dash": "dash", "width": 1})
+    return _layout(
+        figure,
+        height=max(220, 90 + 64 * len(rows)),
+        margin={"l": 200, "r": 24, "t": 48, "b": 56},
+        xaxis={"title": {"text": x_title}, **(LOG_AXIS if log_x else {})},
+        yaxis={
+            "tickvals": [-i for i in range(len(rows))],
+            "ticktext": [wrapped(r.label, 24) for r in rows],
+            "tickfont": {"size": 12},
+            "showgrid": False,
+            "range": [-len(rows) + 0.4, 0.6],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class BarSeries:
+    name: str
+    colour: str
+    values: Sequence[Estimate]
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: Sequence[BarSeries],
+    x_title: str,
+    benchmark: tuple[str, float] | None = None,
+) -> go.Figure:
+    """Horizontal bars of shares with 95% error bars; hidden values leave no bar, and a
+    category with nothing to show is left out."""
+    drawn = [i for i in range(len(categories)) if any(s.values[i].shown for s in series)]
+    categories = [categories[i] for i in drawn]
+    series = [BarSeries(s.name, s.colour, [s.values[i] for i in drawn]) for s in series]
+    figure = go.Figure()
+    for item in series:
+        values = [e.value.number for e in item.values]
+        plus = [
+            (e.high.number - e.value.number) if e.shown and e.has_interval else None
+            for e in item.values
+        ]
+        minus = [
+            (e.value.number - e.low.number) if e.shown and e.has_interval else None
+            for e in item.values
+        ]
+        figure.add_trace(
+            go.Bar(
+                y=[label(c) for c in categories],
+                x=values,
+                orientation="h",
+                name=label(item.name),
+                marker={"color": item.colour},
+                error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#1f2933"},
+                hovertemplate="%{y}: %{x:.1%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    if benchmark is not None:
+        name, value = benchmark
+        figure.add_vline(x=value, line={"color": BENCHMARK, "dash": "dash", "width": 1.5})
+        figure.add_annotation(
+            x=value, y=1, yref="paper", text=label(name), showarrow=False, yanchor="bottom"
+        )
+    return _layout(
+        figure,
+        height=max(220, 90 + 34 * len(categories) * max(1, len(series))),
+        barmode="group",
+        margin={"l": 180, "r": 24, "t": 28, "b": 56},
+        xaxis={"title": {"text": x_title}, "tickformat": ".0%", "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "showgrid": False},
+    )
+
+
+def funnel_chart(stages: Sequence[str], counts: Sequence[Figure]) -> go.Figure:
+    """Pairings at each stage; hidden stages are left out."""
+    shown = [(s, c.number) for s, c in zip(stages, counts, strict=True) if c.number is not None]
+    figure = go.Figure(
+        go.Funnel(
+            y=[wrapped(s, 16) for s, _ in shown],
+            x=[v for _, v in shown],
+            textinfo="value",
+            marker={"color": [SERIES[i % len(SERIES)] for i in range(len(shown))]},
+            connector={"fillcolor": "#eef2f6"},
+            hovertemplate="%{y}: %{x:,} pairings<extra></extra>",
+        )
+    )
+    return _layout(
+        figure,
+        height=max(200, 70 + 52 * len(shown)),
+        margin={"l": 130, "r": 24, "t": 16, "b": 24},
+        yaxis={"showgrid": False},
+        xaxis={"showgrid": False, "showticklabels": False},
+    )
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    """One measure: each group's mean at baseline and at follow-up."""
+
+    title: str
+    groups: Sequence[tuple[str, str, Figure, Figure]]  # name, colour, baseline, follow-up
+    tickformat: str = ".2f"
+
+
+def before_after_chart(panels: Sequence[BeforeAfter]) -> go.Figure:
+    figure = make_subplots(
+        rows=1, cols=len(panels), subplot_titles=[label(p.title) for p in panels]
+    )
+    for column, panel in enumerate(panels, start=1):
+        for name, colour, before, after in panel.groups:
+            if before.number is None or after.number is None:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=["Before", "After"],
+                    y=[before.number, after.number],
+                    name=label(name),
+                    legendgroup=name,
+                    showlegend=column == 1,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 2.5},
+                    marker={"size": 9},
+                    hovertemplate="%{x}: %{y:"
+                    + panel.tickformat
+                    + "}<extra>%{fullData.name}</extra>",
+                ),
+                row=1,
+                col=column,
+            )
+        figure.update_yaxes(tickformat=panel.tickformat, row=1, col=column)
+    return _layout(
+        figure,
+        height=360,
+        margin={"l": 56, "r": 24, "t": 84, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.14, "x": 0},
+    )
+
+
+def stacked_bar_chart(
+    categories: Sequence[str], series: Sequence[tuple[str, str, Sequence[Figure]]], x_title: str
+) -> go.Figure:
+    figure = go.Figure()
+    for name, colour, values in series:
+        figure.add_trace(
+            go.Bar(
+                y=[label(c) for c in categories],
+                x=[v.number for v in values],
+                orientation="h",
+                name=label(name),
+                marker={"color": colour},
+                hovertemplate="%{y}: %{x:,}<extra>%{fullData.name}</extra>",
+            )
+        )
+    return _layout(
+        figure,
+        height=max(200, 90 + 34 * len(categories)),
+        barmode="stack",
+        margin={"l": 120, "r": 24, "t": 16, "b": 56},
+        xaxis={"title": {"text": x_title}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "showgrid": False},
+    )
+
+
+def embed(chart_id: str, figure: go.Figure, description: str) -> Markup:
+    """The chart's container and its JSON; `</` and friends cannot close the script block."""
+    spec = (
+        figure.to_json()
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+    return Markup(
+        '<div class="chart" id="{id}" data-chart="{id}-spec" role="img" aria-label="{label}"></div>'
+        '<script type="application/json" id="{id}-spec">{spec}</script>'
+    ).format(id=chart_id, label=description, spec=Markup(spec))

@@ -1,0 +1,298 @@
+"""Reading outcomes and effects for a program track, suppressed, as figures."""
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+import pandas as pd
+from markupsafe import Markup
+
+from reports.charts import ForestRow, embed, forest_chart
+from reports.context import COMPARISON, ReportContext, Track
+from reports.figures import P_VALUE, PERCENT, Estimate, Figure, Row, plain
+from reports.layout import Exhibit, Table
+
+OUTCOMES = "marts.program_outcomes"
+EFFECTS = "marts.program_effects"
+EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"
+STUDY_COHORT = "marts.study_cohort"
+OUTCOME_KEYS = ("program_id", "relationship_type", "group", "subgroup")
+EFFECT_KEYS = ("program_id", "relationship_type", "outcome", "method")
+SUBGROUP_EFFECT_KEYS = ("program_id", "relationship_type", "subgroup", "outcome", "method")
+GROUPS = ("participant", "comparison", "advisor")
+EVERYONE = "all"
+COUNT_OF = re.compile(r"\b\d+ of \d+\b")
+POOLED_NOTE = re.compile(r"programs? pooled")
+ADJUSTED_FOR = "job level, tenure, performance rating, department and gender"
+
+
+# Events behind each Kaplan–Meier column family of marts.program_outcomes.
+KM_EVENTS = {"retention": "voluntary_exits", "promoted": "promotions"}
+
+
+NOT_SHOWN = (
+    "a group is too small, too few of it had the outcome (or too few did not), or no one has "
+    "been followed that long yet."
+)
+
+
+def km_estimate(row: Row, column: str) -> Estimate:
+    """A Kaplan–Meier figure of `marts.program_outcomes` ('retention_12m'), hidden also when
+    fewer than k of the group had the event, or all but fewer than k."""
+    return row.counted(column, PERCENT, "n", KM_EVENTS[column.partition("_")[0]])
+
+
+def group_name(track: Track, group: str) -> str:
+    return {"participant": track.participants, "comparison": COMPARISON}.get(group, track.advisors)
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def possessive(noun: str) -> str:
+    return noun + ("'" if noun.endswith("s") else "'s")
+
+
+def of_track(frame: pd.DataFrame, track: Track) -> pd.DataFrame:
+    return frame.loc[
+        (frame["program_id"] == track.program_id)
+        & (frame["relationship_type"] == track.relationship_type)
+    ]
+
+
+def outcome_rows(
+    ctx: ReportContext, outcomes: pd.DataFrame, track: Track, subgroup: str = EVERYONE
+) -> dict[str, Row]:
+    """Each group's row of `marts.program_outcomes`; a group under k hides the whole row."""
+    rows = of_track(outcomes, track)
+    rows = rows.loc[rows["subgroup"] == subgroup]
+    found = {}
+    for group in GROUPS:
+        match = rows.loc[rows["group"] == group]
+        if len(match):
+            values = match.iloc[0].to_dict()
+            hidden = ctx.suppression.cell(int(values["n"]))
+            found[group] = Row(OUTCOMES, values, OUTCOME_KEYS, ctx.suppression, hidden)
+    return found
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One outcome's naive and adjusted estimates for a track."""
+
+    outcome: str
+    naive: Estimate | None
+    adjusted: Estimate | None
+    naive_p: Figure | None
+    adjusted_p: Figure | None
+    n_treated: Figure | None
+    n_control: Figure | None
+    notes: tuple[str | Markup, ...]
+
+
+@dataclass(frozen=True)
+class EffectTable:
+    name: str
+    key_columns: tuple[str, ...]
+    p_column: str
+
+
+PROGRAM_EFFECTS = EffectTable(EFFECTS, EFFECT_KEYS, "p_value")
+SUBGROUP_EFFECTS = EffectTable(EFFECTS_BY_SUBGROUP, SUBGROUP_EFFECT_KEYS, "p_value_holm")
+
+
+def read_effect(
+    ctx: ReportContext,
+    effects: pd.DataFrame,
+    keys: dict[str, str],
+    outcome: str,
+    unit: str,
+    table: EffectTable = PROGRAM_EFFECTS,
+    arms_hidden: tuple[str | None, str | None] = (None, None),
+    breakdown: str | None = None,
+) -> Effect:
+    """Naive and adjusted rows of one outcome. An estimate is hidden when either arm counts
+    fewer than k, or when `arms_hidden` (treated, control) hides an arm: complementary
+    suppression across subgroups. Each arm's count is hidden on its own terms."""
+    match = effects.loc[effects["outcome"] == outcome]
+    for column, value in keys.items():
+        match = match.loc[match[column] == value]
+    estimates, p_values, notes = {}, {}, []
+    n_treated = n_control = None
+    arms = "n_treated,n_control"
+    for method in ("naive", "adjusted"):
+        rows = match.loc[match["method"] == method]
+        if not len(rows):
+            estimates[method] = p_values[method] = None
+            continue
+        row = Row(
+            table.name,
+            rows.iloc[0].to_dict(),
+            table.key_columns,
+            ctx.suppression,
+            arms_hidden[0] or arms_hidden[1],
+            breakdown,
+        )
+        estimates[method] = row.estimate("estimate", unit, arms, "ci_low", "ci_high")
+        p_values[method] = row.figure(table.p_column, P_VALUE, arms)
+        if n_treated is None:
+            n_treated = replace(row, hidden=arms_hidden[0]).count("n_treated")
+            n_control = replace(row, hidden=arms_hidden[1]).count("n_control")
+        notes += [f"{method}: {part}" for part in readable_note(row["note"])]
+        if plain(row.values.get("ph_holds")) is False and estimates[method].shown:
+            notes.append(
+                Markup(
+                    "{}: the hazards may not be proportional (test p = {}), so the hazard ratio "
+                    "averages an effect that changes over time."
+                ).format(method, row.figure("ph_p_value", P_VALUE, arms))
+            )
+    return Effect(
+        outcome,
+        estimates["naive"],
+        estimates["adjusted"],
+        p_values["naive"],
+        p_values["adjusted"],
+        n_treated,
+        n_control,
+        tuple(dict.fromkeys(notes)),
+    )
+
+
+NO_EFFECT = Effect("", None, None, None, None, None, None, ())
+
+
+def readable_note(note: str | None) -> list[str]:
+    """The parts of an estimate's note worth telling HR, without counts of people in them
+    (a note like "2 of 7 participants were paired late" would describe fewer than k)."""
+    parts = []
+    for part in (note or "").split("; "):
+        if not part or POOLED_NOTE.search(part):
+            continue
+        parts.append(COUNT_OF.sub("some", part))
+    return parts
+
+
+def _distance(value: float, null: float) -> float:
+    return abs(math.log(value)) if null == 1 else abs(value - null)
+
+
+def why_they_differ(effect: Effect | None, null: float) -> str:
+    """One sentence on why the adjusted estimate differs from the naive one."""
+    if effect is None or not (
+        effect.naive and effect.adjusted and effect.naive.shown and effect.adjusted.shown
+    ):
+        return ""
+    naive = _distance(effect.naive.value.number, null)
+    adjusted = _distance(effect.adjusted.value.number, null)
+    if abs(naive - adjusted) <= 0.1 * max(naive, adjusted, 1e-9):
+        return (
+            "The adjusted estimate, which compares people of the same "
+            f"{ADJUSTED_FOR}, is close to the naive one: who took part explains little of the "
+            "difference."
+        )
+    if adjusted < naive:
+        return (
+            "The adjusted estimate is closer to no effect than the naive one: part of the raw "
+            f"difference comes from who took part (their {ADJUSTED_FOR}), not from the program."
+        )
+    return (
+        "The adjusted estimate is further from no effect than the naive one: participants "
+        f"started from a {ADJUSTED_FOR} that on its own predicts a weaker result, so the raw "
+        "comparison understated the difference."
+    )
+
+
+def compact(estimate: Estimate | None) -> Markup:
+    """'0.73 (0.51 to 1.04)' for a table cell."""
+    if estimate is None:
+        return Markup("not available")
+    if not estimate.shown or not estimate.has_interval:
+        return Markup("{}").format(estimate.value)
+    return Markup('{} <span class="ci">({} to {})</span>').format(
+        estimate.value, estimate.low, estimate.high
+    )
+
+
+EFFECTS_CAPTION = (
+    "Participants against comparable colleagues. Naive: the raw comparison. Adjusted: people "
+    f"of the same {ADJUSTED_FOR} compared. p: two-sided p-value for no effect."
+)
+
+
+def effects_table(rows: list[tuple[str, Effect]], track: Track) -> Table:
+    """Naive and adjusted estimates side by side."""
+    return Table(
+        EFFECTS_CAPTION,
+        [
+            "Outcome",
+            "Naive (95% CI)",
+            "p",
+            "Adjusted (95% CI)",
+            "p",
+            capitalised(track.participants),
+            capitalised(COMPARISON),
+        ],
+        [
+            [
+                name,
+                compact(effect.naive),
+                effect.naive_p or "",
+                compact(effect.adjusted),
+                effect.adjusted_p or "",
+                effect.n_treated or "",
+                effect.n_control or "",
+            ]
+            for name, effect in rows
+        ],
+    )
+
+
+def count_of(row: Row | None) -> Figure | None:
+    return row.count("n") if row is not None else None
+
+
+def people(figure: Figure | None, noun: str) -> Markup:
+    """'212 mentees' or 'fewer than 5 mentees'."""
+    if figure is None:
+        return Markup("no {}").format(noun)
+    return Markup("{} {}").format(figure, noun)
+
+
+def programs_forest(
+    ctx: ReportContext,
+    effects: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    x_title: str,
+    null: float,
+    title: str,
+) -> Exhibit:
+    """One outcome's naive and adjusted estimates for every program, as a forest plot beside
+    the table of its numbers and the people behind each."""
+    rows, table_rows = [], []
+    for track in ctx.tracks:
+        keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+        effect = read_effect(ctx, effects, keys, outcome, unit)
+        rows.append(ForestRow(track.title, effect.naive, effect.adjusted))
+        table_rows.append(
+            [
+                track.title,
+                compact(effect.naive),
+                compact(effect.adjusted),
+                effect.n_treated or "",
+                effect.n_control or "",
+            ]
+        )
+    log_x = null == 1.0
+    chart = embed(
+        ctx.chart_id(),
+        forest_chart(rows, f"{x_title} (log scale)" if log_x else x_title, null, log_x),
+        f"Forest plot: {title}",
+    )
+    table = Table(
+        f"{x_title}, participants against comparable colleagues",
+        ["Program", "Naive (95% CI)", "Adjusted (95% CI)", "Participants", capitalised(COMPARISON)],
+        table_rows,
+    )
+    return Exhibit(title, table, chart)

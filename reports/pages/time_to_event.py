@@ -1,0 +1,132 @@
+"""What the retention and advancement pages share: curves over time beside the table of
+their values at fixed horizons, naive and adjusted hazard ratios, and a forest plot."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+from markupsafe import Markup
+
+from reports.charts import (
+    COMPARISON,
+    PARTICIPANT,
+    Curve,
+    embed,
+    step_chart,
+)
+from reports.context import ReportContext, Track
+from reports.curves import group_curve
+from reports.figures import RATIO
+from reports.layout import Exhibit, Section, Table
+from reports.pages.common import (
+    Effect,
+    capitalised,
+    compact,
+    group_name,
+    km_estimate,
+    of_track,
+    programs_forest,
+)
+
+
+@dataclass(frozen=True)
+class TimeToEvent:
+    """One outcome followed from the program's start: voluntary exit or promotion."""
+
+    column: str  # program_outcomes columns are f"{column}_{h}m"
+    horizons: tuple[int, ...]
+    duration: str  # marts.study_cohort columns
+    event: str
+    incidence: bool  # plot the share with the event (promotion), not the share without
+    y_title: str
+    exhibit_title: str
+    table_caption: str
+    hazard_outcome: str
+    hazard_label: str
+
+
+def curve_exhibit(
+    ctx: ReportContext,
+    track: Track,
+    rows: dict,
+    cohort: pd.DataFrame | None,
+    outcome: TimeToEvent,
+) -> Exhibit:
+    table = Table(
+        outcome.table_caption,
+        ["Group", "People", *(f"{h} months" for h in outcome.horizons)],
+        [
+            [
+                capitalised(group_name(track, group)),
+                row.count("n"),
+                *(compact(km_estimate(row, f"{outcome.column}_{h}m")) for h in outcome.horizons),
+            ]
+            for group, row in rows.items()
+        ],
+    )
+    curves = []
+    if cohort is not None:
+        of_this_track = of_track(cohort, track)
+        for group, colour in (("participant", PARTICIPANT), ("comparison", COMPARISON)):
+            points = group_curve(
+                of_this_track.loc[of_this_track["group"] == group],
+                outcome.duration,
+                outcome.event,
+                ctx.suppression,
+                incidence=outcome.incidence,
+            )
+            if points is not None:
+                curves.append(Curve(capitalised(group_name(track, group)), colour, points))
+    chart = None
+    if curves:
+        chart = embed(
+            ctx.chart_id(),
+            step_chart(curves, outcome.y_title),
+            f"{outcome.exhibit_title}: {track.title}",
+        )
+    return Exhibit(
+        outcome.exhibit_title,
+        table,
+        chart,
+        note=f"Shaded bands are 95% intervals. A curve stops where fewer than {ctx.k} people "
+        f"are still followed, and is not drawn for a group where fewer than {ctx.k} people had "
+        "the event (or did not)."
+        if chart is not None
+        else "No curve: the study cohort is not available, or a group is too small.",
+    )
+
+
+def hazard_finding(track: Track, hazard: Effect, verb: str, reading: str) -> Markup:
+    adjusted = hazard.adjusted
+    if adjusted is None or not adjusted.shown:
+        return Markup("The adjusted hazard ratio is not available for {}.").format(
+            track.participants
+        )
+    return Markup(
+        "Compared with colleagues of the same job level, tenure, performance, department and "
+        "gender, {} {} at {} times their rate ({}; p = {}). {}"
+    ).format(
+        track.participants, verb, adjusted.value, adjusted.interval, hazard.adjusted_p, reading
+    )
+
+
+def forest_section(
+    ctx: ReportContext,
+    effects: pd.DataFrame,
+    outcome: TimeToEvent,
+    explanation: str,
+) -> Section:
+    exhibit = programs_forest(
+        ctx,
+        effects,
+        outcome.hazard_outcome,
+        RATIO,
+        outcome.hazard_label,
+        1.0,
+        f"{outcome.hazard_label}, by program",
+    )
+    return Section(
+        "All programs side by side",
+        "all-programs",
+        findings=[Markup(explanation)],
+        exhibits=[exhibit],
+    )

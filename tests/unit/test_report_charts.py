@@ -1,0 +1,106 @@
+"""Charts: suppressed values are never plotted, labels from data are inert, JSON is safe."""
+
+import json
+import re
+
+import pandas as pd
+
+from reports.charts import (
+    OKABE_ITO,
+    BarSeries,
+    Curve,
+    ForestRow,
+    bar_chart,
+    embed,
+    forest_chart,
+    funnel_chart,
+    label,
+    step_chart,
+)
+from reports.curves import group_curve
+from reports.figures import COUNT, PERCENT, RATIO, Estimate, Figure
+from reports.suppression import SMALL, Suppression
+
+HOSTILE = "</script><script>window.__xss=1</script><img src=x onerror=alert(1)>"
+
+
+def estimate(value, low, high, unit=PERCENT, hidden=None):
+    def figure(v):
+        return Figure(None if hidden else v, unit, hidden=hidden, k=5)
+
+    return Estimate(figure(value), figure(low), figure(high))
+
+
+def test_a_hidden_bar_is_not_plotted_nor_its_empty_category():
+    figure = bar_chart(
+        ["Women", "Non-binary"],
+        [
+            BarSeries(
+                "Sponsor now",
+                OKABE_ITO["blue"],
+                [estimate(0.1, 0.05, 0.2), estimate(0.5, 0.1, 0.9, hidden=SMALL)],
+            )
+        ],
+        "Share",
+    )
+    bars = figure.data[0]
+    assert list(bars.x) == [0.1]
+    assert list(bars.y) == ["Women"]
+
+
+def test_a_hidden_funnel_stage_is_left_out():
+    counts = [Figure(40, COUNT), Figure(None, COUNT, hidden=SMALL, k=5), Figure(30, COUNT)]
+    funnel = funnel_chart(["Matched", "Met", "Certificate"], counts).data[0]
+    assert list(funnel.x) == [40, 30]
+    assert "Met" not in list(funnel.y)
+
+
+def test_a_hidden_estimate_is_left_out_of_a_forest_plot():
+    rows = [
+        ForestRow("A", estimate(0.8, 0.6, 1.1, RATIO), estimate(0.9, 0.7, 1.2, RATIO)),
+        ForestRow("Small", estimate(0.1, 0.01, 9, RATIO, SMALL), None),
+    ]
+    figure = forest_chart(rows, "Hazard ratio", null=1.0, log_x=True)
+    plotted = [x for trace in figure.data for x in trace.x]
+    assert sorted(plotted) == [0.8, 0.9]
+
+
+def test_curves_use_the_colour_blind_safe_palette():
+    points = pd.DataFrame({"months": [0, 1], "value": [1, 0.9], "low": [1, 0.8], "high": [1, 0.95]})
+    figure = step_chart([Curve("Mentees", OKABE_ITO["blue"], points)], "Retention")
+    colours = {t.line.color for t in figure.data if t.line.color}
+    assert colours <= set(OKABE_ITO.values())
+
+
+def test_labels_from_data_are_escaped_for_plotly():
+    figure = bar_chart(
+        [HOSTILE], [BarSeries(HOSTILE, OKABE_ITO["blue"], [estimate(0.1, 0, 0.2)])], "x"
+    )
+    assert "<script>" not in figure.data[0].name and "&lt;script&gt;" in figure.data[0].name
+
+
+def test_embedded_json_cannot_close_its_script_block():
+    figure = bar_chart([HOSTILE], [BarSeries("s", OKABE_ITO["blue"], [estimate(0.1, 0, 0.2)])], "x")
+    html = str(embed("chart-1", figure, HOSTILE))
+    spec = re.search(r'<script type="application/json" id="chart-1-spec">(.*)</script>', html, re.S)
+    assert spec is not None
+    assert "<" not in spec.group(1)  # so no `</script>` inside
+    assert json.loads(spec.group(1))["data"][0]["y"] == [label(HOSTILE)]
+    assert label(HOSTILE).startswith("&lt;/script&gt;")
+    assert html.count("<script") == 1
+
+
+def test_a_curve_stops_where_fewer_than_k_are_still_followed():
+    people = pd.DataFrame({"days": range(10, 310, 10), "event": [1, 0] * 15})
+    curve = group_curve(people, "days", "event", Suppression(5))
+    assert curve is not None and curve["n_at_risk"].min() >= 5
+    assert curve["months"].max() < 300 / 30.4375
+
+
+def test_no_curve_for_a_group_with_fewer_than_k_events_or_people():
+    few_events = pd.DataFrame({"days": range(10, 310, 10), "event": [1] * 3 + [0] * 27})
+    assert group_curve(few_events, "days", "event", Suppression(5)) is None
+    few_people = pd.DataFrame({"days": [10, 20, 30, 40], "event": [0, 0, 0, 0]})
+    assert group_curve(few_people, "days", "event", Suppression(5)) is None
+    no_events = pd.DataFrame({"days": range(10, 110, 10), "event": [0] * 10})
+    assert group_curve(no_events, "days", "event", Suppression(5)) is not None

@@ -1,0 +1,348 @@
+"""The report pages, built from a small hand-made warehouse in a few seconds.
+
+The marts are written with the marts' own column lists, so these tests break when a mart the
+pages read changes shape.
+"""
+
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.effects.outcomes import COLUMNS as OUTCOME_COLUMNS
+from assets.effects.program_effects import COLUMNS as EFFECT_COLUMNS
+from assets.effects.program_effects import SUBGROUP_COLUMNS
+from assets.marts.career_loneliness import COLUMNS as CAREER_COLUMNS
+from assets.marts.program_health import COLUMNS as HEALTH_COLUMNS
+from assets.marts.sponsorship import ACCESS_COLUMNS, PATHWAY_COLUMNS
+from assets.marts.tables import write_frame
+from pipelines.warehouse import ensure_schemas
+from reports.audit import audit_folder, page_figures
+from reports.build import build_reports
+from reports.pages import PAGES
+
+PAYLOAD = "<img src=x onerror=window.__xss=1><script>window.__xss=1</script>"
+PROGRAM = f"Mentoring {PAYLOAD}"
+DEPARTMENT = f"Sales {PAYLOAD}"
+K = 5
+# Values planted on hidden cells: they must appear nowhere in the report.
+SECRET_RETENTION = 0.123456789
+SECRET_SHARE = 0.987654321
+
+
+def frame(columns, rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=list(columns))
+
+
+def outcome_row(group: str, subgroup: str, n: int, retention: float = 0.9) -> dict:
+    row = {"program_id": "P1", "relationship_type": "mentor", "group": group}
+    events = n // 2 if n >= 2 * K else 0
+    row |= {"subgroup": subgroup, "n": n, "voluntary_exits": events, "promotions": events}
+    for name, value in (("retention", retention), ("promoted", 0.2)):
+        for months in (6, 12, 24):
+            row |= {
+                f"{name}_{months}m": value,
+                f"{name}_{months}m_ci_low": value - 0.05,
+                f"{name}_{months}m_ci_high": min(value + 0.05, 1),
+            }
+    row |= {"survey_n": n, "loneliness_baseline": 5.0, "loneliness_followup": 4.5}
+    row |= {"engagement_baseline": 4.0, "engagement_followup": 4.2}
+    row |= {"career_lonely_baseline": 0.5, "career_lonely_followup": 0.4}
+    return row
+
+
+GENDERS = {"participant": (30, 8, 2), "comparison": (150, 140, 10)}
+
+
+def outcomes() -> pd.DataFrame:
+    rows = [outcome_row("advisor", "all", 3)]
+    for group, sizes in GENDERS.items():
+        rows.append(outcome_row(group, "all", sum(sizes)))
+        for gender, n in zip(("Man", "Non-binary", "Woman"), sorted(sizes)[::-1], strict=True):
+            secret = SECRET_RETENTION if n < K else 0.9
+            rows.append(outcome_row(group, f"gender={gender}", n, secret))
+    return frame(OUTCOME_COLUMNS, rows)
+
+
+def effect_rows(subgroups: dict[str, tuple[int, int]] | None = None) -> list[dict]:
+    rows = []
+    for subgroup, (treated, control) in (subgroups or {None: (40, 300)}).items():
+        for outcome in (
+            "voluntary_exit_hr",
+            "promotion_hr",
+            "retention_12m_diff",
+            "loneliness_did",
+            "engagement_did",
+            "career_lonely_did",
+        ):
+            for method, estimate in (("naive", 0.7), ("adjusted", 0.8)):
+                rows.append(
+                    {
+                        "program_id": "P1",
+                        "relationship_type": "mentor",
+                        "subgroup": subgroup,
+                        "outcome": outcome,
+                        "method": method,
+                        "estimate": estimate,
+                        "ci_low": estimate - 0.3,
+                        "ci_high": estimate + 0.3,
+                        "p_value": 0.04,
+                        "p_value_holm": 0.12,
+                        "n_treated": treated,
+                        "n_control": control,
+                    }
+                )
+    return rows
+
+
+def health() -> pd.DataFrame:
+    row = {"program_id": "P1", "program_name": PROGRAM, "relationship_type": "mentor"}
+    row |= {"pairings": 40, "participants": 40, "pairing_months": 300.0}
+    row |= {"meetings_completed": 200, "meetings_per_pairing_month": 0.7}
+    row |= {"mean_meeting_rating": 4.1, "meeting_ratings": 150}
+    for name in [c for c in HEALTH_COLUMNS if c.endswith("_rate")]:
+        row |= {name: 0.5, f"{name}_ci_low": 0.4, f"{name}_ci_high": 0.6, f"{name}_n": 40}
+    return frame(HEALTH_COLUMNS, [row])
+
+
+def access() -> pd.DataFrame:
+    rows = []
+    for dimension, category, n in (
+        ("all", "all", 983),
+        ("gender", "Man", 480),
+        ("gender", "Non-binary", 3),
+        ("gender", "Woman", 500),
+    ):
+        share = SECRET_SHARE if n < K else 0.1
+        row = {"dimension": dimension, "category": category}
+        for name in ("sponsored_now", "ever_sponsored"):
+            row |= {name: share, f"{name}_ci_low": 0.05, f"{name}_ci_high": 0.15, f"{name}_n": n}
+        rows.append(row)
+    return frame(ACCESS_COLUMNS, rows)
+
+
+def cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    groups = ["participant"] * 40 + ["comparison"] * 300 + ["advisor"] * 3
+    days = rng.integers(30, 900, len(groups))
+    return pd.DataFrame(
+        {
+            "program_id": "P1",
+            "relationship_type": "mentor",
+            "group": groups,
+            "exit_days": days,
+            "exit_event": rng.integers(0, 2, len(groups)),
+            "promotion_days": days,
+            "promotion_event": rng.integers(0, 2, len(groups)),
+        }
+    )
+
+
+def pairings() -> pd.DataFrame:
+    # 40 matched, 38 met (2 never met: the "met" stage must be hidden), 30 with a milestone,
+    # 20 certified.
+    met = [1] * 38 + [0] * 2
+    milestones = [1] * 30 + [0] * 10
+    certified = [True] * 20 + [False] * 20
+    return pd.DataFrame(
+        {
+            "pairing_id": [f"X{i}" for i in range(40)],
+            "program_id": "P1",
+            "relationship_type": "mentor",
+            "meetings_completed": met,
+            "milestones_completed": milestones,
+            "certificate_eligible": certified,
+        }
+    )
+
+
+def employees() -> pd.DataFrame:
+    departments = [DEPARTMENT] * 60 + ["Legal"] * 3 + ["Engineering"] * 40 + [None] * 8
+    return pd.DataFrame(
+        {
+            "employee_id": [f"{i:04d}" for i in range(len(departments))],
+            "department": departments,
+            "is_employed": True,
+            "is_mentee": [i % 3 == 0 for i in range(len(departments))],
+            "is_protege": False,
+            "has_ally": False,
+            "is_coachee": False,
+        }
+    )
+
+
+def create(con: duckdb.DuckDBPyConnection, table: str, data: pd.DataFrame) -> None:
+    con.register("_data", data)
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM _data")
+    con.unregister("_data")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("warehouse") / "mentorlens.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+        create(
+            con, "staging.programs", pd.DataFrame({"program_id": ["P1"], "program_name": [PROGRAM]})
+        )
+        create(
+            con,
+            "staging.pairings",
+            pd.DataFrame({"program_id": ["P1"], "relationship_type": ["mentor"]}),
+        )
+        create(
+            con,
+            "marts.run_info",
+            pd.DataFrame(
+                {"as_of": [pd.Timestamp("2026-10-31").date()], "as_of_source": ["setting"]}
+            ),
+        )
+        create(con, "marts.fct_pairing", pairings())
+        create(con, "marts.dim_employee", employees())
+        create(con, "marts.study_cohort", cohort())
+        write_frame(con, "marts.program_outcomes", outcomes(), OUTCOME_COLUMNS)
+        write_frame(
+            con, "marts.program_effects", frame(EFFECT_COLUMNS, effect_rows()), EFFECT_COLUMNS
+        )
+        subgroups = {
+            "gender=Man": (8, 140),
+            "gender=Non-binary": (2, 10),
+            "gender=Woman": (30, 150),
+        }
+        write_frame(
+            con,
+            "marts.program_effects_by_subgroup",
+            frame(SUBGROUP_COLUMNS, effect_rows(subgroups)),
+            SUBGROUP_COLUMNS,
+        )
+        write_frame(con, "marts.program_health", health(), HEALTH_COLUMNS)
+        write_frame(con, "marts.sponsorship_access", access(), ACCESS_COLUMNS)
+        write_frame(con, "marts.mentor_to_sponsor", frame(PATHWAY_COLUMNS, []), PATHWAY_COLUMNS)
+        write_frame(con, "marts.career_loneliness", frame(CAREER_COLUMNS, []), CAREER_COLUMNS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("reports") / ".reports.building"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K)
+    return folder
+
+
+def every_file(folder: Path) -> str:
+    return "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.suffix in (".html", ".js", ".css") and p.name != "plotly.min.js"
+    )
+
+
+def test_every_page_is_written(report):
+    assert sorted(p.name for p in report.glob("*.html")) == sorted(p.file for p in PAGES)
+
+
+def test_every_figure_agrees_with_the_warehouse_and_no_group_is_under_k(report, warehouse):
+    problems, checked = audit_folder(report, warehouse, K)
+    assert checked > 100
+    assert problems == []
+
+
+def test_small_groups_read_fewer_than_k_and_their_partners_read_hidden(report):
+    equity = (report / "equity.html").read_text(encoding="utf-8")
+    assert 'data-hidden="small"' in equity and 'data-hidden="complementary"' in equity
+    assert f"fewer than {K}" in equity
+    figures = page_figures(report / "equity.html")
+    hidden = [f for f in figures if f.hidden]
+    assert all("data-value" not in f.attributes for f in hidden)
+
+
+def test_hidden_values_are_neither_shown_nor_plotted(report):
+    text = every_file(report)
+    for secret in (SECRET_RETENTION, SECRET_SHARE):
+        assert str(secret)[:6] not in text
+
+
+def test_a_funnel_stage_that_would_reveal_a_small_drop_is_hidden(report):
+    health = [
+        f for f in page_figures(report / "program-health.html") if f.source == "marts.fct_pairing"
+    ]
+    by_stage = {f.attributes["data-column"]: f for f in health}
+    assert by_stage["count(*)"].attributes["data-value"] == "40"
+    met = next(
+        f for c, f in by_stage.items() if "meetings_completed > 0)" in c and "milestones" not in c
+    )
+    assert met.hidden == "complementary"
+
+
+def test_a_group_under_k_gets_no_curve(report):
+    retention = (report / "retention.html").read_text(encoding="utf-8")
+    assert "Comparable colleagues" in retention and "Mentors" in retention
+    spec = re.findall(
+        r'<script type="application/json" id="chart-\d+-spec">(.*?)</script>', retention, re.S
+    )
+    assert spec and not any("Mentors" in s for s in spec)
+
+
+def test_text_from_data_is_escaped_everywhere(report):
+    text = every_file(report)
+    assert PAYLOAD not in text
+    assert "<img" not in text and "<script>window" not in text
+    assert "Mentoring &lt;img src=x onerror=window.__xss=1&gt;" in text
+    assert "Sales &lt;img" in text
+
+
+def test_the_folder_needs_no_network(report):
+    text = every_file(report)
+    assert not re.search(r'(src|href)="(https?:)?//', text)
+    assert (report / "static" / "plotly.min.js").stat().st_size > 1_000_000
+    assert len(list(report.rglob("plotly*.js"))) == 1
+    for page in report.glob("*.html"):
+        assert '<script src="static/plotly.min.js"' in page.read_text(encoding="utf-8")
+
+
+def test_every_page_carries_the_as_of_date_and_the_data_quality_status(report):
+    for page in report.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert '<strong id="as-of"><span class="fig" data-unit="date"' in html
+        assert "31 October 2026" in html
+        assert 'class="status status-' in html
+
+
+def test_subgroup_pages_say_p_values_are_holm_adjusted(report):
+    assert "Holm-adjusted" in (report / "equity.html").read_text(encoding="utf-8")
+
+
+def test_tampering_with_a_number_is_caught(report, warehouse, tmp_path):
+    tampered = tmp_path / "reports"
+    tampered.mkdir()
+    html = (report / "retention.html").read_text(encoding="utf-8")
+    assert 'data-value="0.9"' in html
+    html = html.replace('data-value="0.9"', 'data-value="0.95"', 1)
+    (tampered / "retention.html").write_text(html, encoding="utf-8")
+    problems, _ = audit_folder(tampered, warehouse, K)
+    assert problems and "warehouse has 0.9" in problems[0]
+
+
+def test_an_empty_warehouse_gives_pages_that_say_not_available_yet(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+        build_reports(con, tmp_path / "reports", K)
+    for page in PAGES:
+        html = (tmp_path / "reports" / page.file).read_text(encoding="utf-8")
+        assert 'id="as-of"' in html
+        if page.file != "methodology.html":
+            assert "Not available yet" in html or "No file has been loaded yet" in html, page.file
+
+
+def test_a_rebuild_starts_from_an_empty_folder(warehouse, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "stale.html").write_text("old", encoding="utf-8")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K)
+    assert not (folder / "stale.html").exists()
