@@ -108,9 +108,9 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
     naive = effect.naive if effect is not None else None
     if naive is None or not naive.shown:
         return sentence + Markup(".")
-    return sentence + Markup(
-        "; the difference in differences was {} {} ({}; {} {} and {} colleagues answered "
-        "before and after)."
+    sentence += Markup(
+        "; the difference in differences was {} {} before adjustment ({}; {} {} and {} "
+        "colleagues answered before and after)"
     ).format(
         naive.value,
         measure.effect_words,
@@ -119,6 +119,13 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
         track.participants,
         effect.n_control,
     )
+    adjusted = effect.adjusted
+    if adjusted is None or not adjusted.shown:
+        return sentence + Markup(".")
+    return sentence + Markup(
+        ", and {} {} comparing people of the same job level, tenure, performance rating, "
+        "department and gender ({})."
+    ).format(adjusted.value, measure.effect_words, adjusted.interval)
 
 
 def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibit:
