@@ -45,6 +45,16 @@ employee_id,effective_date,event_type,from_level,to_level
 """
 
 
+def settings_under(root: Path) -> Settings:
+    """Settings with the inbox, warehouse, reports and DAGSTER_HOME all under one folder."""
+    return Settings(
+        inbox=root / "inbox",
+        warehouse=root / "warehouse" / "mentorlens.duckdb",
+        reports=root / "reports",
+        dagster_home=root / "dagster_home",
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     values = {

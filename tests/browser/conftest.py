@@ -8,7 +8,6 @@ import pytest
 
 from demo import write_demo_inbox
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
 from tests.browser.hostile import (
     ARTIFACTS,
     COMMENT_MARKER,
@@ -17,17 +16,13 @@ from tests.browser.hostile import (
     HostileOrganisation,
     plant_payloads,
 )
+from tests.conftest import settings_under
 
 
 @pytest.fixture(scope="session")
 def hostile_org(tmp_path_factory: pytest.TempPathFactory) -> HostileOrganisation:
     root = tmp_path_factory.mktemp("hostile")
-    settings = Settings(
-        inbox=root / "inbox",
-        warehouse=root / "warehouse" / "mentorlens.duckdb",
-        reports=root / "reports",
-        dagster_home=root / "dagster_home",
-    )
+    settings = settings_under(root)
     write_demo_inbox(settings.inbox, employees=EMPLOYEES, bad_rows=False)
     comment = f"My manager said {COMMENT_MARKER} {PAYLOAD}"
     plant_payloads(settings.inbox, comment)

@@ -10,19 +10,13 @@ import pytest
 from assets.raw.inbox import scan_inbox
 from demo import write_demo_inbox
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
-from tests.conftest import query
+from tests.conftest import query, settings_under
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("demo")
-    settings = Settings(
-        inbox=root / "inbox",
-        warehouse=root / "warehouse" / "mentorlens.duckdb",
-        reports=root / "reports",
-        dagster_home=root / "dagster_home",
-    )
+    settings = settings_under(root)
     summary = write_demo_inbox(settings.inbox, employees=2000)
     outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
     return settings, summary, outcome

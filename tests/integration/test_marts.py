@@ -11,7 +11,7 @@ from assets.effects.program_effects import METHODS, OUTCOMES
 from assets.marts.comments import TABLES
 from demo import write_demo_inbox
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
+from tests.conftest import settings_under
 
 RELATIONSHIP_TYPES = ("ally", "coach", "mentor", "sponsor")
 
@@ -19,12 +19,7 @@ RELATIONSHIP_TYPES = ("ally", "coach", "mentor", "sponsor")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("marts")
-    settings = Settings(
-        inbox=root / "inbox",
-        warehouse=root / "warehouse" / "mentorlens.duckdb",
-        reports=root / "reports",
-        dagster_home=root / "dagster_home",
-    )
+    settings = settings_under(root)
     summary = write_demo_inbox(settings.inbox)
     outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
     assert outcome.success, outcome.failures

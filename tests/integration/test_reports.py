@@ -15,7 +15,7 @@ from pipelines.settings import Settings
 from reports.audit import audit_folder, page_figures
 from reports.build import PLOTLY_JS
 from reports.pages import PAGES
-from tests.conftest import query
+from tests.conftest import query, settings_under
 
 EMPLOYEES = 150
 
@@ -23,12 +23,7 @@ EMPLOYEES = 150
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("small_org")
-    settings = Settings(
-        inbox=root / "inbox",
-        warehouse=root / "warehouse" / "mentorlens.duckdb",
-        reports=root / "reports",
-        dagster_home=root / "dagster_home",
-    )
+    settings = settings_under(root)
     write_demo_inbox(settings.inbox, employees=EMPLOYEES, bad_rows=False)
     outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
     assert outcome.success, outcome.failures
