@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-all lint format system-deps clean
+.PHONY: demo run test test-fast lint format system-deps postgres clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ test: $(STAMP) system-deps
 # those tests skip with the reason.
 system-deps:
 	@bash scripts/install-system-deps.sh || echo "mentorlens: could not install system packages; the tests that need them will skip."
+
+# Everything but the tests marked slow (the crash-safety kills).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# A local PostgreSQL for the team-deployment test (the test also runs this itself).
+postgres:
+	bash scripts/install-postgres.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

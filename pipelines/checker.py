@@ -17,7 +17,7 @@ from assets.raw.landing import land_file
 from assets.staging.assets import REFERENCES
 from assets.staging.build import stage_source
 from pipelines.settings import Settings
-from pipelines.warehouse import ensure_schemas
+from pipelines.warehouse import ensure_schemas, last_good_copy
 from quality.contract import source_of
 
 STAGED_SOURCES = tuple(REFERENCES)
@@ -69,10 +69,15 @@ def check_path(path: Path, settings: Settings) -> CheckReport:
 def _stage_with_published_references(
     con: duckdb.DuckDBPyConnection, checked: set[str], settings: Settings
 ) -> None:
-    """Validate the checked sources; references to other sources use the published warehouse."""
-    published = settings.warehouse.exists()
+    """Validate the checked sources; references to other sources use the last published state,
+    read from the last good working copy, which keeps real ids (the published file may carry
+    pseudonyms)."""
+    reference = last_good_copy(settings.working_warehouse)
+    if not reference.exists():
+        reference = settings.warehouse
+    published = reference.exists()
     if published:
-        con.execute(f"ATTACH '{settings.warehouse}' AS published (READ_ONLY)")
+        con.execute(f"ATTACH '{reference}' AS published (READ_ONLY)")
     for source in STAGED_SOURCES:
         if source in checked:
             stage_source(con, source, date.today())

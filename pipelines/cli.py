@@ -1,8 +1,9 @@
-"""The `mentorlens` command: demo, run, check, status."""
+"""The `mentorlens` command: demo, run, check, status, schema."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mentorlens: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mentorlens schema | head`: the reader has seen enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,8 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, help="a file or a folder of exports")
     check.set_defaults(handler=_check)
 
-    status = commands.add_parser("status", help="the last run, per-source counts, warnings")
+    status = commands.add_parser(
+        "status", help="the last runs and failures, per-source counts, warnings"
+    )
     status.set_defaults(handler=_status)
+
+    schema = commands.add_parser(
+        "schema", help="every table and column of the published warehouse, with its comment"
+    )
+    schema.add_argument(
+        "schema", nargs="?", default="marts", help="a schema: marts (default), staging, meta …"
+    )
+    schema.set_defaults(handler=_schema)
     return parser
 
 
@@ -135,6 +149,13 @@ def _status(_args: argparse.Namespace) -> int:
     from pipelines.status import status_text
 
     print(status_text(Settings.from_env()))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from pipelines.schema import schema_text
+
+    print(schema_text(Settings.from_env(), args.schema))
     return 0
 
 

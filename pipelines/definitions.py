@@ -1,10 +1,16 @@
-"""The Dagster definitions: every asset, check, job and resource of mentorlens."""
+"""The Dagster definitions: every asset, check, job, schedule, sensor and resource of mentorlens."""
 
 import dagster as dg
 
 from pipelines.jobs import all_assets, main_job, wave_job
 from pipelines.resources import resources_from
-from pipelines.sensors import survey_wave_sensor
+from pipelines.schedules import weekly_refresh
+from pipelines.sensors import (
+    abandoned_run_sensor,
+    inbox_sensor,
+    run_failure_log_sensor,
+    survey_wave_sensor,
+)
 from pipelines.settings import Settings
 
 
@@ -14,7 +20,8 @@ def build_definitions(
     return dg.Definitions(
         assets=all_assets,
         jobs=[main_job, wave_job],
-        sensors=[survey_wave_sensor],
+        schedules=[weekly_refresh],
+        sensors=[survey_wave_sensor, inbox_sensor, run_failure_log_sensor, abandoned_run_sensor],
         resources=resources_from(settings),
         loggers=loggers,
     )

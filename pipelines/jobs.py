@@ -13,6 +13,11 @@ from reports.assets import report_assets
 MAIN_JOB = "mentorlens_job"
 WAVE_JOB = "survey_wave_job"
 
+# Every job writing the warehouse carries this tag; dagster.yaml lets one such run out of the
+# queue at a time, and the writer lock (pipelines/locking.py) covers runs that skip the queue.
+WRITER_TAG_KEY = "mentorlens/writes"
+WRITER_TAGS = {WRITER_TAG_KEY: "warehouse"}
+
 _layers = [
     *raw_assets,
     *staging_assets,
@@ -29,6 +34,7 @@ wave_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(INBOX_FILES)
     | dg.AssetSelection.assets(SURVEY_RESPONSES).upstream(depth=1).downstream(),
     executor_def=dg.in_process_executor,
+    tags=WRITER_TAGS,
     description="Load one new or changed survey wave without reprocessing the others.",
 )
 
@@ -36,5 +42,6 @@ main_job = dg.define_asset_job(
     MAIN_JOB,
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
+    tags=WRITER_TAGS,
     description="Ingest the inbox, validate, build the marts and reports, then publish.",
 )

@@ -6,15 +6,28 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
-from pipelines.settings import Settings
+from pipelines.failures import record_abandoned_run
+from pipelines.locking import WriterLock, waiting_message
+from pipelines.publishing import recover
+from pipelines.settings import PSEUDONYMIZE_KEY, Settings
 from pipelines.warehouse import connect
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The published DuckDB file and the working copy each run builds in."""
+    """The published DuckDB file, the working copy each run builds in, and the writer lock.
+
+    Every run holds the lock (pipelines/locking.py) from before its first step until after its
+    last, so two runs never write the working copy at once. On taking it, a run records a run
+    that died holding it and finishes or clears a publication that died half-way. Outside a run
+    (a sensor) the resource only names paths and takes nothing."""
 
     path: str
+    # Only ever a dg.EnvVar, so the key never shows in the Dagster UI or the run history.
+    pseudonymize_key: str | None = None
+
+    _lock: WriterLock | None = PrivateAttr(default=None)
 
     @property
     def published(self) -> Path:
@@ -24,10 +37,34 @@ class WarehouseResource(dg.ConfigurableResource):
     def working(self) -> Path:
         return self.published.parent / ".work" / self.published.name
 
+    @property
+    def lock(self) -> WriterLock:
+        return WriterLock(self.working.parent / "writer.lock")
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with connect(self.working) as con:
             yield con
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run is None:  # a sensor or a schedule reading paths: it writes nothing
+            return
+        log = context.log.info if context.log else (lambda _message: None)
+        lock = self.lock
+        abandoned = lock.acquire(
+            context.run.run_id, on_wait=lambda holder: log(waiting_message(holder))
+        )
+        self._lock = lock
+        if abandoned and context.instance is not None:
+            log(record_abandoned_run(context.instance, abandoned))
+        recovered = recover(self.published, self.working)
+        if recovered:
+            log(recovered)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 class InboxResource(dg.ConfigurableResource):
@@ -58,13 +95,17 @@ class ReportsResource(dg.ConfigurableResource):
 
     @property
     def building(self) -> Path:
-        """Where a run writes its pages; publishing swaps this folder in for `published`."""
+        """Where a run writes its pages; publishing renames it to `.<name>-<run id>` and points
+        the `published` symlink at it (pipelines/publishing.py)."""
         return self.published.parent / f".{self.published.name}.building"
 
 
 def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse)),
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse),
+            pseudonymize_key=dg.EnvVar(PSEUDONYMIZE_KEY) if settings.pseudonymize_key else None,
+        ),
         "inbox": InboxResource(
             path=str(settings.inbox),
             survey_respondent_column=settings.survey_respondent_column,

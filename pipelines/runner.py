@@ -11,10 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.surveys.waves import SURVEY_WAVES, partition_range_tags, wave_key
+from pipelines.failures import failures_log, record_failure
+from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
 from pipelines.settings import Settings
-from pipelines.warehouse import connect
-from quality.contract import source_of
+from pipelines.warehouse import connect, last_good_copy
 
 PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 
@@ -60,6 +60,15 @@ def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
     return logger
 
 
+@dg.logger
+def silent_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+    """For quiet runs (tests, benchmarks): Dagster's default console logger prints every event."""
+    logger = logging.getLogger("mentorlens.silent")
+    logger.handlers = [logging.NullHandler()]
+    logger.propagate = False
+    return logger
+
+
 def ensure_dagster_home(home: Path) -> Path:
     """DAGSTER_HOME must be an existing absolute folder with the project's instance settings."""
     home.mkdir(parents=True, exist_ok=True)
@@ -80,23 +89,25 @@ def run_pipeline(
     from pipelines.definitions import build_definitions
     from pipelines.jobs import MAIN_JOB, WAVE_JOB
 
-    defs = build_definitions(settings, loggers={"progress": progress_logger})
+    defs = build_definitions(
+        settings, loggers={"progress": progress_logger, "silent": silent_logger}
+    )
     job = defs.resolve_job_def(WAVE_JOB if wave else MAIN_JOB)
     owned = instance is None
     if owned:
         ensure_dagster_home(settings.dagster_home)
         instance = dg.DagsterInstance.get()
     try:
-        waves = [wave] if wave else _survey_waves_in(settings.inbox)
-        _register_waves(instance, waves)
-        tags = {} if wave else partition_range_tags(instance)
+        if wave:
+            register_waves(instance, [wave])
+        tags = {} if wave else full_run_tags(instance, settings.inbox)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             partition_key=wave,
             tags=tags,
-            asset_selection=None if wave or tags else _without_surveys(job),
-            run_config={"loggers": {} if quiet else {"progress": {}}},
+            asset_selection=None if wave or tags else keys_without_surveys(),
+            run_config={"loggers": {"silent" if quiet else "progress": {}}},
         )
     finally:
         if owned:
@@ -104,32 +115,16 @@ def run_pipeline(
     outcome = RunOutcome(result.run_id, result.success, published=False)
     outcome.failures = _failures(result.all_events)
     _read_inbox_outcome(settings, outcome)
+    if not outcome.success:
+        record_failure(
+            failures_log(settings.dagster_home),
+            outcome.run_id,
+            job.name,
+            "The run failed; the published warehouse and reports are unchanged.",
+            noticed_by="cli",
+            failures=outcome.failures,
+        )
     return outcome
-
-
-def _survey_waves_in(inbox: Path) -> list[str]:
-    if not inbox.is_dir():
-        return []
-    names = (p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
-    return sorted({wave_key(n) for n in names if source_of(n) == "surveys"})
-
-
-def _register_waves(instance: dg.DagsterInstance, waves: list[str]) -> None:
-    known = set(instance.get_dynamic_partitions(SURVEY_WAVES.name))
-    new = [w for w in waves if w not in known]
-    if new:
-        instance.add_dynamic_partitions(SURVEY_WAVES.name, new)
-
-
-def _without_surveys(job: dg.JobDefinition) -> list[dg.AssetKey]:
-    """With no survey wave at all, the partitioned survey assets have nothing to run for."""
-    from assets.surveys.assets import SURVEY_RESPONSES, SURVEY_SCORES
-
-    return [
-        key
-        for key in job.asset_layer.asset_graph.get_all_asset_keys()
-        if key not in (SURVEY_RESPONSES, SURVEY_SCORES)
-    ]
 
 
 def _failures(events: list[dg.DagsterEvent]) -> list[str]:
@@ -150,8 +145,11 @@ def _failures(events: list[dg.DagsterEvent]) -> list[str]:
 
 
 def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:
-    """Rejected and unrecognised files among those in the inbox now, from the run's ledger."""
+    """Rejected and unrecognised files among those in the inbox now, from the run's ledger:
+    its working copy, which becomes the last-good copy when the run publishes."""
     working = settings.working_warehouse
+    if not working.exists():
+        working = last_good_copy(working)
     if not working.exists():
         return
     with connect(working, read_only=True) as con:

@@ -1,18 +1,61 @@
-"""Sensors: launch a wave run when a survey file lands or changes."""
+"""Sensors: run when the inbox changes, log every failed run, clear up after dead ones.
 
+- `survey_wave_sensor`: a survey file is new or changed → add its wave and run that wave alone.
+- `inbox_sensor`: any other export is new or changed → run the main job over every wave.
+- `run_failure_log_sensor`: a run failed → a line in the failures log (pipelines/failures.py).
+- `abandoned_run_sensor`: a run died without Dagster noticing (SIGKILL, a restarted machine) →
+  marked failed, so the one-writer run queue does not wait for it forever.
+All four are on by default whenever the Dagster daemon runs.
+"""
+
+import hashlib
 import json
+import time
 from pathlib import Path
 
 import dagster as dg
 
-from assets.raw.inbox import scan_inbox
+from assets.raw.inbox import file_sha256, is_hidden
 from assets.surveys.waves import SURVEY_WAVES, wave_key
-from pipelines.jobs import WAVE_JOB
-from pipelines.resources import InboxResource
+from pipelines.failures import (
+    failures_log,
+    record_abandoned_run,
+    record_failure,
+    record_vanished_run,
+)
+from pipelines.full_run import full_run_request
+from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
+from pipelines.publishing import recover
+from pipelines.resources import InboxResource, WarehouseResource
+from quality.contract import source_of
+
+# A file modified more recently than this may still be being copied in: leave it for a later tick.
+SETTLE_SECONDS = 60
+# A run takes the writer lock seconds after it starts; one that shows as running this long with
+# the lock free has died.
+VANISHED_AFTER_SECONDS = 600
+
+
+def _exports(inbox: Path) -> dict[str, tuple[str, Path]]:
+    """{file: (source, path)} for every visible file of a known source, hashing nothing."""
+    found = {}
+    for path in inbox.rglob("*"):
+        relative = path.relative_to(inbox)
+        if is_hidden(relative) or not path.is_file():
+            continue
+        source = source_of(relative.as_posix())
+        if source is not None:
+            found[relative.as_posix()] = (source, path)
+    return found
 
 
 def _fingerprints(inbox: Path) -> dict[str, str]:
-    return {f.relative: f.sha256 for f in scan_inbox(inbox) if f.source == "surveys"}
+    """Survey files by content: they are small, and a wave's run key names its files' hashes."""
+    return {
+        name: file_sha256(path)
+        for name, (source, path) in _exports(inbox).items()
+        if source == "surveys"
+    }
 
 
 @dg.sensor(
@@ -46,3 +89,108 @@ def survey_wave_sensor(
         ],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
+    """{file: [size, mtime in ns]} for every recognised non-survey export that has stopped
+    changing. Size and mtime, not a hash: a sensor ticks every minute, and hashing gigabytes of
+    exports that often would cost more than the runs (a run hashes them anyway)."""
+    stats = {}
+    for name, (source, path) in _exports(inbox).items():
+        if source == "surveys":
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime >= SETTLE_SECONDS:
+            stats[name] = [stat.st_size, stat.st_mtime_ns]
+    return stats
+
+
+@dg.sensor(
+    job_name=MAIN_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs the main job, over every survey wave, when an export other than a survey "
+    "is new or changed (by size and modification time).",
+)
+def inbox_sensor(
+    context: dg.SensorEvaluationContext, inbox: InboxResource
+) -> dg.SensorResult | dg.SkipReason:
+    folder = Path(inbox.path)
+    if not folder.is_dir():
+        return dg.SkipReason(f"The inbox {inbox.path} does not exist.")
+    seen = json.loads(context.cursor) if context.cursor else {}
+    current = settled_export_stats(folder, time.time())
+    changed = sorted(f for f, stat in current.items() if seen.get(f) != stat)
+    if not changed:
+        return dg.SensorResult(
+            skip_reason="No new or changed exports.", cursor=json.dumps(current, sort_keys=True)
+        )
+    run_key = hashlib.sha256(json.dumps({f: current[f] for f in changed}).encode()).hexdigest()
+    return dg.SensorResult(
+        run_requests=[full_run_request(context.instance, folder, run_key=run_key[:16])],
+        cursor=json.dumps(current, sort_keys=True),
+    )
+
+
+def _root_cause(event: dg.DagsterEvent) -> str:
+    error = event.step_failure_data.error if event.step_failure_data else None
+    if error is None:
+        return f"{event.step_key}: {event.message}"
+    while error.cause is not None:
+        error = error.cause
+    return f"{event.step_key}: {error.cls_name}: {error.message.strip()}"
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Appends every failed run to $DAGSTER_HOME/mentorlens-failures.jsonl, where "
+    "`mentorlens status` and alerting read it.",
+)
+def run_failure_log_sensor(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    steps = [_root_cause(event) for event in context.get_step_failure_events()]
+    written = record_failure(
+        failures_log(context.instance.root_directory),
+        run.run_id,
+        run.job_name,
+        context.failure_event.message or "The run failed.",
+        noticed_by="run_failure_log_sensor",
+        failures=steps,
+    )
+    context.log.info(f"Run {run.run_id} {'logged' if written else 'was logged already'}.")
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks runs that died (killed, machine restarted) as failed so the run queue "
+    "moves on, and finishes a publication one of them left half-way. Only when no run writes.",
+)
+def abandoned_run_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.SkipReason:
+    lock = warehouse.lock
+    taken, abandoned = lock.try_acquire("sensor abandoned_run_sensor")
+    if not taken:
+        return dg.SkipReason("A run is writing; nothing to check.")
+    try:
+        found = [record_abandoned_run(context.instance, abandoned)] if abandoned else []
+        # The lock is free, so a run showing as running is not writing or waiting: it is gone,
+        # unless it started too recently to have taken the lock yet.
+        found += [record_vanished_run(context.instance, run) for run in _vanished(context)]
+        recovered = recover(warehouse.published, warehouse.working)
+        if recovered:
+            found.append(recovered)
+    finally:
+        lock.release()
+    return dg.SkipReason(" ".join(found) or "No abandoned run.")
+
+
+def _vanished(context: dg.SensorEvaluationContext) -> list[dg.DagsterRun]:
+    cutoff = time.time() - VANISHED_AFTER_SECONDS
+    records = context.instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED], tags=WRITER_TAGS)
+    )
+    return [
+        r.dagster_run for r in records if (r.start_time or r.create_timestamp.timestamp()) < cutoff
+    ]

@@ -12,6 +12,13 @@ def _path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()
 
 
+def _link_path(name: str, default: str) -> Path:
+    """Absolute, but the last part is kept as given: the reports path is a symlink that each
+    publication re-points (pipelines/publishing.py), so it must not be resolved to its target."""
+    path = Path(os.environ.get(name) or default).expanduser()
+    return path.parent.resolve() / path.name
+
+
 def _optional_date(name: str) -> date | None:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -33,6 +40,9 @@ def _number(name: str, default: float, low: float, high: float) -> float:
     if not low <= value <= high:
         raise SettingError(f"{name}={raw} must be between {low:g} and {high:g}.")
     return value
+
+
+PSEUDONYMIZE_KEY = "MENTORLENS_PSEUDONYMIZE_KEY"
 
 
 class SettingError(ValueError):
@@ -59,7 +69,7 @@ class Settings:
         return cls(
             inbox=_path("MENTORLENS_INBOX", "data/inbox"),
             warehouse=_path("MENTORLENS_WAREHOUSE", "data/warehouse/mentorlens.duckdb"),
-            reports=_path("MENTORLENS_REPORTS", "data/reports"),
+            reports=_link_path("MENTORLENS_REPORTS", "data/reports"),
             dagster_home=_path("DAGSTER_HOME", "data/dagster_home"),
             as_of=_optional_date("MENTORLENS_AS_OF"),
             quarantine_threshold=_number("MENTORLENS_QUARANTINE_THRESHOLD", 0.05, 0.0, 1.0),
@@ -69,7 +79,7 @@ class Settings:
                 os.environ.get("MENTORLENS_SURVEY_RESPONDENT_COLUMN", "").strip() or "employee_id"
             ),
             survey_item_map=Path(item_map).expanduser().resolve() if item_map else None,
-            pseudonymize_key=os.environ.get("MENTORLENS_PSEUDONYMIZE_KEY") or None,
+            pseudonymize_key=os.environ.get(PSEUDONYMIZE_KEY) or None,
         )
 
     @property

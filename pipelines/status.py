@@ -1,22 +1,32 @@
-"""`mentorlens status`: the last runs, per-source counts and open warnings, from the warehouse."""
+"""`mentorlens status`: the run writing now, the last runs (Dagster's history and the
+warehouse's), logged failures, per-source counts and open warnings."""
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
+from pipelines.failures import failures_log, read_failures
+from pipelines.locking import WriterLock
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 from quality.validation import readable_rule
 
+SHOWN = 5
+
 
 def status_text(settings: Settings) -> str:
+    lines = [*_writer_lines(settings), *_history_lines(settings), *_failure_lines(settings)]
     if not settings.warehouse.exists():
-        return f"No warehouse yet at {settings.warehouse}: run `mentorlens run` first."
-    lines = [f"Warehouse: {settings.warehouse}"]
+        lines.append(f"No warehouse yet at {settings.warehouse}: run `mentorlens run` first.")
+        return "\n".join(lines)
+    lines.append(f"Warehouse: {settings.warehouse}")
     with connect(settings.warehouse, read_only=True) as con:
         runs = con.execute(
             "SELECT run_id, finished_at, status FROM meta.runs "
-            "ORDER BY finished_at DESC NULLS LAST LIMIT 5"
+            f"ORDER BY finished_at DESC NULLS LAST LIMIT {SHOWN}"
         ).fetchall()
-        lines.append("Last runs:")
+        lines.append("Runs in the published warehouse:")
         lines += [
             f"  {finished:%Y-%m-%d %H:%M}  {status:<10} {run_id}"
             for run_id, finished, status in runs
@@ -50,3 +60,57 @@ def status_text(settings: Settings) -> str:
                 for source, reason, count in warnings
             ]
     return "\n".join(lines)
+
+
+def _writer_lines(settings: Settings) -> list[str]:
+    holder = WriterLock(settings.working_warehouse.parent / "writer.lock").holder()
+    if holder is None:
+        return []
+    who = holder.get("run_id") or "a run"
+    return [f"Writing now: {who} (pid {holder.get('pid')}, since {holder.get('since')})."]
+
+
+def _history_lines(settings: Settings) -> list[str]:
+    """The last runs in Dagster's history in DAGSTER_HOME, whoever launched them."""
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return []
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)  # dagster.yaml refers to it
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    try:
+        records = instance.get_run_records(limit=SHOWN)
+    finally:
+        instance.dispose()
+    if not records:
+        return []
+    lines = [f"Last runs (Dagster history in {settings.dagster_home}):"]
+    for record in records:
+        run = record.dagster_run
+        started = record.start_time or record.create_timestamp.timestamp()
+        took = f"{record.end_time - record.start_time:.0f} s" if record.end_time else ""
+        lines.append(
+            f"  {datetime.fromtimestamp(started):%Y-%m-%d %H:%M}  {run.status.value:<9} "
+            f"{run.job_name:<16} {_launched_by(run.tags):<22} {run.run_id}  {took}".rstrip()
+        )
+    return lines
+
+
+def _launched_by(tags: dict[str, str]) -> str:
+    if "dagster/schedule_name" in tags:
+        return f"schedule {tags['dagster/schedule_name']}"
+    if "dagster/sensor_name" in tags:
+        return f"sensor {tags['dagster/sensor_name']}"
+    return "by hand"
+
+
+def _failure_lines(settings: Settings) -> list[str]:
+    log = failures_log(settings.dagster_home)
+    failures = read_failures(log, limit=SHOWN)
+    if not failures:
+        return []
+    lines = [f"Failures (last {len(failures)}, from {log}):"]
+    for entry in reversed(failures):
+        lines.append(f"  {entry['at']}  {entry['job']}  {entry['run_id']}: {entry['message']}")
+        lines += [f"    {failure}" for failure in entry.get("failures", [])]
+    return lines

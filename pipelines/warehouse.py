@@ -1,14 +1,13 @@
-"""The DuckDB warehouse: its schemas, the run ledger in `meta`, and build-then-publish.
+"""The DuckDB warehouse: its schemas, the run ledger in `meta`, and each run's working copy.
 
-Runs write a working database of their own. A successful run checkpoints it, copies it beside
-the published file and renames it over the published one, so an analyst holding the published
-file open read-only is never blocked and never sees a half-built state. A run that dies leaves
-only the working copy behind, which the next run throws away.
+Runs write a working database of their own, started from the last published state; analysts
+only ever open the published copy, which `pipelines.publishing` replaces at the end of a
+successful run. A run that dies leaves only its working copy behind, which the next run throws
+away.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,36 +104,23 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+def last_good_copy(working: Path) -> Path:
+    """The working database of the last published run, kept with its real ids: where the next
+    run starts. (The published copy may be pseudonymised, so it cannot be the starting point.)"""
+    return working.with_name(f"{working.stem}.last-good{working.suffix}")
+
+
 def prepare_working_copy(published: Path, working: Path) -> None:
-    """Start a run from the last published state; whatever a dead run left is discarded."""
+    """Start a run from the last published state; whatever a dead run left is discarded.
+    Before the first publication under this scheme there is no last-good copy, and the
+    published file (never pseudonymised then) is the starting point."""
     working.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (working, working.with_name(working.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    if published.exists():
-        shutil.copyfile(published, working)
+    start = last_good_copy(working)
+    if not start.exists():
+        start = published
+    if start.exists():
+        shutil.copyfile(start, working)
     with connect(working) as con:
         ensure_schemas(con)
-
-
-def publish_folder(building: Path, published: Path) -> None:
-    """Swap a freshly built folder in for the published one; the old one is removed after."""
-    if not building.is_dir():
-        return
-    retired = published.with_name(f".{published.name}.retired")
-    shutil.rmtree(retired, ignore_errors=True)
-    if published.exists():
-        os.replace(published, retired)
-    os.replace(building, published)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def publish(working: Path, published: Path) -> None:
-    """Checkpoint the working database and atomically replace the published file with it."""
-    with connect(working) as con:
-        con.execute("CHECKPOINT")
-    published.parent.mkdir(parents=True, exist_ok=True)
-    staged = published.with_name(f".{published.name}.publishing")
-    shutil.copyfile(working, staged)
-    with staged.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staged, published)

@@ -35,7 +35,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_hidden(relative: Path) -> bool:
+def is_hidden(relative: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
@@ -46,7 +46,7 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
     files = []
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
         relative = path.relative_to(inbox)
-        if _is_hidden(relative):
+        if is_hidden(relative):
             continue
         name = relative.as_posix()
         files.append(InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size))

@@ -18,7 +18,7 @@ SECOND = WAVE + "000001,2026-06-02,3,3,3\n000002,2026-06-03,1,1,1\n"
 def evaluate_sensor(settings, instance, cursor=None):
     defs = build_definitions(settings)
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+        instance=instance, cursor=cursor, resources={"inbox": defs.resources["inbox"]}
     )
     return survey_wave_sensor(context)
 

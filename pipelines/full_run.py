@@ -1,0 +1,54 @@
+"""What a run of the main job needs: every survey wave in the inbox registered, and one run over
+the range of all wave partitions (or, before any wave exists, a selection without the
+partitioned survey assets). The CLI, the weekly schedule and the inbox sensor all use it."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.surveys.assets import SURVEY_RESPONSES, SURVEY_SCORES
+from assets.surveys.waves import SURVEY_WAVES, partition_range_tags, wave_key
+from pipelines.jobs import MAIN_JOB, all_assets
+from quality.contract import source_of
+
+
+def inbox_waves(inbox: Path) -> list[str]:
+    if not inbox.is_dir():
+        return []
+    names = (p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
+    return sorted({wave_key(n) for n in names if source_of(n) == "surveys"})
+
+
+def register_waves(instance: dg.DagsterInstance, waves: list[str]) -> None:
+    known = set(instance.get_dynamic_partitions(SURVEY_WAVES.name))
+    new = [w for w in waves if w not in known]
+    if new:
+        instance.add_dynamic_partitions(SURVEY_WAVES.name, new)
+
+
+def full_run_tags(instance: dg.DagsterInstance, inbox: Path) -> dict[str, str]:
+    """Registers the inbox's waves, then tags selecting all of them; empty with no wave."""
+    register_waves(instance, inbox_waves(inbox))
+    return partition_range_tags(instance)
+
+
+def keys_without_surveys() -> list[dg.AssetKey]:
+    """With no survey wave at all, the partitioned survey assets have nothing to run for."""
+    return [
+        key
+        for asset in all_assets
+        for key in asset.keys
+        if key not in (SURVEY_RESPONSES, SURVEY_SCORES)
+    ]
+
+
+def full_run_request(
+    instance: dg.DagsterInstance, inbox: Path, run_key: str | None = None
+) -> dg.RunRequest:
+    tags = full_run_tags(instance, inbox)
+    return dg.RunRequest(
+        run_key=run_key,
+        job_name=MAIN_JOB,
+        tags=tags,
+        asset_selection=None if tags else keys_without_surveys(),
+    )

@@ -1,0 +1,28 @@
+"""The weekly schedule: the main job over every survey wave, as `mentorlens run` does it."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.full_run import full_run_request
+from pipelines.jobs import MAIN_JOB
+from pipelines.resources import InboxResource
+
+WEEKLY_CRON = "0 6 * * 1"  # Mondays 06:00 UTC, before the working week starts in Europe
+
+
+@dg.schedule(
+    cron_schedule=WEEKLY_CRON,
+    job_name=MAIN_JOB,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Refreshes the warehouse and reports every Monday at 06:00 UTC.",
+)
+def weekly_refresh(
+    context: dg.ScheduleEvaluationContext, inbox: InboxResource
+) -> dg.RunRequest | dg.SkipReason:
+    folder = Path(inbox.path)
+    if not folder.is_dir():
+        return dg.SkipReason(f"The inbox {inbox.path} does not exist.")
+    # The waves are registered and the range computed now, not when the code was loaded, so a
+    # wave dropped in since the last tick is part of this run.
+    return full_run_request(context.instance, folder)

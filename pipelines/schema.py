@@ -1,0 +1,47 @@
+"""`mentorlens schema`: every analyst table and column with its comment, read from the
+published warehouse itself, so the description can never drift from the tables."""
+
+from __future__ import annotations
+
+import textwrap
+
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+WIDTH = 100
+
+
+def schema_text(settings: Settings, schema: str = "marts") -> str:
+    if not settings.warehouse.exists():
+        return f"No warehouse yet at {settings.warehouse}: run `mentorlens run` first."
+    with connect(settings.warehouse, read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables() "
+            "WHERE schema_name = ? ORDER BY table_name",
+            [schema],
+        ).fetchall()
+        columns = con.execute(
+            "SELECT table_name, column_name, data_type, coalesce(comment, '') "
+            "FROM duckdb_columns() WHERE schema_name = ? ORDER BY table_name, column_index",
+            [schema],
+        ).fetchall()
+    if not tables:
+        return f"The warehouse {settings.warehouse} has no tables in the schema {schema}."
+    lines = [f"Schema {schema} in {settings.warehouse}", ""]
+    for table, comment, rows in tables:
+        lines.append(f"{schema}.{table}  (about {rows:,} rows)")
+        if comment:
+            lines += textwrap.wrap(
+                comment, WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+            )
+        own = [c for c in columns if c[0] == table]
+        name_width = max(len(name) for _, name, _, _ in own)
+        for _, name, data_type, column_comment in own:
+            head = f"    {name:<{name_width}}  {data_type:<9}  "
+            wrapped = textwrap.wrap(column_comment, WIDTH - len(head), break_on_hyphens=False) or [
+                ""
+            ]
+            lines.append((head + wrapped[0]).rstrip())
+            lines += [" " * len(head) + more for more in wrapped[1:]]
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,236 @@
+"""The weekly schedule, the inbox sensor and the run-failure sensor, through Dagster's test
+contexts; the failures log that the CLI shares with the sensor; the queue's tag limit."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+from dagster._core.test_utils import create_run_for_test
+
+from assets.surveys.assets import SURVEY_RESPONSES
+from pipelines import sensors
+from pipelines.definitions import build_definitions
+from pipelines.failures import failures_log, read_failures
+from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS, main_job, wave_job
+from pipelines.locking import WriterLock
+from pipelines.resources import InboxResource, WarehouseResource
+from pipelines.runner import ensure_dagster_home, run_pipeline
+from pipelines.schedules import weekly_refresh
+from pipelines.sensors import (
+    SETTLE_SECONDS,
+    abandoned_run_sensor,
+    inbox_sensor,
+    run_failure_log_sensor,
+)
+from pipelines.settings import Settings
+from pipelines.status import status_text
+from tests.conftest import write
+from tests.ops.conftest import WAVE
+
+ROOT = Path(__file__).parents[2]
+STARTED = dg.DagsterRunStatus.STARTED
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def settle(path: Path, seconds_ago: float = SETTLE_SECONDS + 5) -> None:
+    then = time.time() - seconds_ago
+    os.utime(path, (then, then))
+
+
+def inbox_of(settings: Settings) -> dict[str, InboxResource]:
+    return {"inbox": InboxResource(path=str(settings.inbox))}
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    """A schedule context given resources keeps only an instance it can re-open by reference,
+    so not an ephemeral one."""
+    (tmp_path / "instance").mkdir()
+    instance = dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "instance"))
+    yield instance
+    instance.dispose()
+
+
+def test_the_weekly_schedule_registers_the_waves_and_runs_over_all_of_them(settings, instance):
+    write(settings.inbox, "employees.csv", "employee_id\n000001\n")
+    write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
+    write(settings.inbox, "surveys/2026-06_pulse.csv", WAVE)
+    context = dg.build_schedule_context(instance=instance, resources=inbox_of(settings))
+
+    request = weekly_refresh(context)
+
+    assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse", "2026-06_pulse"]
+    assert request.job_name == MAIN_JOB
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (
+        "2026-03_pulse",
+        "2026-06_pulse",
+    )
+    assert request.asset_selection is None
+
+
+def test_with_no_wave_yet_the_schedule_leaves_the_partitioned_survey_assets_out(settings, instance):
+    write(settings.inbox, "employees.csv", "employee_id\n000001\n")
+    context = dg.build_schedule_context(instance=instance, resources=inbox_of(settings))
+    request = weekly_refresh(context)
+    assert RANGE_START not in request.tags
+    assert SURVEY_RESPONSES not in request.asset_selection
+    assert dg.AssetKey(["meta", "publication"]) in request.asset_selection
+
+
+def test_the_inbox_sensor_requests_the_full_job_for_new_or_changed_exports_only(settings):
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(cursor=None):
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(settings)
+        )
+        return inbox_sensor(context)
+
+    employees = write(settings.inbox, "employees.csv", "employee_id\n000001\n")
+    survey = write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
+    write(settings.inbox, "notes.txt", "not an export")
+    for path in (employees, survey, settings.inbox / "notes.txt"):
+        settle(path)
+
+    first = evaluate()
+    assert [r.job_name for r in first.run_requests] == [MAIN_JOB]
+    assert first.run_requests[0].tags[RANGE_START] == "2026-03_pulse"
+    again = evaluate(first.cursor)
+    assert not again.run_requests and again.skip_reason
+
+    survey.write_text(WAVE + "000003,2026-03-05,1,2,1\n", encoding="utf-8")  # the wave sensor's
+    settle(survey)
+    assert not evaluate(first.cursor).run_requests
+
+    employees.write_text("employee_id\n000001\n000002\n", encoding="utf-8")
+    assert not evaluate(first.cursor).run_requests, "a file still being written is left alone"
+    settle(employees)
+    changed = evaluate(first.cursor)
+    assert len(changed.run_requests) == 1
+    assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_the_run_failure_sensor_logs_a_failed_run_where_status_shows_it(settings, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(settings.dagster_home))
+    ensure_dagster_home(settings.dagster_home)  # the shipped dagster.yaml, as the CLI does
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+
+    @dg.op
+    def breaks():
+        raise ValueError("the HRIS export is truncated")
+
+    result = (
+        dg.GraphDefinition(name="fragile", node_defs=[breaks])
+        .to_job()
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=run_failure_log_sensor.name,
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+    ).for_run_failure()
+
+    run_failure_log_sensor(context)
+    run_failure_log_sensor(context)  # a sensor may see a run twice; it is logged once
+
+    logged = read_failures(failures_log(settings.dagster_home))
+    assert [(e["run_id"], e["job"], e["noticed_by"]) for e in logged] == [
+        (result.run_id, "fragile", "run_failure_log_sensor")
+    ]
+    assert "the HRIS export is truncated" in logged[0]["failures"][0]
+    instance.dispose()
+    text = status_text(settings)
+    assert "Failures (last 1" in text and result.run_id in text
+    assert "FAILURE" in text  # from Dagster's run history
+
+
+def test_the_abandoned_run_sensor_fails_dead_runs_so_the_queue_moves_on(
+    settings, instance, monkeypatch
+):
+    warehouse = WarehouseResource(path=str(settings.warehouse))
+    killed, vanished = (
+        create_run_for_test(instance, job_name=job, status=STARTED, tags=WRITER_TAGS)
+        for job in (MAIN_JOB, WAVE_JOB)
+    )
+
+    def evaluate() -> str:
+        with dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}) as c:
+            return abandoned_run_sensor(c).skip_message
+
+    live = WriterLock(warehouse.lock.path)
+    live.acquire("a-live-run", on_wait=pytest.fail)
+    assert evaluate() == "A run is writing; nothing to check."
+    live.release()
+    # What SIGKILL leaves: the lock free, the dead holder's note still in the file.
+    warehouse.lock.path.write_text(json.dumps({"run_id": killed.run_id, "pid": 4242}))
+    monkeypatch.setattr(sensors, "VANISHED_AFTER_SECONDS", 0)
+
+    message = evaluate()
+
+    assert "died holding the writer lock" in message and "died before it could write" in message
+    for run in (killed, vanished):
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+    logged = read_failures(failures_log(instance.root_directory))
+    assert {(e["run_id"], e["noticed_by"]) for e in logged} == {
+        (killed.run_id, "writer lock"),
+        (vanished.run_id, "writer lock"),
+    }
+    assert evaluate() == "No abandoned run."
+
+
+def test_a_failed_cli_run_is_logged_too(small_org, monkeypatch):
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0")
+    write(small_org.inbox, "programs.csv", "program_id,program_name,start_date\nP2,Broken,nope\n")
+    settings = Settings.from_env()
+    outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
+    assert not outcome.success
+    logged = read_failures(failures_log(settings.dagster_home))
+    assert [(e["run_id"], e["noticed_by"]) for e in logged] == [(outcome.run_id, "cli")]
+    assert any("quarantine" in f for f in logged[0]["failures"])
+
+
+def test_automation_is_on_by_default(settings):
+    defs = build_definitions(settings)
+    assert defs.resolve_schedule_def("weekly_refresh").default_status == (
+        dg.DefaultScheduleStatus.RUNNING
+    )
+    for name in (
+        "survey_wave_sensor",
+        "inbox_sensor",
+        "run_failure_log_sensor",
+        "abandoned_run_sensor",
+    ):
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_one_writer_run_leaves_the_queue_at_a_time(monkeypatch, tmp_path):
+    """Every job carries the writer tag, and every instance configuration limits it to one."""
+    assert main_job.tags == WRITER_TAGS and wave_job.tags == WRITER_TAGS
+    ((key, value),) = WRITER_TAGS.items()
+    shipped = (ROOT / "pipelines" / "dagster.yaml").read_text()
+    assert (ROOT / "dagster.yaml").read_text() == shipped
+    for path in (ROOT / "pipelines" / "dagster.yaml", ROOT / "deploy" / "dagster-postgres.yaml"):
+        limits = yaml.safe_load(path.read_text())["concurrency"]["runs"]["tag_concurrency_limits"]
+        assert {"key": key, "value": value, "limit": 1} in limits, path
+    (tmp_path / "dagster.yaml").write_text(shipped)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    queue = instance.get_concurrency_config().run_queue_config
+    assert {"key": key, "value": value, "limit": 1} in queue.tag_concurrency_limits
+    instance.dispose()
+
+
+@pytest.mark.parametrize("command", ["status", "schema"])
+def test_status_and_schema_say_so_before_the_first_run(settings, command, capsys):
+    from pipelines.cli import main
+
+    assert main([command]) == 0
+    assert "No warehouse yet" in capsys.readouterr().out
