@@ -48,26 +48,30 @@ PROFILES = {
     "xl": Profile(1_000_000, 5, None, 4, 6),
 }
 
-# Dagster step keys start with the asset key's first part; stages group them.
+# Stages are the assets' Dagster groups (their layers).
 STAGES = {
-    "meta__inbox_files": "ingest",
     "raw": "ingest",
     "staging": "validation+staging",
     "marts": "marts",
     "effects": "statistics",
     "reports": "reports",
-    "meta__publication": "publish",
+    "publish": "publish",
 }
 STAGE_ORDER = ["ingest", "validation+staging", "marts", "statistics", "reports", "publish"]
 
 
-def stage_of(step_key: str) -> str:
-    if step_key in STAGES:
-        return STAGES[step_key]
-    return STAGES.get(step_key.split("__")[0], "other")
+def stage_of_steps() -> dict[str, str]:
+    from pipelines.jobs import all_assets
+
+    return {
+        key.to_python_identifier(): STAGES.get(asset.group_names_by_key[key], "other")
+        for asset in all_assets
+        for key in asset.keys
+    }
 
 
 def stage_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    stage_of = stage_of_steps()
     started: dict[str, float] = {}
     totals: dict[str, float] = defaultdict(float)
     for record in instance.all_logs(run_id):
@@ -77,7 +81,8 @@ def stage_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]
         if event.event_type_value == "STEP_START":
             started[event.step_key] = record.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            totals[stage_of(event.step_key)] += record.timestamp - started[event.step_key]
+            stage = stage_of.get(event.step_key, "other")
+            totals[stage] += record.timestamp - started[event.step_key]
     return dict(totals)
 
 
