@@ -17,7 +17,7 @@ from assets.raw.landing import land_file
 from assets.staging.assets import REFERENCES
 from assets.staging.build import stage_source
 from pipelines.settings import Settings
-from pipelines.warehouse import ensure_schemas, last_good_copy
+from pipelines.warehouse import ensure_schemas, last_good_copy, table_exists
 from quality.contract import source_of
 
 STAGED_SOURCES = tuple(REFERENCES)
@@ -81,21 +81,11 @@ def _stage_with_published_references(
     for source in STAGED_SOURCES:
         if source in checked:
             stage_source(con, source, date.today())
-        elif published and _published_has(con, source):
+        elif published and table_exists(con, f"staging.{source}", database="published"):
             con.execute(
                 f"CREATE OR REPLACE TABLE staging.{source} AS "
                 f"SELECT * FROM published.staging.{source}"
             )
-
-
-def _published_has(con: duckdb.DuckDBPyConnection, source: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'published' "
-            "AND schema_name = 'staging' AND table_name = ?",
-            [source],
-        ).fetchone()[0]
-    )
 
 
 def _verdict(con: duckdb.DuckDBPyConnection, item: InboxFile) -> tuple[str, int]:

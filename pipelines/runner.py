@@ -14,7 +14,7 @@ import dagster as dg
 from pipelines.failures import failures_log, record_failure
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, last_good_copy
+from pipelines.warehouse import connect, last_good_copy, table_exists
 
 PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 
@@ -159,7 +159,7 @@ def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:
                 [outcome.run_id],
             ).fetchone()[0]
         )
-        if not _has_table(con, "meta", "inbox_files"):
+        if not table_exists(con, "meta.inbox_files"):
             return
         rows = con.execute(
             "SELECT i.file, l.status, l.reason FROM meta.inbox_files i "
@@ -168,13 +168,3 @@ def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:
         ).fetchall()
     outcome.rejected = [(file, reason) for file, status, reason in rows if status == "rejected"]
     outcome.unrecognised = [file for file, status, _ in rows if status == "unrecognised"]
-
-
-def _has_table(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )

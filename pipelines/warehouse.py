@@ -87,6 +87,19 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"COMMENT ON TABLE {table} IS {quote_literal(comment)}")
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
+    """Whether `schema.table` exists in the connection's own database (or in `database`)."""
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE database_name = coalesce(?, current_database()) "
+            "AND schema_name = ? AND table_name = ?",
+            [database, schema, name],
+        ).fetchone()[0]
+    )
+
+
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

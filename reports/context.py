@@ -39,6 +39,11 @@ class Track:
         return RELATIONSHIPS.get(self.relationship_type, (self.relationship_type,) * 3)[0]
 
     @property
+    def effect_keys(self) -> dict[str, str]:
+        """The columns that pick this track's rows out of the effect tables."""
+        return {"program_id": self.program_id, "relationship_type": self.relationship_type}
+
+    @property
     def participants(self) -> str:
         return RELATIONSHIPS.get(self.relationship_type, ("", "participants", ""))[1]
 

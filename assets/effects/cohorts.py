@@ -34,7 +34,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from assets.marts.tables import SURVEY_SCORES, create_table_as, table_exists
+from assets.marts.tables import SURVEY_SCORES, create_table_as
+from pipelines.warehouse import table_exists
 
 STUDY_COHORT = "marts.study_cohort"
 DAYS_PER_YEAR = 365.25

@@ -4,7 +4,8 @@ import duckdb
 import pandas as pd
 
 from assets.marts.shares import share_columns, with_shares
-from assets.marts.tables import SURVEY_SCORES, table_exists, write_frame
+from assets.marts.tables import SURVEY_SCORES, write_frame
+from pipelines.warehouse import table_exists
 
 CAREER_LONELINESS = "marts.career_loneliness"
 # Share agreeing with "I feel alone in determining my career development" in an industry survey.

@@ -7,7 +7,7 @@ import dagster as dg
 from assets.raw.inbox import InboxFile, plan_loads, scan_inbox
 from assets.raw.landing import land_file, record_unread
 from pipelines.resources import InboxResource, WarehouseResource
-from pipelines.warehouse import prepare_working_copy
+from pipelines.warehouse import prepare_working_copy, table_exists
 from quality.contract import SOURCE_ORDER
 
 INBOX_FILES = dg.AssetKey(["meta", "inbox_files"])
@@ -99,12 +99,11 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
 
 
 def _row_count(con, table: str) -> int:
-    schema, name = table.split(".")
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchone()[0]
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if exists else 0
+    return (
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if table_exists(con, table)
+        else 0
+    )
 
 
 raw_assets = [inbox_files, *(raw_source_asset(s) for s in SOURCE_ORDER)]

@@ -17,7 +17,7 @@ from reports.pages.common import (
     count_of,
     effects_table,
     km_estimate,
-    outcome_rows,
+    outcome_section,
     people,
     read_effect,
     why_they_differ,
@@ -68,15 +68,13 @@ def promotion_finding(track: Track, rows: dict) -> Markup:
 
 
 def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -> Section:
-    section = Section(track.title, track.anchor)
-    rows = outcome_rows(ctx, outcomes, track)
+    section, rows = outcome_section(ctx, track, outcomes)
     if not rows:
-        section.unavailable = "No outcome figures for this program yet."
         return section
     section.findings.append(promotion_finding(track, rows))
     hazard = None
     if effects is not None:
-        keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+        keys = track.effect_keys
         hazard = read_effect(ctx, effects, keys, PROMOTION.hazard_outcome, RATIO)
         section.findings += [
             hazard_finding(track, hazard, "were promoted", "Above 1 means promoted sooner."),

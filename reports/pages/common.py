@@ -10,7 +10,7 @@ from markupsafe import Markup
 from reports.charts import ForestRow, embed, forest_chart
 from reports.context import COMPARISON, ReportContext, Track
 from reports.figures import P_VALUE, PERCENT, Estimate, Figure, Row, plain
-from reports.layout import Exhibit, Table
+from reports.layout import Exhibit, Section, Table
 
 OUTCOMES = "marts.program_outcomes"
 EFFECTS = "marts.program_effects"
@@ -75,6 +75,17 @@ def outcome_rows(
             hidden = ctx.suppression.cell(int(values["n"]))
             found[group] = Row(OUTCOMES, values, OUTCOME_KEYS, ctx.suppression, hidden)
     return found
+
+
+def outcome_section(
+    ctx: ReportContext, track: Track, outcomes: pd.DataFrame
+) -> tuple[Section, dict[str, Row]]:
+    """A track's section and its outcome rows; the section says so when there are none."""
+    section = Section(track.title, track.anchor)
+    rows = outcome_rows(ctx, outcomes, track)
+    if not rows:
+        section.unavailable = "No outcome figures for this program yet."
+    return section, rows
 
 
 @dataclass(frozen=True)
@@ -272,7 +283,7 @@ def programs_forest(
     the table of its numbers and the people behind each."""
     rows, table_rows = [], []
     for track in ctx.tracks:
-        keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+        keys = track.effect_keys
         effect = read_effect(ctx, effects, keys, outcome, unit)
         rows.append(ForestRow(track.title, effect.naive, effect.adjusted))
         table_rows.append(

@@ -12,7 +12,7 @@ from reports.pages.common import (
     OUTCOMES,
     compact,
     of_track,
-    outcome_rows,
+    outcome_section,
     programs_forest,
     read_effect,
 )
@@ -22,7 +22,7 @@ TITLE = "Do our programs work?"
 
 
 def glance_row(ctx: ReportContext, track: Track, health, effects) -> list:
-    keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+    keys = track.effect_keys
     pairings = participants = activation = ""
     if health is not None and len(of_track(health, track)):
         values = of_track(health, track).iloc[0].to_dict()
@@ -92,12 +92,10 @@ def glance_section(ctx: ReportContext, outcomes, effects) -> Section:
 
 
 def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Section:
-    section = Section(track.title, track.anchor)
-    rows = outcome_rows(ctx, outcomes, track)
+    section, rows = outcome_section(ctx, track, outcomes)
     if not rows:
-        section.unavailable = "No outcome figures for this program yet."
         return section
-    keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+    keys = track.effect_keys
     difference = (
         read_effect(ctx, effects, keys, "retention_12m_diff", POINTS)
         if effects is not None

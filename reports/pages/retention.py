@@ -16,7 +16,7 @@ from reports.pages.common import (
     count_of,
     effects_table,
     km_estimate,
-    outcome_rows,
+    outcome_section,
     people,
     possessive,
     read_effect,
@@ -66,12 +66,10 @@ def retention_finding(track: Track, rows: dict, difference: Effect) -> Markup:
 
 
 def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -> Section:
-    section = Section(track.title, track.anchor)
-    rows = outcome_rows(ctx, outcomes, track)
+    section, rows = outcome_section(ctx, track, outcomes)
     if not rows:
-        section.unavailable = "No outcome figures for this program yet."
         return section
-    keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+    keys = track.effect_keys
     difference = hazard = None
     if effects is not None:
         difference = read_effect(ctx, effects, keys, "retention_12m_diff", POINTS)

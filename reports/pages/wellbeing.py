@@ -189,7 +189,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Sectio
     if not rows:
         section.unavailable = "No survey figures for this program yet."
         return section
-    keys = {"program_id": track.program_id, "relationship_type": track.relationship_type}
+    keys = track.effect_keys
     found = {
         m.effect: read_effect(ctx, effects, keys, m.effect, m.effect_unit)
         for m in MEASURES
