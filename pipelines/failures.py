@@ -15,6 +15,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
+
 FAILURES_LOG = "mentorlens-failures.jsonl"
 
 
@@ -96,3 +98,18 @@ def _fail_and_log(instance, run_id: str | None, message: str) -> str:
         noticed_by="writer lock",
     )
     return message
+
+
+def root_error(event: dg.DagsterEvent):
+    """The innermost error of a failed step (Dagster wraps the asset's own in its own)."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error
+
+
+def step_failure_text(event: dg.DagsterEvent) -> str:
+    error = root_error(event)
+    if error is None:
+        return f"{event.step_key}: {event.message}"
+    return f"{event.step_key}: {error.cls_name}: {error.message.strip()}"

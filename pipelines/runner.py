@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.failures import failures_log, record_failure
+from pipelines.failures import failures_log, record_failure, root_error, step_failure_text
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, last_good_copy, table_exists
@@ -135,12 +135,10 @@ def _failures(events: list[dg.DagsterEvent]) -> list[str]:
             check = event.event_specific_data
             if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
                 failures.append(f"check {check.check_name} failed: {check.description}")
-        elif event.is_step_failure and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            while error.cause is not None:
-                error = error.cause
-            if error.cls_name != "DagsterAssetCheckFailedError":
-                failures.append(f"{event.step_key}: {error.cls_name}: {error.message.strip()}")
+        elif event.is_step_failure:
+            error = root_error(event)
+            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
+                failures.append(step_failure_text(event))
     return failures
 
 

@@ -22,6 +22,7 @@ from pipelines.failures import (
     record_abandoned_run,
     record_failure,
     record_vanished_run,
+    step_failure_text,
 )
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
@@ -132,15 +133,6 @@ def inbox_sensor(
     )
 
 
-def _root_cause(event: dg.DagsterEvent) -> str:
-    error = event.step_failure_data.error if event.step_failure_data else None
-    if error is None:
-        return f"{event.step_key}: {event.message}"
-    while error.cause is not None:
-        error = error.cause
-    return f"{event.step_key}: {error.cls_name}: {error.message.strip()}"
-
-
 @dg.run_failure_sensor(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Appends every failed run to $DAGSTER_HOME/mentorlens-failures.jsonl, where "
@@ -148,7 +140,7 @@ def _root_cause(event: dg.DagsterEvent) -> str:
 )
 def run_failure_log_sensor(context: dg.RunFailureSensorContext) -> None:
     run = context.dagster_run
-    steps = [_root_cause(event) for event in context.get_step_failure_events()]
+    steps = [step_failure_text(event) for event in context.get_step_failure_events()]
     written = record_failure(
         failures_log(context.instance.root_directory),
         run.run_id,
