@@ -4,7 +4,6 @@ Frames hold one row per person: `duration` in days from the index date, `event` 
 """
 
 import hashlib
-import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,10 +13,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import chi2, rankdata
-from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
+from assets.effects.cox import CoxFit, fit_cox
 from assets.effects.estimate import (
     Z_95,
     Estimate,
@@ -138,18 +136,6 @@ class _SurvivalData:
         return self.design.iloc[:, 0].to_numpy() == 1
 
 
-@dataclass(frozen=True)
-class _CoxFit:
-    params: np.ndarray
-    covariance: np.ndarray
-    converged: bool
-
-    @property
-    def treatment_std_error(self) -> float:
-        variance = self.covariance[0, 0]
-        return float(np.sqrt(variance)) if variance > 0 else np.nan
-
-
 def cox_hazard_ratio(
     frame: pd.DataFrame,
     duration: str,
@@ -235,7 +221,7 @@ def _survival_data(
     return _SurvivalData(durations, events, design, *group_sizes(treated))
 
 
-def _fit_if_estimable(data: _SurvivalData) -> tuple[_CoxFit | None, str | None]:
+def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
     if data.n_treated < 2 or data.n_control < 2:
         return None, "fewer than 2 people in a group"
     if not data.event[data.treated].any():
@@ -251,18 +237,18 @@ def _fit_if_estimable(data: _SurvivalData) -> tuple[_CoxFit | None, str | None]:
 
 
 # The same model is often fitted twice in a row: the hazard ratio, then its proportional-hazards
-# check or the adjusted retention difference. A fit costs a Python loop over the event times
-# (statsmodels' Efron ties), so the last few are kept, keyed by a digest of the exact inputs.
-_RECENT_FITS: OrderedDict[bytes, _CoxFit | None] = OrderedDict()
+# check or the adjusted retention difference. A fit costs several passes over the data, so the
+# last few are kept, keyed by a digest of the exact inputs.
+_RECENT_FITS: OrderedDict[bytes, CoxFit | None] = OrderedDict()
 RECENT_FITS_KEPT = 4
 
 
-def _fit_cox(data: _SurvivalData) -> _CoxFit | None:
+def _fit_cox(data: _SurvivalData) -> CoxFit | None:
     key = _fit_key(data)
     if key in _RECENT_FITS:
         _RECENT_FITS.move_to_end(key)
         return _RECENT_FITS[key]
-    fit = _fit_cox_uncached(data)
+    fit = fit_cox(data.duration, data.event, data.design.to_numpy())
     _RECENT_FITS[key] = fit
     if len(_RECENT_FITS) > RECENT_FITS_KEPT:
         _RECENT_FITS.popitem(last=False)
@@ -274,22 +260,6 @@ def _fit_key(data: _SurvivalData) -> bytes:
     for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return digest.digest()
-
-
-def _fit_cox_uncached(data: _SurvivalData) -> _CoxFit | None:
-    model = PHReg(data.duration, data.design.to_numpy(), status=data.event, ties="efron")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = model.fit()
-        except (np.linalg.LinAlgError, ValueError):
-            return None
-    troubled = any(
-        issubclass(w.category, (ConvergenceWarning, HessianInversionWarning)) for w in caught
-    )
-    params = np.asarray(result.params, dtype=float)
-    covariance = np.asarray(result.cov_params(), dtype=float)
-    return _CoxFit(params, covariance, converged=not troubled and np.isfinite(params).all())
 
 
 # --- Risk sets (Breslow) and influence functions --------------------------------------------

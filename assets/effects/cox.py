@@ -1,0 +1,155 @@
+"""The Cox proportional-hazards fit: Newton–Raphson on the Efron partial likelihood.
+
+statsmodels' PHReg gives the same estimates (tests hold the two to 1e-6), but it walks the
+distinct event times in a Python loop, several times per iteration: on a 100,000-person
+cohort with day-level follow-up that was 0.8–1.6 s per fit and most of the statistics stage.
+Here every sum over risk sets is a cumulative sum over the rows sorted by time, and the
+information matrix is three matrix products, so a fit costs a few passes over the data.
+
+With d tied events at time u, Efron's likelihood subtracts l/d of the tied events' risk from
+the risk set for the l-th of them (l = 0 … d−1): every sum below runs over those (u, l)
+pairs, one per event.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ITERATIONS = 50
+# Converged when the log partial likelihood changes by less than this, relative to its size
+# (the criterion of R's coxph).
+RELATIVE_TOLERANCE = 1e-10
+MAX_STEP_HALVINGS = 30
+# When the likelihood has flattened but Newton would still move a coefficient by more than this
+# fraction of itself, the coefficient is running off to infinity (separation): R's coxph rule.
+RUNAWAY_FRACTION = np.sqrt(1e-9)
+
+
+@dataclass(frozen=True)
+class CoxFit:
+    params: np.ndarray
+    covariance: np.ndarray  # inverse of the observed information at the estimate
+    converged: bool
+
+    @property
+    def treatment_std_error(self) -> float:
+        variance = self.covariance[0, 0]
+        return float(np.sqrt(variance)) if variance > 0 else np.nan
+
+
+@dataclass(frozen=True)
+class _EventStructure:
+    """What does not depend on β: the rows sorted by time, and each event's place."""
+
+    design: np.ndarray  # sorted by duration, columns centred
+    dead: np.ndarray  # positions (in sorted order) of the rows with an event
+    tie_group: np.ndarray  # per event: index of its distinct event time
+    first_of_group: np.ndarray  # per distinct event time: its first event (events in order)
+    tie_fraction: np.ndarray  # per event: l / d for the l-th of d tied events
+    risk_start: np.ndarray  # per distinct event time: first sorted row still at risk
+    group_of_row: np.ndarray  # per sorted row: distinct event times at or before its duration
+    n_times: int
+
+
+def fit_cox(duration: np.ndarray, event: np.ndarray, design: np.ndarray) -> CoxFit | None:
+    """β̂ and its covariance; None when the information matrix is singular or not finite."""
+    structure = _event_structure(
+        np.asarray(duration, float), np.asarray(event, float), np.asarray(design, float)
+    )
+    params = np.zeros(structure.design.shape[1])
+    loglik, gradient, information = _derivatives(structure, params)
+    converged = False
+    for _ in range(MAX_ITERATIONS):
+        try:
+            step = np.linalg.solve(information, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        candidate, halvings = params + step, 0
+        new_loglik, new_gradient, new_information = _derivatives(structure, candidate)
+        while not new_loglik >= loglik and halvings < MAX_STEP_HALVINGS:
+            step, halvings = step / 2, halvings + 1
+            candidate = params + step
+            new_loglik, new_gradient, new_information = _derivatives(structure, candidate)
+        if not np.isfinite(new_loglik):
+            return None
+        change = abs(new_loglik - loglik)
+        params, loglik, gradient, information = (
+            candidate,
+            new_loglik,
+            new_gradient,
+            new_information,
+        )
+        if change <= RELATIVE_TOLERANCE * max(abs(loglik), 1.0):
+            converged = True
+            break
+    try:
+        covariance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        return None
+    if not (np.isfinite(params).all() and np.isfinite(covariance).all()):
+        return None
+    remaining_step = np.abs(covariance @ gradient)
+    running_off = (remaining_step > RUNAWAY_FRACTION * np.abs(params)) & (remaining_step > 1e-9)
+    return CoxFit(params, covariance, converged and not running_off.any())
+
+
+def _event_structure(
+    duration: np.ndarray, event: np.ndarray, design: np.ndarray
+) -> _EventStructure:
+    order = np.argsort(duration, kind="stable")
+    sorted_duration = duration[order]
+    sorted_event = event[order] == 1
+    times, deaths = np.unique(sorted_duration[sorted_event], return_counts=True)
+    dead = np.flatnonzero(sorted_event)
+    tie_group = np.repeat(np.arange(times.size), deaths)
+    first_of_group = np.concatenate([[0], np.cumsum(deaths)[:-1]])
+    tie_fraction = (np.arange(dead.size) - first_of_group[tie_group]) / deaths[tie_group]
+    centred = design[order] - design.mean(axis=0)
+    return _EventStructure(
+        design=centred,
+        dead=dead,
+        tie_group=tie_group,
+        first_of_group=first_of_group,
+        tie_fraction=tie_fraction,
+        risk_start=np.searchsorted(sorted_duration, times, side="left"),
+        group_of_row=np.searchsorted(times, sorted_duration, side="right"),
+        n_times=times.size,
+    )
+
+
+def _derivatives(data: _EventStructure, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log partial likelihood, its gradient and the observed information at `params`."""
+    x = data.design
+    linear = x @ params
+    shift = linear.max()  # keeps exp() finite; cancels in every ratio below
+    risk = np.exp(linear - shift)
+    weighted = risk[:, None] * x
+
+    # Risk-set sums S0, S1 at each distinct event time: tails of the sorted rows.
+    tail_risk = np.cumsum(risk[::-1])[::-1]
+    tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
+    s0 = tail_risk[data.risk_start]
+    s1 = tail_weighted[data.risk_start]
+    # The same sums over the tied events themselves (T0, T1).
+    t0 = np.bincount(data.tie_group, risk[data.dead], minlength=data.n_times)
+    t1 = np.add.reduceat(weighted[data.dead], data.first_of_group, axis=0)
+
+    g, a = data.tie_group, data.tie_fraction
+    denominator = s0[g] - a * t0[g]  # one per event
+    numerator = s1[g] - a[:, None] * t1[g]
+    loglik = float(linear[data.dead].sum() - (np.log(denominator) + shift).sum())
+    gradient = x[data.dead].sum(axis=0) - (numerator / denominator[:, None]).sum(axis=0)
+
+    # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), and
+    # likewise the tied events' T2 with weights l/(d φ): two weighted cross-products.
+    per_time = np.bincount(g, 1 / denominator, minlength=data.n_times)
+    row_weight = np.concatenate([[0.0], np.cumsum(per_time)])[data.group_of_row]
+    tied_weight = np.bincount(g, a / denominator, minlength=data.n_times)[g]
+    dead_x = x[data.dead]
+    scaled = numerator / denominator[:, None]
+    information = (
+        (x * (risk * row_weight)[:, None]).T @ x
+        - (dead_x * (risk[data.dead] * tied_weight)[:, None]).T @ dead_x
+        - scaled.T @ scaled
+    )
+    return loglik, gradient, information
