@@ -140,8 +140,9 @@ def rows_read(warehouse: Path) -> int:
 
 class PeakMemory:
     """Peak memory of this process and its children (forked estimate workers), sampled every
-    100 ms while in use. Forked children share pages with their parent, so each process counts
-    its proportional set size (PSS) where the OS reports it, else its resident set."""
+    100 ms while in use: this process's resident set plus what each child holds on its own
+    (its USS where the OS reports it: forked children share their parent's pages, so their
+    resident sets would count those twice). Reading a USS is slow, so only children pay it."""
 
     def __init__(self) -> None:
         self.peak_bytes = 0
@@ -151,10 +152,10 @@ class PeakMemory:
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.wait(0.1):
-            total = 0
-            for process in [me, *me.children(recursive=True)]:
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
                 try:
-                    total += _proportional_size(process)
+                    total += _private_size(child)
                 except psutil.Error:
                     pass  # a worker that ended between listing and reading
             self.peak_bytes = max(self.peak_bytes, total)
@@ -172,9 +173,9 @@ class PeakMemory:
         return self.peak_bytes / 1024**3
 
 
-def _proportional_size(process: psutil.Process) -> int:
+def _private_size(process: psutil.Process) -> int:
     if psutil.LINUX:
-        return process.memory_full_info().pss
+        return process.memory_full_info().uss
     return process.memory_info().rss
 
 

