@@ -33,6 +33,7 @@ class _Expectations:
 
 E = _Expectations()
 PANDAS = "pandas"
+KEY_CONFLICT = "_key_conflict"
 ACTIVITY_SLACK_DAYS = 14  # "a few days' slack" for activities logged around a pairing's dates
 
 
@@ -110,7 +111,12 @@ def _describe_bounds(low: float | None, high: float | None) -> str:
 
 
 def _file_rules(key: tuple[str, ...]) -> list[Expectation]:
-    """Every row of a file is well-formed and appears once; one key, one row per file."""
+    """Every row of a file is well-formed and appears once; one key, one row per file.
+
+    Whether a row repeats another, or shares its key with a different row of its file, is
+    found in SQL over the whole file (`_duplicate_of`, `_key_conflict`): the frame is
+    validated in chunks, and a rule across rows would only see its own chunk.
+    """
     rules = [
         _row(E.ExpectColumnValuesToBeNull, "{_malformed}", column="_malformed"),
         _row(
@@ -123,11 +129,10 @@ def _file_rules(key: tuple[str, ...]) -> list[Expectation]:
         shown = ", ".join("{" + k + "}" for k in key)
         rules.append(
             _row(
-                E.ExpectCompoundColumnsToBeUnique,
+                E.ExpectColumnValuesToBeNull,
                 f"{'/'.join(key)} {shown} appears on several lines of this file "
                 "with different values",
-                column_list=["_source_file", *key],
-                **_when("_duplicate_of.isnull()"),
+                column=KEY_CONFLICT,
             )
         )
     return rules

@@ -83,12 +83,19 @@ def run_suite(suite, frame: pd.DataFrame) -> Validation:
                 level=meta.get("level", "row"),
                 success=bool(result.success),
                 unexpected_count=int(details.get("unexpected_count") or 0),
-                element_count=int(details.get("element_count") or len(frame)),
+                element_count=_element_count(details, len(frame)),
                 reason=template,
             )
         )
     reasons = _fill_reasons(frame, failed)
     return Validation(reasons, results)
+
+
+def _element_count(details: dict, frame_rows: int) -> int:
+    """Rows the rule looked at: GX's count (0 when a condition matched no row), else the frame's
+    (table-level expectations report none)."""
+    counted = details.get("element_count")
+    return frame_rows if counted is None else int(counted)
 
 
 def _raised(info: dict | None) -> str | None:

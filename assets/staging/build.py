@@ -8,7 +8,8 @@ and reasons. For every file, rows read = rows loaded + rows quarantined, and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -18,6 +19,11 @@ from assets.staging.frames import frame_sql, raw_columns
 from pipelines.warehouse import quote_ident
 from quality.contract import SOURCES, is_contact_column
 from quality.validation import ExpectationResult, readable_rule, run_suite
+
+# Rows validated at a time: the validation frame lives in DuckDB, one chunk at a time in pandas.
+CHUNK_ROWS = 200_000
+FRAME = "_validation_frame"
+QUARANTINED = "_quarantined_rows"
 
 
 @dataclass
@@ -49,21 +55,75 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     _create_empty(con, source)
     if not _has_raw(con, source):
         return result
-    frame = con.execute(frame_sql(con, source)).df()
-    passed, quarantined = validate_rows(frame, row_suite(source, run_date), result)
-    write_quarantine(con, source, quarantined)
-    _write_staging(con, source, passed)
+    materialise_frame(con, frame_sql(con, source))
+    suite = row_suite(source, run_date)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {QUARANTINED} "
+        "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+    )
+    for _, chunk in frame_chunks(con):
+        _, quarantined = validate_rows(chunk, suite, result)
+        con.register("_chunk_quarantined", quarantined)
+        con.execute(f"INSERT INTO {QUARANTINED} SELECT * FROM _chunk_quarantined")
+        con.unregister("_chunk_quarantined")
+    write_quarantine(con, source, QUARANTINED)
+    _write_staging(con, source)
+    con.execute(f"DROP TABLE {FRAME}; DROP TABLE {QUARANTINED}")
     result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
     reconcile_ledger(con, source, f"staging.{source}")
-    staged = con.execute(f"SELECT * FROM staging.{source}").df()
-    result.results += run_suite(dataset_suite(source), staged).results
+    key = ", ".join(SOURCES[source].key)
+    staged_keys = con.execute(f"SELECT {key} FROM staging.{source}").df()
+    result.results += run_suite(dataset_suite(source), staged_keys).results
     return result
+
+
+def materialise_frame(con: duckdb.DuckDBPyConnection, sql: str, group: str | None = None) -> None:
+    """The validation frame `sql` selects, as a temporary table numbered for chunking (within
+    each value of `group`, if given)."""
+    partition = f"PARTITION BY {group} " if group else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {FRAME} AS SELECT *, row_number() OVER "
+        f"({partition}ORDER BY _source_file, _source_line) - 1 AS _chunk_row FROM ({sql})"
+    )
+
+
+def frame_chunks(
+    con: duckdb.DuckDBPyConnection, group: str | None = None
+) -> Iterator[tuple[object, pd.DataFrame]]:
+    """(group value, chunk) over the materialised frame, in file and line order: at most
+    CHUNK_ROWS rows at a time, and never two groups in one chunk."""
+    rows = CHUNK_ROWS
+    groups = (
+        [
+            value
+            for (value,) in con.execute(
+                f"SELECT DISTINCT {group} FROM {FRAME} ORDER BY 1"
+            ).fetchall()
+        ]
+        if group
+        else [None]
+    )
+    for value in groups:
+        where = f"{group} IS NOT DISTINCT FROM $value AND " if group else ""
+        params = {"value": value} if group else {}
+        start = 0
+        while True:
+            chunk = con.execute(
+                f"SELECT * EXCLUDE (_chunk_row) FROM {FRAME} WHERE {where}"
+                f"_chunk_row >= {start} AND _chunk_row < {start + rows} ORDER BY _chunk_row",
+                params,
+            ).df()
+            if chunk.empty:
+                break
+            yield value, chunk
+            start += rows
 
 
 def validate_rows(
     frame: pd.DataFrame, suite, result: StageResult
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a validation frame into passing rows and quarantined (file, line, reasons)."""
+    """Split a validation frame into passing rows and quarantined (file, line, reasons); the
+    counts and expectation results add to `result`, so chunks of one source add up."""
     validation = run_suite(suite, frame)
     failed = frame.index.isin(validation.failed_rows)
     quarantined = frame.loc[failed, ["_source_file", "_source_line"]].assign(
@@ -71,9 +131,26 @@ def validate_rows(
     )
     result.rows_read += len(frame)
     result.rows_quarantined += len(quarantined)
-    result.results += validation.results
+    result.results = _combined(result.results + validation.results)
     result.top_reasons = _top_reasons(result.results)
     return frame.loc[~failed], quarantined
+
+
+def _combined(results: list[ExpectationResult]) -> list[ExpectationResult]:
+    """One result per expectation: the same rule run over several chunks adds up."""
+    combined: dict[tuple, ExpectationResult] = {}
+    for r in results:
+        key = (r.suite, r.expectation, r.column, r.level, r.reason)
+        if (seen := combined.get(key)) is None:
+            combined[key] = r
+        else:
+            combined[key] = replace(
+                seen,
+                success=seen.success and r.success,
+                unexpected_count=seen.unexpected_count + r.unexpected_count,
+                element_count=seen.element_count + r.element_count,
+            )
+    return list(combined.values())
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -98,11 +175,11 @@ def _top_reasons(results: list[ExpectationResult], limit: int = 5) -> list[tuple
 def write_quarantine(
     con: duckdb.DuckDBPyConnection,
     source: str,
-    rows: pd.DataFrame,
+    reasons_table: str,
     withheld: tuple[str, ...] = (),
 ) -> None:
-    """Each rejected row as it was landed, with its reasons; contact and withheld columns stay
-    in raw."""
+    """Each rejected row as it was landed, with its reasons (from `reasons_table`: file, line,
+    reasons); contact and withheld columns stay in raw."""
     kept = [
         c
         for c in raw_columns(con, source)
@@ -111,29 +188,27 @@ def write_quarantine(
     selected = ", ".join(
         ["r._source_file", "r._source_line", *(f"r.{quote_ident(c)}" for c in kept)]
     )
-    con.register("_quarantined", rows)
     con.execute(
         f"CREATE OR REPLACE TABLE quarantine.{source} AS SELECT {selected}, q.reasons "
-        f"FROM raw.{source} r JOIN _quarantined q USING (_source_file, _source_line) "
+        f"FROM raw.{source} r JOIN {reasons_table} q USING (_source_file, _source_line) "
         "ORDER BY r._source_file, r._source_line"
     )
-    con.unregister("_quarantined")
 
 
-def _write_staging(con: duckdb.DuckDBPyConnection, source: str, rows: pd.DataFrame) -> None:
-    """Typed contract columns; per key, the row from the file that sorts last by name wins."""
+def _write_staging(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Typed contract columns of the frame's rows not quarantined; per key, the row from the
+    file that sorts last by name wins."""
     spec = SOURCES[source]
     columns = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
     key = ", ".join(spec.key)
-    con.register("_passed", rows)
     con.execute(
         f"CREATE OR REPLACE TABLE staging.{source} AS "
-        f"SELECT {columns}, _source_file, _source_line FROM _passed "
+        f"SELECT {columns}, _source_file, _source_line FROM {FRAME} "
+        f"ANTI JOIN {QUARANTINED} USING (_source_file, _source_line) "
         f"QUALIFY row_number() OVER (PARTITION BY {key} "
         "ORDER BY _source_file DESC, _source_line DESC) = 1 "
         f"ORDER BY {key}"
     )
-    con.unregister("_passed")
 
 
 def reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str, kept: str) -> None:

@@ -2,7 +2,8 @@
 
 Each contract column is typed from its text (`hire_date`), the text is kept beside it for
 messages (`hire_date__text`), identical repeats within a file are marked (`_duplicate_of`),
-and references are looked up in staging tables already validated (`advisor_id__hire_date`).
+as are different rows of a file sharing a key (`_key_conflict`), and references are looked
+up in staging tables already validated (`advisor_id__hire_date`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import duckdb
 
 from pipelines.warehouse import quote_ident
 from quality.contract import SOURCES, Column, Kind
-from quality.suites import ACTIVITY_SLACK_DAYS, text_column
+from quality.suites import ACTIVITY_SLACK_DAYS, KEY_CONFLICT, text_column
 
 LINEAGE_SQL = "_source_file, _source_line, _malformed"
 
@@ -105,6 +106,7 @@ def frame_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
     data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
     columns = [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
     identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
+    key = ", ".join(["_source_file", *SOURCES[source].key])
     lookups, joins = _lookups(source)
     return f"""
         WITH typed AS (
@@ -113,8 +115,13 @@ def frame_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
                      THEN min(_source_line) OVER same_row END AS _duplicate_of
             FROM raw.{source} r
             WINDOW same_row AS (PARTITION BY {identical} ORDER BY _source_line)
+        ), keyed AS (
+            SELECT *, CASE WHEN _duplicate_of IS NULL AND count(*) FILTER (
+                    WHERE _duplicate_of IS NULL) OVER (PARTITION BY {key}) > 1
+                THEN true END AS {KEY_CONFLICT}
+            FROM typed
         )
         SELECT t.*{", " + lookups if lookups else ""}
-        FROM typed t {joins}
+        FROM keyed t {joins}
         ORDER BY t._source_file, t._source_line
     """

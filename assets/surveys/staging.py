@@ -19,7 +19,15 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from assets.staging.build import StageResult, reconcile_ledger, validate_rows, write_quarantine
+from assets.staging.build import (
+    FRAME,
+    StageResult,
+    frame_chunks,
+    materialise_frame,
+    reconcile_ledger,
+    validate_rows,
+    write_quarantine,
+)
 from assets.staging.frames import iso_timestamp_sql, raw_columns
 from assets.surveys.answers import parse_answers
 from assets.surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
@@ -123,14 +131,16 @@ def stage_surveys(
     _forget(con, files)
     results = []
     if raw_columns(con, "surveys"):
-        sql = survey_frame_sql(con, respondent_column, item_map or {}, files)
-        frame = parsed_frame(con.execute(sql).df())
+        materialise_frame(
+            con, survey_frame_sql(con, respondent_column, item_map or {}, files), group="wave"
+        )
         suite = survey_suite(scale_descriptions(), run_date)
-        for wave, rows in frame.groupby("wave", sort=True, dropna=False):
-            result = StageResult(f"surveys wave {wave}")
-            passed, quarantined = validate_rows(rows, suite, result)
-            results.append(result)
+        for wave, chunk in frame_chunks(con, group="wave"):
+            if not results or results[-1].source != f"surveys wave {wave}":
+                results.append(StageResult(f"surveys wave {wave}"))
+            passed, quarantined = validate_rows(parsed_frame(chunk), suite, results[-1])
             _insert(con, passed, quarantined)
+        con.execute(f"DROP TABLE {FRAME}")
     _refresh(con)
     return results
 
@@ -201,9 +211,8 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
         FROM staging.survey_responses ORDER BY wave, employee_id, submitted_at
         """
     )
-    reasons = con.execute("SELECT * FROM quarantine.survey_reasons").df()
     if raw_columns(con, "surveys"):
-        write_quarantine(con, "surveys", reasons, withheld=(COMMENT,))
+        write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
         reconcile_ledger(
             con, "surveys", "(SELECT * FROM staging.survey_responses WHERE NOT superseded)"
         )

@@ -45,3 +45,48 @@ def test_passing_the_threshold_fails_the_run_and_keeps_the_published_warehouse(s
     assert not outcome.success and outcome.exit_status == 1
     assert any("quarantine_within_threshold" in f and "programs" in f for f in outcome.failures)
     assert small_org.warehouse.read_bytes() == before
+
+
+def test_validating_in_chunks_changes_nothing(small_org, run, monkeypatch):
+    """Chunks of two rows split a file's duplicates and key conflicts across chunks; every
+    table the validation writes must come out as with one chunk."""
+    from assets.staging import build
+
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    write(
+        small_org.inbox,
+        "pairings_bad.csv",
+        "pairing_id,program_id,relationship_type,advisor_id,participant_id,start_date\n"
+        "X2,P1,mentor,000001,000001,2024-02-01\n"
+        "X5,P1,mentor,000001,000002,2024-03-01\n"
+        "X3,P9,buddy,000099,000002,2024-02-01\n"
+        "X5,P1,mentor,000001,000004,2024-03-01\n"
+        "X2,P1,mentor,000001,000001,2024-02-01\n"
+        "X6,P1,mentor,000001,000002,2024-03-01\n",
+    )
+    tables = [
+        "SELECT * FROM quarantine.pairings ORDER BY ALL",
+        "SELECT * FROM staging.pairings ORDER BY ALL",
+        "SELECT file, status, rows_read, rows_loaded, rows_quarantined, rows_superseded "
+        "FROM meta.loaded_files ORDER BY file",
+        "SELECT source, expectation, column_name, success, unexpected_count, element_count, "
+        "reason FROM meta.validation_results WHERE run_id = (SELECT run_id FROM "
+        "meta.validation_results ORDER BY validated_at DESC LIMIT 1) ORDER BY ALL",
+    ]
+    assert run(small_org.__class__.from_env()).success
+    whole = [query(small_org.warehouse, sql) for sql in tables]
+    monkeypatch.setattr(build, "CHUNK_ROWS", 2)
+    small_org.warehouse.unlink()
+    assert run(small_org.__class__.from_env()).success
+    assert [query(small_org.warehouse, sql) for sql in tables] == whole
+    reasons = dict(
+        query(small_org.warehouse, "SELECT _source_line, reasons FROM quarantine.pairings")
+    )
+    assert (
+        reasons[3]
+        == reasons[5]
+        == "pairing_id X5 appears on several lines of this file with different values"
+    )
+    assert reasons[6] == (
+        "duplicate of line 2; advisor and participant are the same person (000001)"
+    )
