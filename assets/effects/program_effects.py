@@ -1,6 +1,7 @@
 """`marts.program_effects` and `marts.program_effects_by_subgroup`: participants against the
 comparison group, per program and relationship type, naive and adjusted (OUTPUTS.md)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -11,6 +12,7 @@ import pandas as pd
 from assets.effects.cohorts import read_cohort, surveys_scored
 from assets.effects.did import diff_in_diff
 from assets.effects.estimate import MISSING_LEVEL, Estimate, not_estimable
+from assets.effects.memo import recall, remember, survival_inputs_digest
 from assets.effects.parallel import map_in_processes
 from assets.effects.proportions import holm_adjust
 from assets.effects.subgroups import subgroups
@@ -51,6 +53,7 @@ OUTCOMES = (
     Outcome("engagement_did", "did", "engagement_baseline", "engagement_followup"),
     Outcome("career_lonely_did", "did", "career_lonely_baseline", "career_lonely_followup", 100),
 )
+SURVEY_OUTCOMES = tuple(o for o in OUTCOMES if o.kind == "did")
 
 COLUMNS = {
     "program_id": "VARCHAR",
@@ -253,34 +256,56 @@ def _row(
 
 
 def study_rows(
-    study: Study, min_group_size: int, surveys: bool, methods: tuple[str, ...] = METHODS
+    study: Study,
+    min_group_size: int,
+    surveys: bool,
+    methods: tuple[str, ...] = METHODS,
+    outcomes: tuple[Outcome, ...] = OUTCOMES,
 ) -> list[dict]:
-    """The rows of one study: every outcome by each method."""
+    """The rows of one study: each outcome by each method."""
     keys = {"program_id": study.program_id, "relationship_type": study.relationship_type}
     if study.subgroup is not None:
         keys["subgroup"] = study.subgroup
     return [
         keys | estimate_effect(study, outcome, method, min_group_size, surveys)
-        for outcome in OUTCOMES
+        for outcome in outcomes
         for method in methods
     ]
 
 
 def _estimated(
-    units: list[Study], min_group_size: int, surveys: bool, methods: tuple[str, ...]
+    units: list[Study],
+    min_group_size: int,
+    surveys: bool,
+    methods: tuple[str, ...],
+    outcomes: tuple[Outcome, ...],
 ) -> list[dict]:
-    rows_of = partial(study_rows, min_group_size=min_group_size, surveys=surveys, methods=methods)
+    rows_of = partial(
+        study_rows,
+        min_group_size=min_group_size,
+        surveys=surveys,
+        methods=methods,
+        outcomes=outcomes,
+    )
     return [row for rows in map_in_processes(rows_of, units) for row in rows]
 
 
-def program_effects(cohort: pd.DataFrame, min_group_size: int, surveys: bool) -> pd.DataFrame:
-    """Every outcome by both methods, per program and relationship type and pooled."""
-    rows = _estimated(studies(cohort), min_group_size, surveys, METHODS)
+def program_effects(
+    cohort: pd.DataFrame,
+    min_group_size: int,
+    surveys: bool,
+    outcomes: tuple[Outcome, ...] = OUTCOMES,
+) -> pd.DataFrame:
+    """Each outcome by both methods, per program and relationship type and pooled."""
+    rows = _estimated(studies(cohort), min_group_size, surveys, METHODS, outcomes)
     return _with_pooled_copies(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
 def program_effects_by_subgroup(
-    cohort: pd.DataFrame, min_group_size: int, surveys: bool
+    cohort: pd.DataFrame,
+    min_group_size: int,
+    surveys: bool,
+    outcomes: tuple[Outcome, ...] = OUTCOMES,
 ) -> pd.DataFrame:
     """The adjusted effects within each gender and ethnicity category, with p-values also
     Holm-adjusted across the subgroups of one program, type and outcome.
@@ -289,7 +314,7 @@ def program_effects_by_subgroup(
     these estimates exist to ask whether a program works equally for everyone.
     """
     units = [subset for study in studies(cohort) for subset in study.by_subgroup()]
-    rows = _estimated(units, min_group_size, surveys, ("adjusted",))
+    rows = _estimated(units, min_group_size, surveys, ("adjusted",), outcomes)
     columns = [c for c in SUBGROUP_COLUMNS if c != "p_value_holm"]
     frame = _with_pooled_copies(pd.DataFrame(rows, columns=columns))
     family = ["program_id", "relationship_type", "outcome", "method"]
@@ -301,14 +326,60 @@ def program_effects_by_subgroup(
 
 def build_program_effects(con: duckdb.DuckDBPyConnection, min_group_size: int) -> pd.DataFrame:
     """Write `marts.program_effects`; returns its rows."""
-    effects = program_effects(read_cohort(con), min_group_size, surveys_scored(con))
+    effects = _with_remembered_survival(
+        con, PROGRAM_EFFECTS, COLUMNS, program_effects, min_group_size
+    )
     write_frame(con, PROGRAM_EFFECTS, effects, COLUMNS)
     return effects
 
 
 def build_program_effects_by_subgroup(con: duckdb.DuckDBPyConnection, min_group_size: int) -> int:
-    effects = program_effects_by_subgroup(read_cohort(con), min_group_size, surveys_scored(con))
+    effects = _with_remembered_survival(
+        con,
+        PROGRAM_EFFECTS_BY_SUBGROUP,
+        SUBGROUP_COLUMNS,
+        program_effects_by_subgroup,
+        min_group_size,
+    )
     return write_frame(con, PROGRAM_EFFECTS_BY_SUBGROUP, effects, SUBGROUP_COLUMNS)
+
+
+def _with_remembered_survival(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: dict[str, str],
+    estimate: Callable[..., pd.DataFrame],
+    min_group_size: int,
+) -> pd.DataFrame:
+    """`estimate(cohort, min_group_size, surveys, outcomes)` for every outcome, reusing the
+    survival rows of an earlier run when nothing they depend on has changed (`memo`)."""
+    cohort, surveys = read_cohort(con), surveys_scored(con)
+    digest = survival_inputs_digest(cohort, min_group_size)
+    remembered = recall(con, table, digest)
+    if remembered is None:
+        effects = estimate(cohort, min_group_size, surveys)
+        survival = effects.loc[~effects["outcome"].isin([o.code for o in SURVEY_OUTCOMES])]
+        remember(con, table, digest, survival, columns)
+        return effects
+    fresh = estimate(cohort, min_group_size, surveys, SURVEY_OUTCOMES)
+    return _in_table_order(pd.concat([remembered, fresh], ignore_index=True))[list(columns)]
+
+
+def _in_table_order(effects: pd.DataFrame) -> pd.DataFrame:
+    """Rows by type, program (pooled last), subgroup (as first listed), outcome and method."""
+    rank = {
+        "_pooled": effects["program_id"] == POOLED,
+        "_outcome": effects["outcome"].map({o.code: i for i, o in enumerate(OUTCOMES)}),
+        "_method": effects["method"].map({m: i for i, m in enumerate(METHODS)}),
+    }
+    if "subgroup" in effects:
+        rank["_subgroup"] = effects["subgroup"].map(
+            {label: i for i, label in enumerate(effects["subgroup"].unique())}
+        )
+    subgroup = ["_subgroup"] if "subgroup" in effects else []
+    order = ["relationship_type", "_pooled", "program_id", *subgroup, "_outcome", "_method"]
+    ordered = effects.assign(**rank).sort_values(order, kind="stable")
+    return ordered.drop(columns=list(rank)).reset_index(drop=True)
 
 
 def missing_estimates(effects: pd.DataFrame) -> list[str]:

@@ -324,6 +324,20 @@ _FCT_SURVEY_SCORE = TableDoc(
     },
 )
 
+
+def _survival_memo(table: str, doc: TableDoc) -> TableDoc:
+    return TableDoc(
+        f"Internal: the hazard-ratio and retention rows of {table} as last computed, kept so "
+        "that a run whose cohort (survey columns aside), settings and code are unchanged, such "
+        f"as a new survey wave, reuses them. Query {table} instead.",
+        {
+            **doc.columns,
+            "inputs_digest": "Digest of what the rows were computed from; a run with another "
+            "digest recomputes them.",
+        },
+    )
+
+
 TABLES: dict[str, TableDoc] = {
     "marts.fct_survey_score": _FCT_SURVEY_SCORE,
     "marts.run_info": _RUN_INFO,
@@ -337,6 +351,12 @@ TABLES: dict[str, TableDoc] = {
     "marts.program_outcomes": _PROGRAM_OUTCOMES,
     "marts.program_effects": _PROGRAM_EFFECTS,
     "marts.program_effects_by_subgroup": _PROGRAM_EFFECTS_BY_SUBGROUP,
+    "meta.program_effects_survival_memo": _survival_memo(
+        "marts.program_effects", _PROGRAM_EFFECTS
+    ),
+    "meta.program_effects_by_subgroup_survival_memo": _survival_memo(
+        "marts.program_effects_by_subgroup", _PROGRAM_EFFECTS_BY_SUBGROUP
+    ),
 }
 
 

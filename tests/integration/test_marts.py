@@ -168,3 +168,49 @@ def test_subgroup_effects_carry_holm_adjusted_p_values(demo):
     assert len(tested) > 0
     assert (tested["p_value_holm"] >= tested["p_value"] - 1e-12).all()
     assert subgroups["subgroup"].str.startswith("ethnicity=").any()
+
+
+def test_a_rerun_reuses_the_survival_estimates_until_the_cohort_changes(
+    demo, tmp_path, monkeypatch
+):
+    """A new survey wave changes only the cohort's survey columns: the hazard ratios and
+    retention differences are recalled, identical, and only the DiD rows are recomputed."""
+    import shutil
+
+    from assets.effects import program_effects as effects_module
+
+    con, _ = demo
+    source = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(source.fetchone()[0], copy)
+    k = settings_under(tmp_path).min_group_size
+    published = frame(con, "marts.program_effects")
+    published_subgroups = frame(con, "marts.program_effects_by_subgroup")
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("a survival model was refitted")
+
+    with duckdb.connect(str(copy)) as writable, monkeypatch.context() as patched:
+        patched.setattr(effects_module, "cox_hazard_ratio", no_refit)
+        patched.setattr(effects_module, "retention_difference", no_refit)
+        writable.execute("UPDATE marts.study_cohort SET loneliness_followup = NULL")
+        effects_module.build_program_effects(writable, k)
+        effects_module.build_program_effects_by_subgroup(writable, k)
+        recalled = frame(writable, "marts.program_effects")
+        recalled_subgroups = frame(writable, "marts.program_effects_by_subgroup")
+
+        survival = ~published["outcome"].str.endswith("_did")
+        pd.testing.assert_frame_equal(recalled.loc[survival], published.loc[survival])
+        assert list(recalled["outcome"]) == list(published["outcome"])
+        lonely = recalled["outcome"] == "loneliness_did"
+        assert recalled.loc[lonely, "estimate"].isna().all()
+        assert published.loc[lonely, "estimate"].notna().any()
+        kept = ~published_subgroups["outcome"].str.endswith("_did")
+        pd.testing.assert_frame_equal(
+            recalled_subgroups.loc[kept].reset_index(drop=True),
+            published_subgroups.loc[kept].reset_index(drop=True),
+        )
+
+        writable.execute("UPDATE marts.study_cohort SET exit_event = 0 WHERE employee_id < '1'")
+        with pytest.raises(AssertionError, match="refitted"):
+            effects_module.build_program_effects(writable, k)

@@ -1,0 +1,74 @@
+"""Survival estimates remembered between runs, so a new survey wave does not refit them.
+
+Hazard ratios and retention differences depend on the cohort's people, follow-up and
+covariates, never on survey scores; a new wave changes only the difference-in-differences
+rows. Each table's survival rows are kept in `meta.<table>_survival_memo` with a digest of
+everything they were computed from: the cohort without its survey columns, the settings that
+shape them, and the source code of the effects package (a new release refits). A run whose
+digest matches reuses the rows; any other run recomputes and replaces them.
+"""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from assets.marts.tables import write_frame
+from pipelines.warehouse import table_exists
+
+SURVEY_COLUMN_MARKERS = ("wave", "loneliness", "engagement", "career_lonely")
+DIGEST_COLUMN = "inputs_digest"
+
+
+def survival_inputs_digest(cohort: pd.DataFrame, *settings: object) -> str:
+    """A digest of the cohort's non-survey columns (values and order) and `settings`."""
+    survival_columns = [
+        c for c in cohort.columns if not any(marker in c for marker in SURVEY_COLUMN_MARKERS)
+    ]
+    digest = hashlib.blake2b(repr((survival_columns, settings)).encode(), digest_size=20)
+    digest.update(_code_digest().encode())
+    rows = pd.util.hash_pandas_object(cohort[survival_columns], index=False)
+    digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    package = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=20)
+    for module in sorted(package.glob("*.py")):
+        digest.update(module.name.encode() + module.read_bytes())
+    return digest.hexdigest()
+
+
+def memo_table(table: str) -> str:
+    return f"meta.{table.split('.')[-1]}_survival_memo"
+
+
+def recall(con: duckdb.DuckDBPyConnection, table: str, digest: str) -> pd.DataFrame | None:
+    """The survival rows remembered for `table` under this digest, or None."""
+    memo = memo_table(table)
+    if not table_exists(con, memo):
+        return None
+    rows = con.execute(
+        f"SELECT * EXCLUDE ({DIGEST_COLUMN}) FROM {memo} WHERE {DIGEST_COLUMN} = ?", [digest]
+    ).df()
+    return rows if len(rows) else None
+
+
+def remember(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    digest: str,
+    rows: pd.DataFrame,
+    columns: dict[str, str],
+) -> None:
+    """Keep `rows` (with the table's `columns`) as the survival rows of `table` for `digest`."""
+    write_frame(
+        con,
+        memo_table(table),
+        rows.assign(**{DIGEST_COLUMN: digest}),
+        {**columns, DIGEST_COLUMN: "VARCHAR"},
+    )
