@@ -31,6 +31,9 @@ from assets.raw.readers import (
     LINE_COLUMN,
     MALFORMED_COLUMN,
     RejectedFile,
+    _open_text,
+    _well_formed_text,
+    detect_encoding,
     open_table,
     unique_headers,
 )
@@ -338,3 +341,35 @@ def test_found_files_read(folder: Path, data: bytes, columns: list[str], lines: 
     path = drop(folder, ".csv", data)
     assert open_table(path).columns == columns
     assert read_lines(path) == lines
+
+
+def _read_all(reader) -> tuple:
+    rows = [batch.to_pylist() for batch in reader.batches()]
+    return reader.columns, reader.layout, reader.encoding, reader.delimiter, rows
+
+
+def _outcome(path: Path, fast: bool) -> tuple:
+    try:
+        return _read_all(_open_text(path, batch_rows=3, fast=fast))
+    except RejectedFile as rejection:
+        return ("rejected", str(rejection))
+
+
+@PROPERTY
+@given(data=st.one_of(delimited_text(), csv_tables().map(written)))
+def test_the_fast_text_path_reads_exactly_what_the_careful_reader_reads(
+    folder: Path, data: bytes
+) -> None:
+    path = drop(folder, ".csv", data)
+    assert _outcome(path, fast=True) == _outcome(path, fast=False)
+
+
+def test_well_formed_exports_take_the_fast_path(folder: Path) -> None:
+    text = 'employee_id,note\n"000001","two\nlines"\n000002,"say ""hi"""\n,\n000003,x\n'
+    for encoding in ENCODINGS:
+        path = drop(folder, ".csv", text.encode(encoding))
+        detected = detect_encoding(path)
+        fast = _well_formed_text(path, detected, ",", batch_rows=10)
+        assert fast is not None, encoding
+        lines = [row[LINE_COLUMN] for batch in fast.batches() for row in batch.to_pylist()]
+        assert lines == [2, 4, 6]  # the row of empty cells on line 5 is skipped
