@@ -19,12 +19,27 @@ def map_in_processes(
 ) -> list[Result]:
     """[function(item) for item in items], spread over one process per CPU.
 
-    `function` must be picklable (a module-level function or a partial of one). Workers are
-    forked, so they start at once with everything imported; they only compute and never touch
-    the warehouse. With one CPU, one item or no fork (Windows) everything runs in this process.
+    Workers are forked, so they start at once with everything imported and the items in
+    memory; they only compute and never touch the warehouse. With one CPU, one item or no
+    fork (Windows) everything runs in this process.
     """
     workers = min(workers or available_cpus(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [function(item) for item in items]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(function, items))
+    # The items reach the workers through the fork, not through a pipe: a cohort's model
+    # frames can be gigabytes, and pickling them cost more than the estimates.
+    global _FORKED
+    _FORKED = (function, items)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_call_forked, range(len(items))))
+    finally:
+        _FORKED = None
+
+
+_FORKED: tuple[Callable, Sequence] | None = None
+
+
+def _call_forked(position: int):
+    function, items = _FORKED
+    return function(items[position])

@@ -351,9 +351,7 @@ TABLES: dict[str, TableDoc] = {
     "marts.program_outcomes": _PROGRAM_OUTCOMES,
     "marts.program_effects": _PROGRAM_EFFECTS,
     "marts.program_effects_by_subgroup": _PROGRAM_EFFECTS_BY_SUBGROUP,
-    "meta.program_effects_survival_memo": _survival_memo(
-        "marts.program_effects", _PROGRAM_EFFECTS
-    ),
+    "meta.program_effects_survival_memo": _survival_memo("marts.program_effects", _PROGRAM_EFFECTS),
     "meta.program_effects_by_subgroup_survival_memo": _survival_memo(
         "marts.program_effects_by_subgroup", _PROGRAM_EFFECTS_BY_SUBGROUP
     ),
