@@ -66,6 +66,7 @@ def remember(
     columns: dict[str, str],
 ) -> None:
     """Keep `rows` (with the table's `columns`) as the survival rows of `table` for `digest`."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     write_frame(
         con,
         memo_table(table),
