@@ -7,10 +7,13 @@ fails to read leaves `raw` exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 import duckdb
+import pyarrow as pa
 
 from assets.raw.inbox import InboxFile, Plan
 from assets.raw.readers import LINE_COLUMN, MALFORMED_COLUMN, RejectedFile, open_table
@@ -50,17 +53,26 @@ def read_into_landing(
         plural = "columns" if len(missing) > 1 else "column"
         raise RejectedFile(f"{item.relative} is missing the required {plural} {names}.")
     con.execute(f"DROP TABLE IF EXISTS {LANDING}")
-    rows = 0
-    for batch in reader.batches():
-        con.register("_batch", batch)
-        if rows == 0:
-            con.execute(f"CREATE TEMP TABLE {LANDING} AS SELECT * FROM _batch")
-        else:
-            con.execute(f"INSERT INTO {LANDING} SELECT * FROM _batch")
-        con.unregister("_batch")
-        rows += batch.num_rows
-    if rows == 0:
+    batches = reader.batches()
+    first = next(batches, None)
+    if first is None:
         raise RejectedFile(f"{item.relative} has a header but no data rows.")
+    # One statement over the whole stream: DuckDB pulls the batches itself, many times faster
+    # than an INSERT per batch. A rejection raised while it pulls is kept and raised as is.
+    rejections: list[RejectedFile] = []
+    stream = pa.RecordBatchReader.from_batches(
+        first.schema, _keeping(chain([first], batches), rejections)
+    )
+    con.register("_batches", stream)
+    try:
+        con.execute(f"CREATE TEMP TABLE {LANDING} AS SELECT * FROM _batches")
+    except duckdb.Error:
+        if rejections:
+            raise rejections[0] from None
+        raise
+    finally:
+        con.unregister("_batches")
+    rows = con.execute(f"SELECT count(*) FROM {LANDING}").fetchone()[0]
     return Landed(
         item,
         "loaded",
@@ -70,6 +82,16 @@ def read_into_landing(
         delimiter=reader.delimiter,
         contact_columns=[c for c in reader.columns if is_contact_column(c)],
     )
+
+
+def _keeping(
+    batches: Iterator[pa.RecordBatch], rejections: list[RejectedFile]
+) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from batches
+    except RejectedFile as rejection:
+        rejections.append(rejection)
+        raise
 
 
 def _append_to_raw(

@@ -81,9 +81,11 @@ def materialise_frame(con: duckdb.DuckDBPyConnection, sql: str, group: str | Non
     """The validation frame `sql` selects, as a temporary table numbered for chunking (within
     each value of `group`, if given)."""
     partition = f"PARTITION BY {group} " if group else ""
+    # Stored in chunk order, so that each chunk's range is read from its own row groups.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {FRAME} AS SELECT *, row_number() OVER "
-        f"({partition}ORDER BY _source_file, _source_line) - 1 AS _chunk_row FROM ({sql})"
+        f"({partition}ORDER BY _source_file, _source_line) - 1 AS _chunk_row FROM ({sql}) "
+        f"ORDER BY {group + ', ' if group else ''}_chunk_row"
     )
 
 
