@@ -99,13 +99,16 @@ grouped AS (
 ),
 cohort AS (SELECT * FROM grouped WHERE "group" IS NOT NULL),
 index_dates AS (SELECT DISTINCT index_date FROM tracks),
+-- Several events on one day: the day ends at the highest level reached and starts from the
+-- lowest left, whatever order the rows came in, so that the same data always gives the same
+-- cohort.
 level_before AS (
     SELECT d.index_date, j.employee_id, j.to_level AS level
     FROM index_dates d JOIN staging.job_events j
         ON j.effective_date <= d.index_date AND j.to_level IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY d.index_date, j.employee_id
-        ORDER BY j.effective_date DESC, j.event_type = 'hire'
+        ORDER BY j.effective_date DESC, j.event_type = 'hire', j.to_level DESC, j.event_type
     ) = 1
 ),
 level_after AS (
@@ -114,7 +117,7 @@ level_after AS (
         ON j.effective_date > d.index_date AND j.from_level IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY d.index_date, j.employee_id
-        ORDER BY j.effective_date, j.event_type <> 'hire'
+        ORDER BY j.effective_date, j.event_type <> 'hire', j.from_level, j.event_type
     ) = 1
 ),
 promotions AS (

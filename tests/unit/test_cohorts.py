@@ -301,3 +301,34 @@ def test_programs_starting_after_the_as_of_date_have_no_cohort():
     con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, later, pairings, as_of=AS_OF)
     build_study_cohort(con, date.fromisoformat(AS_OF))
     assert "P2" not in set(read_cohort(con)["program_id"])
+
+
+def test_same_day_events_give_the_same_level_whatever_their_order():
+    """A transfer and a promotion on one day before the index date, and a demotion and a
+    transfer on one day after it: the day ends at the highest level reached and starts from
+    the lowest left, in either row order."""
+    same_day = [
+        ("before", "2024-02-01", "transfer", 3, 3),
+        ("before", "2024-02-01", "promotion", 3, 4),
+        ("after", "2024-06-01", "transfer", 5, 5),
+        ("after", "2024-06-01", "demotion", 6, 5),
+    ]
+    events = [
+        {
+            "employee_id": person_id,
+            "effective_date": day,
+            "event_type": kind,
+            "from_level": from_level,
+            "to_level": to_level,
+        }
+        for person_id, day, kind, from_level, to_level in same_day
+    ]
+    people = [employee("before", "2018-01-01"), employee("after", "2018-01-01")]
+    pairings = [pairing("X", "P1", "mentor", "before", "after", "2024-04-01")]
+    levels = []
+    for ordered in (events, events[::-1]):
+        con = tiny_warehouse(people, ordered, PROGRAMS, pairings, as_of=AS_OF)
+        build_study_cohort(con, date.fromisoformat(AS_OF))
+        rows = read_cohort(con).set_index("employee_id")["job_level"]
+        levels.append((rows["before"], rows["after"]))
+    assert levels == [(4, 5), (4, 5)]
