@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from tests.conftest import query, write
 
+PAIRINGS_HEADER = "pairing_id,program_id,relationship_type,advisor_id,participant_id,start_date\n"
+
+
+def write_bad_pairings(inbox, *rows: str) -> None:
+    write(inbox, "pairings_bad.csv", PAIRINGS_HEADER + "".join(f"{row}\n" for row in rows))
+
 
 def test_bad_rows_are_quarantined_with_file_line_and_every_reason(small_org, run, monkeypatch):
     monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
-    write(
+    write_bad_pairings(
         small_org.inbox,
-        "pairings_bad.csv",
-        "pairing_id,program_id,relationship_type,advisor_id,participant_id,start_date\n"
-        "X2,P1,mentor,000001,000001,2024-02-01\n"
-        "X3,P9,buddy,000099,000002,2024-02-01\n"
-        "X4,P1,sponsor,000001,000004,31/02/2024\n",
+        "X2,P1,mentor,000001,000001,2024-02-01",
+        "X3,P9,buddy,000099,000002,2024-02-01",
+        "X4,P1,sponsor,000001,000004,31/02/2024",
     )
     outcome = run(small_org.__class__.from_env())
     assert outcome.success
@@ -53,16 +57,14 @@ def test_validating_in_chunks_changes_nothing(small_org, run, monkeypatch):
     from assets.staging import build
 
     monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
-    write(
+    write_bad_pairings(
         small_org.inbox,
-        "pairings_bad.csv",
-        "pairing_id,program_id,relationship_type,advisor_id,participant_id,start_date\n"
-        "X2,P1,mentor,000001,000001,2024-02-01\n"
-        "X5,P1,mentor,000001,000002,2024-03-01\n"
-        "X3,P9,buddy,000099,000002,2024-02-01\n"
-        "X5,P1,mentor,000001,000004,2024-03-01\n"
-        "X2,P1,mentor,000001,000001,2024-02-01\n"
-        "X6,P1,mentor,000001,000002,2024-03-01\n",
+        "X2,P1,mentor,000001,000001,2024-02-01",
+        "X5,P1,mentor,000001,000002,2024-03-01",
+        "X3,P9,buddy,000099,000002,2024-02-01",
+        "X5,P1,mentor,000001,000004,2024-03-01",
+        "X2,P1,mentor,000001,000001,2024-02-01",
+        "X6,P1,mentor,000001,000002,2024-03-01",
     )
     tables = [
         "SELECT * FROM quarantine.pairings ORDER BY ALL",
