@@ -9,10 +9,8 @@ from reports.context import COMPARISON, ReportContext, Track
 from reports.figures import RATIO, Row
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.common import (
-    EFFECTS,
     NOT_SHOWN,
     OUTCOMES,
-    STUDY_COHORT,
     compact,
     count_of,
     effects_table,
@@ -22,7 +20,12 @@ from reports.pages.common import (
     read_effect,
     why_they_differ,
 )
-from reports.pages.time_to_event import TimeToEvent, curve_exhibit, forest_section, hazard_finding
+from reports.pages.time_to_event import (
+    TimeToEvent,
+    curve_exhibit,
+    hazard_finding,
+    track_and_forest_sections,
+)
 
 TITLE = "Advancement"
 MENTOR_TO_SPONSOR = "marts.mentor_to_sponsor"
@@ -182,21 +185,14 @@ def build(ctx: ReportContext) -> dict:
             "title": TITLE,
             "sections": [not_available(TITLE, "advancement", [OUTCOMES]), pathway],
         }
-    effects = ctx.reader.table(EFFECTS)
-    cohort = ctx.reader.table(STUDY_COHORT)
-    sections = [track_section(ctx, t, outcomes, effects, cohort) for t in ctx.tracks]
-    if effects is None:
-        sections.append(not_available("All programs side by side", "all-programs", [EFFECTS]))
-    elif ctx.tracks:
-        sections.append(
-            forest_section(
-                ctx,
-                effects,
-                PROMOTION,
-                "Each line is one program: a point right of the dashed line (1) means "
-                "participants were promoted sooner than comparable colleagues. Where an "
-                "interval crosses the line, the data cannot tell the difference from no effect.",
-            )
-        )
+    sections = track_and_forest_sections(
+        ctx,
+        outcomes,
+        track_section,
+        PROMOTION,
+        "Each line is one program: a point right of the dashed line (1) means "
+        "participants were promoted sooner than comparable colleagues. Where an "
+        "interval crosses the line, the data cannot tell the difference from no effect.",
+    )
     sections.append(pathway)
     return {"title": TITLE, "sections": sections}

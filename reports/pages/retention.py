@@ -6,11 +6,9 @@ from reports.context import COMPARISON, ReportContext, Track
 from reports.figures import POINTS, RATIO
 from reports.layout import Exhibit, Section, not_available
 from reports.pages.common import (
-    EFFECTS,
     NO_EFFECT,
     NOT_SHOWN,
     OUTCOMES,
-    STUDY_COHORT,
     Effect,
     capitalised,
     count_of,
@@ -22,7 +20,12 @@ from reports.pages.common import (
     read_effect,
     why_they_differ,
 )
-from reports.pages.time_to_event import TimeToEvent, curve_exhibit, forest_section, hazard_finding
+from reports.pages.time_to_event import (
+    TimeToEvent,
+    curve_exhibit,
+    hazard_finding,
+    track_and_forest_sections,
+)
 
 TITLE = "Retention"
 RETENTION = TimeToEvent(
@@ -102,20 +105,13 @@ def build(ctx: ReportContext) -> dict:
     outcomes = ctx.reader.table(OUTCOMES)
     if outcomes is None:
         return {"title": TITLE, "sections": [not_available(TITLE, "retention", [OUTCOMES])]}
-    effects = ctx.reader.table(EFFECTS)
-    cohort = ctx.reader.table(STUDY_COHORT)
-    sections = [track_section(ctx, t, outcomes, effects, cohort) for t in ctx.tracks]
-    if effects is None:
-        sections.append(not_available("All programs side by side", "all-programs", [EFFECTS]))
-    elif ctx.tracks:
-        sections.append(
-            forest_section(
-                ctx,
-                effects,
-                RETENTION,
-                "Each line is one program: a point left of the dashed line (1) means "
-                "participants left less often than comparable colleagues. Where an interval "
-                "crosses the line, the data cannot tell the difference from no effect.",
-            )
-        )
+    sections = track_and_forest_sections(
+        ctx,
+        outcomes,
+        track_section,
+        RETENTION,
+        "Each line is one program: a point left of the dashed line (1) means "
+        "participants left less often than comparable colleagues. Where an interval "
+        "crosses the line, the data cannot tell the difference from no effect.",
+    )
     return {"title": TITLE, "sections": sections}

@@ -1,6 +1,7 @@
 """What the retention and advancement pages share: curves over time beside the table of
 their values at fixed horizons, naive and adjusted hazard ratios, and a forest plot."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,8 +17,10 @@ from reports.charts import (
 from reports.context import ReportContext, Track
 from reports.curves import group_curve
 from reports.figures import RATIO
-from reports.layout import Exhibit, Section, Table
+from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.common import (
+    EFFECTS,
+    STUDY_COHORT,
     Effect,
     capitalised,
     compact,
@@ -107,6 +110,28 @@ def hazard_finding(track: Track, hazard: Effect, verb: str, reading: str) -> Mar
     ).format(
         track.participants, verb, adjusted.value, adjusted.interval, hazard.adjusted_p, reading
     )
+
+
+TrackSection = Callable[..., Section]
+
+
+def track_and_forest_sections(
+    ctx: ReportContext,
+    outcomes: pd.DataFrame,
+    track_section: TrackSection,
+    outcome: TimeToEvent,
+    explanation: str,
+) -> list[Section]:
+    """A section per program and type (`track_section(ctx, track, outcomes, effects,
+    cohort)`), then all programs side by side in a forest plot of the hazard ratio."""
+    effects = ctx.reader.table(EFFECTS)
+    cohort = ctx.reader.table(STUDY_COHORT)
+    sections = [track_section(ctx, t, outcomes, effects, cohort) for t in ctx.tracks]
+    if effects is None:
+        sections.append(not_available("All programs side by side", "all-programs", [EFFECTS]))
+    elif ctx.tracks:
+        sections.append(forest_section(ctx, effects, outcome, explanation))
+    return sections
 
 
 def forest_section(

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from assets.effects.cohorts import build_study_cohort, read_cohort
+from tests.unit.test_marts_tables import pairing
 from tests.unit.test_marts_warehouse import employee, tiny_warehouse
 
 AS_OF = "2025-12-31"
@@ -16,18 +17,6 @@ PROGRAMS = [
     {"program_id": "P0", "start_date": "2022-01-01", "end_date": "2023-10-31"},
     {"program_id": "P1", "start_date": "2024-04-01", "end_date": "2024-12-31"},
 ]
-
-
-def pairing(pairing_id, program, kind, advisor, participant, start, end=None):
-    return {
-        "pairing_id": pairing_id,
-        "program_id": program,
-        "relationship_type": kind,
-        "advisor_id": advisor,
-        "participant_id": participant,
-        "start_date": start,
-        "end_date": end,
-    }
 
 
 EMPLOYEES = [
