@@ -162,8 +162,9 @@ def _well_formed_text(
 
     Arrow does not report line numbers, so they are found in the bytes: a newline ends a
     record unless an odd number of quotes precede it. The file qualifies when every record
-    has the header's width, no line is blank or ends in a lone carriage return, and every
-    quote opens or closes a field or is doubled (`"a"b` and `a"b` go the careful way).
+    has the header's width, no line is blank or ends in a lone carriage return, and the
+    quotes pair up as RFC 4180 quoting (`"a"b`, `a"b` and an unclosed quote go the careful
+    way).
     """
     import pyarrow.csv as pacsv
 
@@ -233,13 +234,26 @@ def _well_formed_text(
 
 
 def _quotes_at_field_edges(raw: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
-    """Every quote follows a field boundary or precedes one, or is next to another quote."""
+    """Whether the quotes pair up as RFC 4180 quoting, so that counting them tells which
+    newlines are inside a field.
+
+    Taken in order, odd quotes open and even quotes close (a doubled quote inside a field
+    closes and reopens). An opening quote must start a field or follow a closing one; a closing
+    quote must end a field or precede an opening one; and every quote must be closed. A
+    quote inside an unquoted field (`a"b`, `;"` with a comma delimiter) breaks the pairing.
+    """
     if not quotes.size:
         return True
-    before = np.where(quotes > 0, raw[np.maximum(quotes - 1, 0)], ord("\n"))
-    after = np.where(quotes < raw.size - 1, raw[np.minimum(quotes + 1, raw.size - 1)], ord("\n"))
-    edges = np.array([delimiter, ord("\n"), ord("\r"), ord('"')])
-    return bool((np.isin(before, edges) | np.isin(after, edges)).all())
+    if quotes.size % 2:
+        return False
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = np.where(opening > 0, raw[np.maximum(opening - 1, 0)], ord("\n"))
+    after = np.where(closing < raw.size - 1, raw[np.minimum(closing + 1, raw.size - 1)], ord("\n"))
+    opens_field = np.isin(before, [delimiter, ord("\n")])
+    reopens = np.isin(opening - 1, closing)
+    closes_field = np.isin(after, [delimiter, ord("\n"), ord("\r")])
+    doubled = np.isin(closing + 1, opening)
+    return bool((opens_field | reopens).all() and (closes_field | doubled).all())
 
 
 def _not_blank(table: pa.Table) -> np.ndarray:
