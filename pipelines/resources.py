@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 from pipelines.failures import record_abandoned_run
 from pipelines.locking import WriterLock, waiting_message
 from pipelines.publishing import recover
+from pipelines.run_ledger import FINISHED, read_run_ledger
 from pipelines.settings import PSEUDONYMIZE_KEY, Settings
 from pipelines.warehouse import connect
 
@@ -62,7 +63,12 @@ class WarehouseResource(dg.ConfigurableResource):
             log(recovered)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._lock is not None:
+        if self._lock is None:
+            return
+        try:
+            run_id = context.run.run_id
+            FINISHED[run_id] = read_run_ledger(self.working, run_id)
+        finally:
             self._lock.release()
             self._lock = None
 

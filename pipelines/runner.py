@@ -13,8 +13,8 @@ import dagster as dg
 
 from pipelines.failures import failures_log, record_failure, root_error, step_failure_text
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
+from pipelines.run_ledger import FINISHED, RunLedger
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, last_good_copy, table_exists
 
 PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 
@@ -112,9 +112,15 @@ def run_pipeline(
     finally:
         if owned:
             instance.dispose()
-    outcome = RunOutcome(result.run_id, result.success, published=False)
-    outcome.failures = _failures(result.all_events)
-    _read_inbox_outcome(settings, outcome)
+    ledger = FINISHED.pop(result.run_id, RunLedger())
+    outcome = RunOutcome(
+        result.run_id,
+        result.success,
+        ledger.published,
+        ledger.rejected,
+        ledger.unrecognised,
+        _failures(result.all_events),
+    )
     if not outcome.success:
         record_failure(
             failures_log(settings.dagster_home),
@@ -140,29 +146,3 @@ def _failures(events: list[dg.DagsterEvent]) -> list[str]:
             if error is None or error.cls_name != "DagsterAssetCheckFailedError":
                 failures.append(step_failure_text(event))
     return failures
-
-
-def _read_inbox_outcome(settings: Settings, outcome: RunOutcome) -> None:
-    """Rejected and unrecognised files among those in the inbox now, from the run's ledger:
-    its working copy, which becomes the last-good copy when the run publishes."""
-    working = settings.working_warehouse
-    if not working.exists():
-        working = last_good_copy(working)
-    if not working.exists():
-        return
-    with connect(working, read_only=True) as con:
-        outcome.published = bool(
-            con.execute(
-                "SELECT count(*) FROM meta.runs WHERE run_id = ? AND status = 'published'",
-                [outcome.run_id],
-            ).fetchone()[0]
-        )
-        if not table_exists(con, "meta.inbox_files"):
-            return
-        rows = con.execute(
-            "SELECT i.file, l.status, l.reason FROM meta.inbox_files i "
-            "JOIN meta.loaded_files l ON l.file = i.file AND l.sha256 = i.sha256 "
-            "WHERE l.status IN ('rejected', 'unrecognised') ORDER BY i.file"
-        ).fetchall()
-    outcome.rejected = [(file, reason) for file, status, reason in rows if status == "rejected"]
-    outcome.unrecognised = [file for file, status, _ in rows if status == "unrecognised"]
