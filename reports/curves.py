@@ -1,4 +1,9 @@
-"""Kaplan–Meier curves for the charts, from `marts.study_cohort` and `assets.effects.survival`.
+"""Kaplan–Meier curves for the charts, from `marts.study_cohort` counted in DuckDB and
+`assets.effects.survival`.
+
+The pages never read the cohort's people: they read how many people of each program, type and
+group ended their follow-up on each day, with or without the event, a few thousand rows
+however large the organisation.
 
 A curve stops where fewer than k people are still followed: past that point each step would
 describe fewer than k people. A group gets no curve at all when it has fewer than k people, or
@@ -10,22 +15,33 @@ import pandas as pd
 
 from assets.effects.outcomes import DAYS_PER_MONTH
 from assets.effects.survival import cumulative_incidence, km_curve
+from reports.reader import Reader
 from reports.suppression import Suppression
+
+STUDY_COHORT = "marts.study_cohort"
+
+
+def follow_up_counts(reader: Reader, duration: str, event: str) -> pd.DataFrame | None:
+    """People per program, relationship type, group, `duration` (as `days`) and `event`
+    (0/1, as `event`), in column `people`; None when the cohort is not built."""
+    return reader.query(
+        f'SELECT program_id, relationship_type, "group", {duration} AS days, {event} AS event, '
+        f"count(*) AS people FROM {STUDY_COHORT} "
+        "WHERE \"group\" IN ('participant', 'comparison') GROUP BY ALL ORDER BY ALL",
+        [STUDY_COHORT],
+    )
 
 
 def group_curve(
-    people: pd.DataFrame,
-    duration: str,
-    event: str,
-    suppression: Suppression,
-    incidence: bool = False,
+    follow_up: pd.DataFrame, suppression: Suppression, incidence: bool = False
 ) -> pd.DataFrame | None:
-    """Columns `months`, `value`, `low`, `high`, `n_at_risk`; None when the group may not be
-    drawn."""
-    events = int(pd.to_numeric(people[event]).sum()) if len(people) else 0
-    if suppression.share(events, len(people)):
+    """Columns `months`, `value`, `low`, `high`, `n_at_risk` from one group's `follow_up`
+    counts (columns `days`, `event`, `people`); None when the group may not be drawn."""
+    people = pd.to_numeric(follow_up["people"])
+    events = int((pd.to_numeric(follow_up["event"]) * people).sum())
+    if suppression.share(events, int(people.sum())):
         return None
-    curve = km_curve(people[duration], people[event])
+    curve = km_curve(follow_up["days"], follow_up["event"], people)
     if incidence:
         curve = cumulative_incidence(curve).rename(columns={"incidence": "value"})
     else:

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import chi2, rankdata
-from statsmodels.duration.survfunc import SurvfuncRight
 
 from assets.effects.cox import CoxFit, fit_cox
 from assets.effects.estimate import (
@@ -40,26 +39,36 @@ class _KaplanMeier:
     event_times: np.ndarray
     survival: np.ndarray
     std_error: np.ndarray  # Greenwood
-    sorted_durations: np.ndarray
+    times: np.ndarray  # every distinct follow-up time, ascending
+    at_risk: np.ndarray  # people followed at least that long
 
 
-def km_at(duration: ArrayLike, event: ArrayLike, horizons_days: Sequence[float]) -> pd.DataFrame:
+def km_at(
+    duration: ArrayLike,
+    event: ArrayLike,
+    horizons_days: Sequence[float],
+    people: ArrayLike | None = None,
+) -> pd.DataFrame:
     """Survival at each horizon with a 95% log-log (Kalbfleisch–Prentice) Greenwood interval.
 
     `n_at_risk` counts people whose duration is at least the horizon. Beyond the longest
-    follow-up the survival is not estimable (nan).
+    follow-up the survival is not estimable (nan). `people` counts the people each row stands
+    for (one each when not given), so that the curve can come from an aggregate.
     """
-    frame = _km_frame(_kaplan_meier(duration, event), np.asarray(horizons_days, dtype=float))
+    km = _kaplan_meier(duration, event, people)
+    frame = _km_frame(km, np.asarray(horizons_days, dtype=float))
     return frame.rename(columns={"time": "horizon_days"})
 
 
-def km_curve(duration: ArrayLike, event: ArrayLike) -> pd.DataFrame:
+def km_curve(
+    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+) -> pd.DataFrame:
     """The step curve for plotting: time 0, every event time, and the end of follow-up."""
-    km = _kaplan_meier(duration, event)
-    if not km.sorted_durations.size:
+    km = _kaplan_meier(duration, event, people)
+    if not km.times.size:
         times = np.empty(0)
     else:
-        times = np.unique(np.concatenate([[0.0], km.event_times, km.sorted_durations[-1:]]))
+        times = np.unique(np.concatenate([[0.0], km.event_times, km.times[-1:]]))
     return _km_frame(km, times).rename(columns={"time": "time_days"})
 
 
@@ -73,16 +82,28 @@ def cumulative_incidence(km: pd.DataFrame) -> pd.DataFrame:
     return incidence
 
 
-def _kaplan_meier(duration: ArrayLike, event: ArrayLike) -> _KaplanMeier:
+def _kaplan_meier(
+    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+) -> _KaplanMeier:
+    """The product-limit estimate with Greenwood's variance, from risk sets counted per
+    distinct time (statsmodels' SurvfuncRight takes frequency weights, but its standard error
+    with them is not Greenwood's on the expanded data)."""
     durations = np.asarray(duration, dtype=float)
     events = np.asarray(event, dtype=float)
+    counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
     observed = ~(np.isnan(durations) | np.isnan(events))
-    durations, events = durations[observed], events[observed]
-    if not events.any():
-        empty = np.empty(0)
-        return _KaplanMeier(empty, empty, empty, np.sort(durations))
-    fit = SurvfuncRight(durations, events)
-    return _KaplanMeier(fit.surv_times, fit.surv_prob, fit.surv_prob_se, np.sort(durations))
+    durations, events, counts = durations[observed], events[observed], counts[observed]
+    times, position = np.unique(durations, return_inverse=True)
+    followed = np.bincount(position, weights=counts, minlength=times.size)
+    at_risk = followed[::-1].cumsum()[::-1]
+    ended = np.bincount(position, weights=counts * events, minlength=times.size)
+    with_event = ended > 0
+    deaths, risk = ended[with_event], at_risk[with_event]
+    survival = np.cumprod(1.0 - deaths / risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Where everyone at risk has the event the survival is 0 and the variance undefined.
+        std_error = survival * np.sqrt(np.cumsum(deaths / (risk * (risk - deaths))))
+    return _KaplanMeier(times[with_event], survival, std_error, times, at_risk)
 
 
 def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +111,7 @@ def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.nd
     position = np.searchsorted(km.event_times, times, side="right")
     survival = np.concatenate([[1.0], km.survival])[position]
     std_error = np.concatenate([[0.0], km.std_error])[position]
-    last_follow_up = km.sorted_durations[-1] if km.sorted_durations.size else -np.inf
+    last_follow_up = km.times[-1] if km.times.size else -np.inf
     beyond = times > last_follow_up
     return np.where(beyond, np.nan, survival), np.where(beyond, np.nan, std_error)
 
@@ -98,7 +119,7 @@ def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.nd
 def _km_frame(km: _KaplanMeier, times: np.ndarray) -> pd.DataFrame:
     survival, std_error = _survival_at(km, times)
     ci_low, ci_high = _log_log_interval(survival, std_error)
-    n_at_risk = km.sorted_durations.size - np.searchsorted(km.sorted_durations, times, "left")
+    n_at_risk = np.concatenate([km.at_risk, [0.0]])[np.searchsorted(km.times, times, "left")]
     return pd.DataFrame(
         {
             "time": times,

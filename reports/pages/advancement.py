@@ -70,7 +70,7 @@ def promotion_finding(track: Track, rows: dict) -> Markup:
     )
 
 
-def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -> Section:
+def track_section(ctx: ReportContext, track: Track, outcomes, effects, follow_up) -> Section:
     section, rows = outcome_section(ctx, track, outcomes)
     if not rows:
         return section
@@ -83,7 +83,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -
             hazard_finding(track, hazard, "were promoted", "Above 1 means promoted sooner."),
             Markup(why_they_differ(hazard, 1.0)),
         ]
-    section.exhibits.append(curve_exhibit(ctx, track, rows, cohort, PROMOTION))
+    section.exhibits.append(curve_exhibit(ctx, track, rows, follow_up, PROMOTION))
     if hazard is not None:
         section.exhibits.append(
             Exhibit(

@@ -15,7 +15,6 @@ from reports.layout import Exhibit, Section, Table
 OUTCOMES = "marts.program_outcomes"
 EFFECTS = "marts.program_effects"
 EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"
-STUDY_COHORT = "marts.study_cohort"
 OUTCOME_KEYS = ("program_id", "relationship_type", "group", "subgroup")
 EFFECT_KEYS = ("program_id", "relationship_type", "outcome", "method")
 SUBGROUP_EFFECT_KEYS = ("program_id", "relationship_type", "subgroup", "outcome", "method")

@@ -68,7 +68,7 @@ def retention_finding(track: Track, rows: dict, difference: Effect) -> Markup:
     )
 
 
-def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -> Section:
+def track_section(ctx: ReportContext, track: Track, outcomes, effects, follow_up) -> Section:
     section, rows = outcome_section(ctx, track, outcomes)
     if not rows:
         return section
@@ -83,7 +83,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects, cohort) -
             hazard_finding(track, hazard, "left voluntarily", "Below 1 means fewer leavers."),
             Markup(why_they_differ(difference, 0.0)),
         ]
-    section.exhibits.append(curve_exhibit(ctx, track, rows, cohort, RETENTION))
+    section.exhibits.append(curve_exhibit(ctx, track, rows, follow_up, RETENTION))
     if hazard is not None:
         section.exhibits.append(
             Exhibit(

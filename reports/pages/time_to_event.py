@@ -15,12 +15,11 @@ from reports.charts import (
     step_chart,
 )
 from reports.context import ReportContext, Track
-from reports.curves import group_curve
+from reports.curves import follow_up_counts, group_curve
 from reports.figures import RATIO
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.common import (
     EFFECTS,
-    STUDY_COHORT,
     Effect,
     capitalised,
     compact,
@@ -51,9 +50,10 @@ def curve_exhibit(
     ctx: ReportContext,
     track: Track,
     rows: dict,
-    cohort: pd.DataFrame | None,
+    follow_up: pd.DataFrame | None,
     outcome: TimeToEvent,
 ) -> Exhibit:
+    """The table of the horizons and the curves, from `follow_up` (`follow_up_counts`)."""
     table = Table(
         outcome.table_caption,
         ["Group", "People", *(f"{h} months" for h in outcome.horizons)],
@@ -67,13 +67,11 @@ def curve_exhibit(
         ],
     )
     curves = []
-    if cohort is not None:
-        of_this_track = of_track(cohort, track)
+    if follow_up is not None:
+        of_this_track = of_track(follow_up, track)
         for group, colour in (("participant", PARTICIPANT), ("comparison", COMPARISON)):
             points = group_curve(
                 of_this_track.loc[of_this_track["group"] == group],
-                outcome.duration,
-                outcome.event,
                 ctx.suppression,
                 incidence=outcome.incidence,
             )
@@ -123,10 +121,10 @@ def track_and_forest_sections(
     explanation: str,
 ) -> list[Section]:
     """A section per program and type (`track_section(ctx, track, outcomes, effects,
-    cohort)`), then all programs side by side in a forest plot of the hazard ratio."""
+    follow_up)`), then all programs side by side in a forest plot of the hazard ratio."""
     effects = ctx.reader.table(EFFECTS)
-    cohort = ctx.reader.table(STUDY_COHORT)
-    sections = [track_section(ctx, t, outcomes, effects, cohort) for t in ctx.tracks]
+    follow_up = follow_up_counts(ctx.reader, outcome.duration, outcome.event)
+    sections = [track_section(ctx, t, outcomes, effects, follow_up) for t in ctx.tracks]
     if effects is None:
         sections.append(not_available("All programs side by side", "all-programs", [EFFECTS]))
     elif ctx.tracks:

@@ -3,6 +3,7 @@
 import json
 import re
 
+import duckdb
 import pandas as pd
 
 from reports.charts import (
@@ -17,8 +18,9 @@ from reports.charts import (
     label,
     step_chart,
 )
-from reports.curves import group_curve
+from reports.curves import follow_up_counts, group_curve
 from reports.figures import COUNT, PERCENT, RATIO, Estimate, Figure
+from reports.reader import Reader
 from reports.suppression import SMALL, Suppression
 
 HOSTILE = "</script><script>window.__xss=1</script><img src=x onerror=alert(1)>"
@@ -90,17 +92,45 @@ def test_embedded_json_cannot_close_its_script_block():
     assert html.count("<script") == 1
 
 
+def counted(days, event) -> pd.DataFrame:
+    """One group's follow-up as `follow_up_counts` gives it: people per day and event."""
+    people = pd.DataFrame({"days": days, "event": event})
+    return people.value_counts(dropna=False).rename("people").reset_index()
+
+
 def test_a_curve_stops_where_fewer_than_k_are_still_followed():
-    people = pd.DataFrame({"days": range(10, 310, 10), "event": [1, 0] * 15})
-    curve = group_curve(people, "days", "event", Suppression(5))
+    curve = group_curve(counted(range(10, 310, 10), [1, 0] * 15), Suppression(5))
     assert curve is not None and curve["n_at_risk"].min() >= 5
     assert curve["months"].max() < 300 / 30.4375
 
 
 def test_no_curve_for_a_group_with_fewer_than_k_events_or_people():
-    few_events = pd.DataFrame({"days": range(10, 310, 10), "event": [1] * 3 + [0] * 27})
-    assert group_curve(few_events, "days", "event", Suppression(5)) is None
-    few_people = pd.DataFrame({"days": [10, 20, 30, 40], "event": [0, 0, 0, 0]})
-    assert group_curve(few_people, "days", "event", Suppression(5)) is None
-    no_events = pd.DataFrame({"days": range(10, 110, 10), "event": [0] * 10})
-    assert group_curve(no_events, "days", "event", Suppression(5)) is not None
+    few_events = counted(range(10, 310, 10), [1] * 3 + [0] * 27)
+    assert group_curve(few_events, Suppression(5)) is None
+    few_people = counted([10, 20, 30, 40], [0, 0, 0, 0])
+    assert group_curve(few_people, Suppression(5)) is None
+    no_events = counted(range(10, 110, 10), [0] * 10)
+    assert group_curve(no_events, Suppression(5)) is not None
+
+
+def test_curves_come_from_the_cohort_counted_by_day_and_event():
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.study_cohort AS SELECT 'P1' AS program_id, 'mentor' AS "
+        "relationship_type, CASE WHEN i % 3 = 0 THEN 'advisor' WHEN i % 3 = 1 THEN "
+        "'participant' ELSE 'comparison' END AS \"group\", 10 * (i % 7) AS exit_days, "
+        "i % 2 AS exit_event FROM range(300) t(i)"
+    )
+    follow_up = follow_up_counts(Reader(con), "exit_days", "exit_event")
+    assert set(follow_up["group"]) == {"participant", "comparison"}
+    assert follow_up["people"].sum() == 200
+    people = con.execute(
+        "SELECT exit_days, exit_event FROM marts.study_cohort WHERE \"group\" = 'participant'"
+    ).df()
+    participants = follow_up.loc[follow_up["group"] == "participant"]
+    pd.testing.assert_frame_equal(
+        group_curve(participants, Suppression(5)),
+        group_curve(counted(people["exit_days"], people["exit_event"]), Suppression(5)),
+    )
+    assert follow_up_counts(Reader(duckdb.connect(":memory:")), "exit_days", "exit_event") is None

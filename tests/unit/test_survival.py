@@ -74,6 +74,38 @@ def test_km_when_everyone_has_the_event():
     assert result[["ci_low", "ci_high"]].iloc[1].tolist() == [0.0, 0.0]
 
 
+def test_km_from_counted_rows_equals_km_from_the_people_they_stand_for():
+    rng = np.random.default_rng(7)
+    days = rng.integers(1, 60, 3000).astype(float)
+    days[rng.random(days.size) < 0.02] = np.nan
+    event = (rng.random(days.size) < 0.3).astype(float)
+    people = pd.DataFrame({"days": days, "event": event})
+    counted = people.value_counts(dropna=False).reset_index()
+    horizons = [0, 10, 30.5, 59, 60]
+
+    expected = km_at(people["days"], people["event"], horizons)
+    got = km_at(counted["days"], counted["event"], horizons, counted["count"])
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(
+        km_curve(counted["days"], counted["event"], counted["count"]),
+        km_curve(people["days"], people["event"]),
+    )
+
+
+def test_km_agrees_with_statsmodels_survfunc():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    from assets.effects.survival import _kaplan_meier
+
+    rng = np.random.default_rng(11)
+    days = rng.integers(1, 400, 500).astype(float)
+    event = (rng.random(days.size) < 0.4).astype(float)
+    fit, ours = SurvfuncRight(days, event), _kaplan_meier(days, event)
+    np.testing.assert_array_equal(ours.event_times, fit.surv_times)
+    np.testing.assert_allclose(ours.survival, fit.surv_prob, rtol=1e-12)
+    np.testing.assert_allclose(ours.std_error, fit.surv_prob_se, rtol=1e-10)
+
+
 def test_km_without_events_or_people():
     no_events = km_at([5, 8], [0, 0], [4, 8, 9])
     assert no_events["survival"].iloc[:2].tolist() == [1.0, 1.0]
