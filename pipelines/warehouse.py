@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 SCHEMAS = ("raw", "quarantine", "staging", "marts", "meta")
 
@@ -98,6 +99,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str, database: str | Non
             [database, schema, name],
         ).fetchone()[0]
     )
+
+
+def arrow_table(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    """The result of `query` as an Arrow table, without the extra copy of the rows that Arrow
+    output from `execute()` makes. A relation query is refused while an earlier `execute()`
+    result is unread (a `fetchone()` leaves one), so that result is run to its end first."""
+    con.complete()
+    return con.sql(query).to_arrow_table()
 
 
 def quote_literal(text: str) -> str:

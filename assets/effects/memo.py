@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from assets.effects.cohorts import STUDY_COHORT
 from assets.marts.tables import write_frame
 from pipelines.warehouse import table_exists
 
@@ -22,15 +23,28 @@ SURVEY_COLUMN_MARKERS = ("wave", "loneliness", "engagement", "career_lonely")
 DIGEST_COLUMN = "inputs_digest"
 
 
-def survival_inputs_digest(cohort: pd.DataFrame, *settings: object) -> str:
-    """A digest of the cohort's non-survey columns (values and order) and `settings`."""
-    survival_columns = [
-        c for c in cohort.columns if not any(marker in c for marker in SURVEY_COLUMN_MARKERS)
+def survival_inputs_digest(con: duckdb.DuckDBPyConnection, *settings: object) -> str:
+    """A digest of `marts.study_cohort`'s non-survey columns and `settings`.
+
+    The rows are summed as DuckDB's 64-bit hashes (the table's order is its content's, so an
+    order-free sum loses nothing): a changed row changes the sum but for a 2⁻⁶⁴ chance, and
+    a DuckDB release that hashes differently only costs one refit.
+    """
+    columns = [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            STUDY_COHORT.split("."),
+        ).fetchall()
+        if not any(marker in name for marker in SURVEY_COLUMN_MARKERS)
     ]
-    digest = hashlib.blake2b(repr((survival_columns, settings)).encode(), digest_size=20)
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    rows, hashes = con.execute(
+        f"SELECT count(*), sum(hash({quoted})::HUGEINT) FROM {STUDY_COHORT}"
+    ).fetchone()
+    digest = hashlib.blake2b(repr((columns, rows, hashes, settings)).encode(), digest_size=20)
     digest.update(_code_digest().encode())
-    rows = pd.util.hash_pandas_object(cohort[survival_columns], index=False)
-    digest.update(rows.to_numpy().tobytes())
     return digest.hexdigest()
 
 

@@ -354,7 +354,7 @@ def _with_remembered_survival(
     """`estimate(cohort, min_group_size, surveys, outcomes)` for every outcome, reusing the
     survival rows of an earlier run when nothing they depend on has changed (`memo`)."""
     cohort, surveys = read_cohort(con), surveys_scored(con)
-    digest = survival_inputs_digest(cohort, min_group_size)
+    digest = survival_inputs_digest(con, min_group_size)
     remembered = recall(con, table, digest)
     if remembered is None:
         effects = estimate(cohort, min_group_size, surveys)
