@@ -123,11 +123,26 @@ def _is_numeric(values: pd.Series) -> bool:
 
 
 def _one_hot(values: pd.Series) -> pd.DataFrame:
-    levels = values.astype("str").where(values.notna(), MISSING_LEVEL)
+    levels = _levels(values)
     counts = levels.value_counts()
-    reference = counts.index[counts.to_numpy() == counts.max()].sort_values()[0]
+    reference = min(counts.index[counts.to_numpy() == counts.max()])  # ties: first by text
     dummies = pd.get_dummies(levels, prefix=str(values.name), prefix_sep="=", dtype=float)
-    return dummies.drop(columns=f"{values.name}={reference}")
+    return dummies[sorted(dummies.columns)].drop(columns=f"{values.name}={reference}")
+
+
+def _levels(values: pd.Series) -> pd.Series:
+    """The values as text categories, missing as a level of its own. A categorical column
+    keeps its codes (only its used levels, renamed to text): converting a million category
+    values to strings and back was most of the cost of a design matrix."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        levels = values.cat.remove_unused_categories()
+        levels = levels.cat.rename_categories([str(c) for c in levels.cat.categories])
+        if levels.isna().any():
+            if MISSING_LEVEL not in levels.cat.categories:
+                levels = levels.cat.add_categories([MISSING_LEVEL])
+            levels = levels.fillna(MISSING_LEVEL)
+        return levels
+    return values.astype("str").where(values.notna(), MISSING_LEVEL)
 
 
 def _with_missing_indicator(values: pd.Series) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import duckdb
 from assets.marts.comments import apply_comments
 from assets.surveys.instruments import SCALED_ITEM_CODES
 from assets.surveys.scoring import score_responses
+from pipelines.warehouse import arrow_table
 
 SCORE_COLUMNS = (
     "loneliness",
@@ -21,11 +22,12 @@ SCORE_COLUMNS = (
 
 def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -> int:
     """Score each employee's latest scored response per wave; returns the row count."""
-    responses = con.execute(
+    responses = arrow_table(
+        con,
         f"SELECT r.employee_id, r.wave, w.wave_date, {', '.join(SCALED_ITEM_CODES)} "
         "FROM staging.survey_responses r JOIN staging.survey_waves w USING (wave) "
-        "WHERE r.scored AND NOT r.superseded AND r.employee_id IS NOT NULL"
-    ).df()
+        "WHERE r.scored AND NOT r.superseded AND r.employee_id IS NOT NULL",
+    ).to_pandas(date_as_object=False)
     scores = score_responses(
         responses[list(SCALED_ITEM_CODES)].astype("Int64"), lonely_threshold=lonely_threshold
     )

@@ -149,6 +149,29 @@ def test_design_gives_missing_numbers_an_indicator_and_missing_categories_a_leve
     assert design["rating_missing"].tolist() == [0, 1, 0, 1, 0, 0, 0]
 
 
+def test_category_columns_give_the_design_their_text_would():
+    """The cohort's text columns arrive as categories, listed in first-seen order and with
+    levels that a subset of people may not use."""
+    gender = ["w", "m", None, "w", "w", "m", "w", "x", "m", "(missing)"]
+    frame = pd.DataFrame(
+        {
+            "mentee": [1, 0, 1, 0, 1, 0, 1, 0, 1, 0],
+            "gender": pd.array(gender, dtype="str"),
+            "unit": pd.array(["b", "a", "b", "c", "a", "a", "b", "c", "a", "b"], dtype="str"),
+        }
+    )
+    categories = frame.astype(
+        {
+            "gender": pd.CategoricalDtype(["unused", "x", "w", "m", "(missing)"]),
+            "unit": pd.CategoricalDtype(["c", "b", "a"]),
+        }
+    )
+    expected = design_matrix(frame, "mentee", categorical=["gender", "unit"])
+    got = design_matrix(categories, "mentee", categorical=["gender", "unit"])
+    assert "gender=(missing)" in expected.columns
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_design_drops_constant_single_person_and_redundant_columns():
     frame = pd.DataFrame(
         {
