@@ -9,7 +9,7 @@ away.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -99,6 +99,30 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str, database: str | Non
             [database, schema, name],
         ).fetchone()[0]
     )
+
+
+def table_fingerprint(
+    con: duckdb.DuckDBPyConnection, table: str, keep: Callable[[str], bool] = lambda _: True
+) -> tuple:
+    """(columns and types, rows, sum of DuckDB's 64-bit row hashes) of `table`'s columns that
+    `keep` accepts: equal for equal contents in any row order. A changed row changes the sum
+    but for a 2⁻⁶⁴ chance; a DuckDB release that hashes differently changes every sum."""
+    schema, name = table.split(".")
+    columns = [
+        (column, kind)
+        for column, kind in con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+            "ORDER BY column_index",
+            [schema, name],
+        ).fetchall()
+        if keep(column)
+    ]
+    hashed = ", ".join(quote_ident(column) for column, _ in columns)
+    rows, hashes = con.execute(
+        f"SELECT count(*), sum(hash({hashed})::HUGEINT) FROM {table}"
+    ).fetchone()
+    return columns, rows, hashes
 
 
 def arrow_table(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:

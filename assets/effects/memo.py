@@ -15,35 +15,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from assets.effects.cohorts import STUDY_COHORT
+from assets.effects.cohorts import DIGEST_COLUMN, STUDY_COHORT
 from assets.marts.tables import write_frame
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import table_exists, table_fingerprint
 
 SURVEY_COLUMN_MARKERS = ("wave", "loneliness", "engagement", "career_lonely")
-DIGEST_COLUMN = "inputs_digest"
 
 
 def survival_inputs_digest(con: duckdb.DuckDBPyConnection, *settings: object) -> str:
-    """A digest of `marts.study_cohort`'s non-survey columns and `settings`.
-
-    The rows are summed as DuckDB's 64-bit hashes (the table's order is its content's, so an
-    order-free sum loses nothing): a changed row changes the sum but for a 2⁻⁶⁴ chance, and
-    a DuckDB release that hashes differently only costs one refit.
-    """
-    columns = [
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-            STUDY_COHORT.split("."),
-        ).fetchall()
-        if not any(marker in name for marker in SURVEY_COLUMN_MARKERS)
-    ]
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    rows, hashes = con.execute(
-        f"SELECT count(*), sum(hash({quoted})::HUGEINT) FROM {STUDY_COHORT}"
-    ).fetchone()
-    digest = hashlib.blake2b(repr((columns, rows, hashes, settings)).encode(), digest_size=20)
+    """A digest of `marts.study_cohort`'s non-survey columns and `settings`."""
+    cohort = table_fingerprint(
+        con, STUDY_COHORT, lambda name: not any(m in name for m in SURVEY_COLUMN_MARKERS)
+    )
+    digest = hashlib.blake2b(repr((cohort, settings)).encode(), digest_size=20)
     digest.update(_code_digest().encode())
     return digest.hexdigest()
 

@@ -325,17 +325,34 @@ _FCT_SURVEY_SCORE = TableDoc(
 )
 
 
+_INPUTS_DIGEST = {
+    "inputs_digest": "Digest of what the rows were computed from; a run with another digest "
+    "recomputes them."
+}
+
+
 def _survival_memo(table: str, doc: TableDoc) -> TableDoc:
     return TableDoc(
         f"Internal: the hazard-ratio and retention rows of {table} as last computed, kept so "
         "that a run whose cohort (survey columns aside), settings and code are unchanged, such "
         f"as a new survey wave, reuses them. Query {table} instead.",
-        {
-            **doc.columns,
-            "inputs_digest": "Digest of what the rows were computed from; a run with another "
-            "digest recomputes them.",
-        },
+        {**doc.columns, **_INPUTS_DIGEST},
     )
+
+
+_STUDY_COHORT_PEOPLE = TableDoc(
+    "Internal: marts.study_cohort without its survey columns, as last built, kept so that a "
+    "run whose staging tables, as-of date and cohort query are unchanged, such as a new survey "
+    "wave, only adds the survey columns. Query marts.study_cohort instead.",
+    {
+        **{
+            column: text
+            for column, text in _STUDY_COHORT.columns.items()
+            if not column.endswith(("_baseline", "_followup", "_wave", "_wave_date"))
+        },
+        **_INPUTS_DIGEST,
+    },
+)
 
 
 TABLES: dict[str, TableDoc] = {
@@ -351,6 +368,7 @@ TABLES: dict[str, TableDoc] = {
     "marts.program_outcomes": _PROGRAM_OUTCOMES,
     "marts.program_effects": _PROGRAM_EFFECTS,
     "marts.program_effects_by_subgroup": _PROGRAM_EFFECTS_BY_SUBGROUP,
+    "meta.study_cohort_people": _STUDY_COHORT_PEOPLE,
     "meta.program_effects_survival_memo": _survival_memo("marts.program_effects", _PROGRAM_EFFECTS),
     "meta.program_effects_by_subgroup_survival_memo": _survival_memo(
         "marts.program_effects_by_subgroup", _PROGRAM_EFFECTS_BY_SUBGROUP

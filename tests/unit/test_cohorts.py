@@ -7,7 +7,12 @@ import pytest
 
 from assets.effects.cohorts import build_study_cohort, read_cohort
 from tests.unit.test_marts_tables import pairing
-from tests.unit.test_marts_warehouse import employee, tiny_warehouse
+from tests.unit.test_marts_warehouse import (
+    SURVEY_SCORE_COLUMNS,
+    _create,
+    employee,
+    tiny_warehouse,
+)
 
 AS_OF = "2025-12-31"
 INDEX = date(2024, 4, 1)
@@ -282,6 +287,32 @@ def test_without_survey_scores_the_wave_columns_are_empty():
     cohort = read_cohort(con)
     assert len(cohort) and cohort["baseline_wave"].isna().all()
     assert cohort["loneliness_followup"].isna().all()
+
+
+def test_a_new_wave_reuses_the_cohort_people_until_staging_or_the_as_of_date_changes():
+    as_of = date.fromisoformat(AS_OF)
+    con = tiny_warehouse(
+        EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, survey_scores=SURVEY_SCORES[:3], as_of=AS_OF
+    )
+    build_study_cohort(con, as_of)
+    marker = "UPDATE meta.study_cohort_people SET department = 'remembered'"
+    con.execute(marker)  # survives only if the next build reuses the table
+
+    con.execute("DROP TABLE marts.fct_survey_score")  # the later waves arrive
+    _create(con, "marts.fct_survey_score", SURVEY_SCORE_COLUMNS, SURVEY_SCORES)
+    build_study_cohort(con, as_of)
+    cohort = read_cohort(con)
+    assert set(cohort["department"]) == {"remembered"}
+    assert person(cohort, "mentee_promoted")["followup_wave"] == "w3"  # from the later waves
+
+    build_study_cohort(con, date(2025, 12, 30))
+    assert "remembered" not in set(read_cohort(con)["department"])
+    con.execute(marker)
+    con.execute(
+        "UPDATE staging.employees SET job_level = job_level + 1 WHERE employee_id = 'stays'"
+    )
+    build_study_cohort(con, date(2025, 12, 30))
+    assert "remembered" not in set(read_cohort(con)["department"])
 
 
 def test_programs_starting_after_the_as_of_date_have_no_cohort():
