@@ -181,31 +181,31 @@ def _survey_sql(cohort: str, scores: str) -> str:
             ]
         )
 
+    # Each person's waves are looked up once per distinct index (or end) date, not once per
+    # program and type: tracks of one program share their dates.
     return f"""
     WITH scores AS ({scores}),
     baseline AS (
-        SELECT c.program_id, c.relationship_type, c.employee_id, {SCORE_COLUMNS}
-        FROM {cohort} c JOIN scores s
-            ON s.employee_id = c.employee_id AND s.wave_date <= c.index_date
+        SELECT d.employee_id, d.index_date, {SCORE_COLUMNS}
+        FROM (SELECT DISTINCT employee_id, index_date FROM {cohort}) d JOIN scores s
+            ON s.employee_id = d.employee_id AND s.wave_date <= d.index_date
         QUALIFY row_number() OVER (
-            PARTITION BY c.program_id, c.relationship_type, c.employee_id
-            ORDER BY s.wave_date DESC, s.wave DESC
+            PARTITION BY d.employee_id, d.index_date ORDER BY s.wave_date DESC, s.wave DESC
         ) = 1
     ),
     followup AS (
-        SELECT c.program_id, c.relationship_type, c.employee_id, {SCORE_COLUMNS}
-        FROM {cohort} c JOIN scores s
-            ON s.employee_id = c.employee_id
-            AND s.wave_date >= c.program_end_date AND s.wave_date <= $as_of
+        SELECT d.employee_id, d.program_end_date, {SCORE_COLUMNS}
+        FROM (SELECT DISTINCT employee_id, program_end_date FROM {cohort}) d JOIN scores s
+            ON s.employee_id = d.employee_id
+            AND s.wave_date >= d.program_end_date AND s.wave_date <= $as_of
         QUALIFY row_number() OVER (
-            PARTITION BY c.program_id, c.relationship_type, c.employee_id
-            ORDER BY s.wave_date, s.wave
+            PARTITION BY d.employee_id, d.program_end_date ORDER BY s.wave_date, s.wave
         ) = 1
     )
     SELECT c.*, {values("b", "baseline")}, {values("f", "followup")}
     FROM {cohort} c
-    LEFT JOIN baseline b USING (program_id, relationship_type, employee_id)
-    LEFT JOIN followup f USING (program_id, relationship_type, employee_id)
+    LEFT JOIN baseline b USING (employee_id, index_date)
+    LEFT JOIN followup f USING (employee_id, program_end_date)
     ORDER BY c.program_id, c.relationship_type, c."group", c.employee_id
     """
 

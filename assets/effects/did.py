@@ -8,11 +8,11 @@ from scipy.linalg import solve_triangular
 
 from assets.effects.estimate import (
     Estimate,
+    adds_direction,
     design_matrix,
     group_sizes,
     method_name,
     not_estimable,
-    treatment_is_identified,
     wald_estimate,
     zero_one_values,
 )
@@ -46,13 +46,15 @@ def diff_in_diff(
     change = pd.to_numeric(both_waves[followup]).to_numpy(dtype=float) - pd.to_numeric(
         both_waves[baseline]
     ).to_numpy(dtype=float)
-    design = design_matrix(both_waves, treatment, covariates, categorical)
-    if not treatment_is_identified(design):
+    design = design_matrix(both_waves, treatment, covariates, categorical).to_numpy()
+    # The treatment last: the fit's QR then also tells whether the covariates determine it.
+    regressors = np.column_stack([np.ones(len(change)), design[:, 1:], design[:, 0]])
+    q, r = np.linalg.qr(regressors)
+    if not adds_direction(r[-1:, -1], regressors[:, -1:])[0]:
         return not_estimable(
             n_treated, n_control, method, "the treatment is fully determined by the covariates"
         )
-    regressors = np.column_stack([np.ones(len(change)), design.to_numpy()])
-    coefficient, std_error, note = _treatment_coefficient(change, regressors)
+    coefficient, std_error, note = _treatment_coefficient(change, regressors, q, r)
     effect = wald_estimate(coefficient, std_error, n_treated, n_control, method, note)
     low, high = sorted((scale * effect.ci_low, scale * effect.ci_high))
     return Estimate(
@@ -68,17 +70,16 @@ def diff_in_diff(
 
 
 def _treatment_coefficient(
-    outcome: np.ndarray, regressors: np.ndarray
+    outcome: np.ndarray, regressors: np.ndarray, q: np.ndarray, r: np.ndarray
 ) -> tuple[float, float, str | None]:
-    """OLS coefficient of the treatment (the column after the constant) and its HC3 standard
-    error (HC1 when someone has leverage 1).
+    """OLS coefficient of the treatment (the last column) and its HC3 standard error (HC1
+    when someone has leverage 1), from the QR of the regressors.
 
     One QR serves the fit, the leverages and the sandwich: with X = QR the HC covariance is
     R⁻¹ (Qᵀ diag(w) Q) R⁻ᵀ. statsmodels' OLS adds a pseudo-inverse by SVD on top, which at a
     million people was most of the DiD time; tests hold the two to agree.
     """
     n, columns = regressors.shape
-    q, r = np.linalg.qr(regressors)
     params = solve_triangular(r, q.T @ outcome)
     residuals = outcome - regressors @ params
     leverage = np.einsum("ij,ij->i", q, q)
@@ -87,7 +88,8 @@ def _treatment_coefficient(
     else:
         weights = residuals**2 * n / (n - columns)
         note = "a person has leverage 1, so HC1 standard errors were used instead of HC3"
-    # Row 1 of R⁻¹ gives the treatment's variance: Σ w_i a_i² with a = Q (R⁻¹)₁.
-    a = q @ solve_triangular(r, np.eye(columns))[1]
+    # The last row of R⁻¹ is 1/R_kk at the end, so the treatment's variance is
+    # Σ w_i a_i² with a = Q_k / R_kk.
+    a = q[:, -1] / r[-1, -1]
     variance = float(weights @ a**2)
-    return float(params[1]), float(np.sqrt(variance)) if variance > 0 else np.nan, note
+    return float(params[-1]), float(np.sqrt(variance)) if variance > 0 else np.nan, note
