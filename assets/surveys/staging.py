@@ -128,6 +128,8 @@ def stage_surveys(
     from quality.suites import survey_suite
 
     _ensure_tables(con)
+    # The waves whose rows change: those these files staged before, and those they hold now.
+    waves = None if files is None else set(_staged_waves(con, files))
     _forget(con, files)
     results = []
     if raw_columns(con, "surveys"):
@@ -140,9 +142,22 @@ def stage_surveys(
                 results.append(StageResult(f"surveys wave {wave}"))
             passed, quarantined = validate_rows(parsed_frame(chunk), suite, results[-1])
             _insert(con, passed, quarantined)
+            if waves is not None:
+                waves.add(wave)
         con.execute(f"DROP TABLE {FRAME}")
-    _refresh(con)
+    _refresh(con, None if waves is None else sorted(waves))
     return results
+
+
+def _staged_waves(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+    return [
+        wave
+        for (wave,) in con.execute(
+            "SELECT DISTINCT wave FROM staging.survey_responses "
+            "WHERE _source_file IN (SELECT unnest(?))",
+            [files],
+        ).fetchall()
+    ]
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -159,6 +174,11 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "COMMENT ON TABLE staging.survey_comments IS 'SENSITIVE: free-text survey comments. "
         "Kept for authorised review only; never shown in a report or copied to another table.'"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS staging.survey_waves (wave VARCHAR, wave_date DATE, "
+        "responses BIGINT, scored BIGINT, superseded BIGINT, unfinished BIGINT, preview BIGINT, "
+        "spam BIGINT, incomplete_loneliness BIGINT, incomplete_engagement BIGINT)"
     )
     con.execute(
         "CREATE TABLE IF NOT EXISTS quarantine.survey_reasons "
@@ -198,19 +218,31 @@ def _insert(
     con.unregister("_quarantined")
 
 
-def _refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute what spans files: superseded responses, the quarantine, ledger and waves."""
+def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
+    """Recompute what spans files: superseded responses and the counts of `waves` (of every
+    wave when None; a response can only supersede one of its own wave), the quarantine and
+    the ledger."""
+    of_waves, params = "true", {}
+    if waves is not None:
+        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
     con.execute(
-        """
-        CREATE OR REPLACE TABLE staging.survey_responses AS
+        f"""
+        CREATE OR REPLACE TEMP TABLE _restaged AS
         SELECT * REPLACE (
             scored AND row_number() OVER (
                 PARTITION BY wave, employee_id, scored
                 ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
             ) > 1 AS superseded)
-        FROM staging.survey_responses ORDER BY wave, employee_id, submitted_at
-        """
+        FROM staging.survey_responses WHERE {of_waves}
+        """,
+        params,
     )
+    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
+    con.execute(
+        "INSERT INTO staging.survey_responses "
+        "SELECT * FROM _restaged ORDER BY wave, employee_id, submitted_at"
+    )
+    con.execute("DROP TABLE _restaged")
     if raw_columns(con, "surveys"):
         write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
         reconcile_ledger(
@@ -221,17 +253,18 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE OR REPLACE TABLE quarantine.surveys "
             "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
         )
-    _write_waves(con)
+    _write_waves(con, of_waves, params)
 
 
-def _write_waves(con: duckdb.DuckDBPyConnection) -> None:
+def _write_waves(con: duckdb.DuckDBPyConnection, of_waves: str, params: dict) -> None:
+    """Count the waves selected by the predicate `of_waves` again; drop waves left empty."""
     con.execute(
-        "CREATE OR REPLACE TABLE staging.survey_waves (wave VARCHAR, wave_date DATE, "
-        "responses BIGINT, scored BIGINT, superseded BIGINT, unfinished BIGINT, preview BIGINT, "
-        "spam BIGINT, incomplete_loneliness BIGINT, incomplete_engagement BIGINT)"
+        f"DELETE FROM staging.survey_waves WHERE {of_waves} "
+        "OR wave NOT IN (SELECT wave FROM staging.survey_responses)",
+        params,
     )
     counted = con.execute(
-        """
+        f"""
         SELECT wave,
             CAST(median(submitted_at) FILTER (WHERE scored AND NOT superseded) AS DATE),
             count(*), count(*) FILTER (WHERE scored AND NOT superseded),
@@ -239,8 +272,9 @@ def _write_waves(con: duckdb.DuckDBPyConnection) -> None:
             count(*) FILTER (WHERE unscored_reason = 'unfinished'),
             count(*) FILTER (WHERE unscored_reason = 'preview'),
             count(*) FILTER (WHERE unscored_reason = 'spam')
-        FROM staging.survey_responses GROUP BY wave ORDER BY wave
-        """
+        FROM staging.survey_responses WHERE {of_waves} GROUP BY wave ORDER BY wave
+        """,
+        params,
     ).fetchall()
     for wave, wave_date, *counts in counted:
         answers = con.execute(

@@ -3,8 +3,13 @@ that wave alone."""
 
 from __future__ import annotations
 
-import dagster as dg
+import shutil
+from datetime import date
 
+import dagster as dg
+import duckdb
+
+from assets.surveys.staging import stage_surveys
 from pipelines.definitions import build_definitions
 from pipelines.runner import run_pipeline
 from pipelines.sensors import survey_wave_sensor
@@ -83,3 +88,33 @@ def test_a_changed_file_requests_its_wave_again_and_nothing_else(small_org):
     write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST + "000003,2026-03-05,1,2,1\n")
     again = evaluate_sensor(small_org, instance, cursor=first.cursor)
     assert [r.partition_key for r in again.run_requests] == ["2026-03_pulse"]
+
+
+def test_a_wave_run_stages_what_restaging_every_wave_would(small_org, tmp_path):
+    """The wave run recounts and re-ranks only its own wave; the result must be the one a
+    restaging of every file gives (a repeat response superseded, the other wave as it was)."""
+    instance = dg.DagsterInstance.ephemeral()
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST)
+    assert run_pipeline(small_org, quiet=True, instance=instance).success
+    repeated = SECOND + "000001,2026-06-09,2,2,2\n"
+    write(small_org.inbox, "surveys/2026-06_pulse.csv", repeated)
+    assert run_pipeline(small_org, quiet=True, instance=instance, wave="2026-06_pulse").success
+
+    tables = {
+        "staging.survey_responses": "wave, employee_id, submitted_at",
+        "staging.survey_waves": "wave",
+        "quarantine.surveys": "_source_file, _source_line",
+    }
+    copy = tmp_path / "restaged.duckdb"
+    shutil.copy(small_org.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        stage_surveys(con, date.today())
+        restaged = {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in tables.items()
+        }
+    staged = {
+        t: query(small_org.warehouse, f"SELECT * FROM {t} ORDER BY {o}") for t, o in tables.items()
+    }
+    assert staged == restaged
+    assert ("2026-06_pulse", 3) in {(w[0], w[2]) for w in staged["staging.survey_waves"]}
+    assert sum(row[5] for row in staged["staging.survey_responses"]) == 1  # superseded
