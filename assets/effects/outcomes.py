@@ -1,13 +1,16 @@
 """`marts.program_outcomes`: retention, promotion and survey means per group and subgroup."""
 
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.effects.cohorts import SURVEY_OUTCOMES, read_cohort
-from assets.effects.subgroups import subgroups
+from assets.effects.cohorts import STUDY_COHORT, SURVEY_OUTCOMES
+from assets.effects.subgroups import DIMENSIONS, subgroups
 from assets.effects.survival import cumulative_incidence, km_at
 from assets.marts.tables import write_frame
+from pipelines.warehouse import arrow_table
 
 PROGRAM_OUTCOMES = "marts.program_outcomes"
 
@@ -48,61 +51,108 @@ def _with_interval(name: str, values: pd.Series) -> dict[str, float]:
     }
 
 
-def _survival_figures(people: pd.DataFrame) -> dict[str, float]:
+@dataclass(frozen=True)
+class CohortCounts:
+    """`marts.study_cohort` counted in DuckDB, so that a million people's outcomes come from a
+    few hundred thousand rows: people per track, group, gender and ethnicity (`SUBGROUPED`)
+    and exit day and event (`exits`), or promotion day and event (`promotions`), in column
+    `people`; and per track, group, gender and ethnicity the people with both survey waves
+    (`survey_n`) with the sum and count of each score (`surveys`)."""
+
+    exits: pd.DataFrame
+    promotions: pd.DataFrame
+    surveys: pd.DataFrame
+
+
+SUBGROUPED = (*KEYS, *DIMENSIONS)
+SURVEY_COLUMNS = [f"{o}_{wave}" for o in SURVEY_OUTCOMES for wave in ("baseline", "followup")]
+
+
+def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
+    keys = ", ".join(f'"{k}"' for k in SUBGROUPED)
+
+    def counted(days: str, event: str) -> pd.DataFrame:
+        return arrow_table(
+            con,
+            f"SELECT {keys}, {days} AS days, {event} AS event, count(*) AS people "
+            f"FROM {STUDY_COHORT} GROUP BY ALL",
+        ).to_pandas()
+
+    both = "baseline_wave IS NOT NULL AND followup_wave IS NOT NULL"
+    sums = ", ".join(
+        f"sum(CAST({c} AS DOUBLE)) FILTER (WHERE {both}) AS {c}_sum, "
+        f"count({c}) FILTER (WHERE {both}) AS {c}_count"
+        for c in SURVEY_COLUMNS
+    )
+    surveys = arrow_table(
+        con,
+        f"SELECT {keys}, count(*) FILTER (WHERE {both}) AS survey_n, {sums} "
+        f"FROM {STUDY_COHORT} GROUP BY ALL",
+    ).to_pandas()
+    return CohortCounts(
+        counted("exit_days", "exit_event"), counted("promotion_days", "promotion_event"), surveys
+    )
+
+
+def _km_figures(
+    counts: pd.DataFrame, name: str, months: tuple[int, ...], incidence: bool
+) -> dict[str, float]:
+    """Kaplan–Meier survival (or, with `incidence`, 1 − survival) at each horizon."""
+    horizons = [m * DAYS_PER_MONTH for m in months]
+    km = km_at(counts["days"], counts["event"], horizons, counts["people"])
+    value = "incidence" if incidence else "survival"
+    if incidence:
+        km = cumulative_incidence(km)
     figures = {}
-    retention = km_at(
-        people["exit_days"], people["exit_event"], [m * DAYS_PER_MONTH for m in RETENTION_MONTHS]
-    )
-    for months, (_, row) in zip(RETENTION_MONTHS, retention.iterrows(), strict=True):
-        figures |= _with_interval(f"retention_{months}m", row[["survival", "ci_low", "ci_high"]])
-    promoted = cumulative_incidence(
-        km_at(
-            people["promotion_days"],
-            people["promotion_event"],
-            [m * DAYS_PER_MONTH for m in PROMOTION_MONTHS],
-        )
-    )
-    for months, (_, row) in zip(PROMOTION_MONTHS, promoted.iterrows(), strict=True):
-        figures |= _with_interval(f"promoted_{months}m", row[["incidence", "ci_low", "ci_high"]])
+    for month, (_, row) in zip(months, km.iterrows(), strict=True):
+        figures |= _with_interval(f"{name}_{month}m", row[[value, "ci_low", "ci_high"]])
     return figures
 
 
-def _survey_figures(people: pd.DataFrame) -> dict[str, float]:
+def _events(counts: pd.DataFrame) -> int:
+    return int((pd.to_numeric(counts["event"]) * counts["people"]).sum())
+
+
+def _survey_figures(surveys: pd.DataFrame) -> dict[str, float]:
     """Means over the people with both a baseline and a follow-up wave (the DiD sample)."""
-    both = people.loc[people["baseline_wave"].notna() & people["followup_wave"].notna()]
-    figures: dict[str, float] = {"survey_n": len(both)}
-    for outcome in SURVEY_OUTCOMES:
-        for wave in ("baseline", "followup"):
-            column = f"{outcome}_{wave}"
-            values = pd.to_numeric(both[column]).astype(float)
-            figures[column] = float(values.mean()) if values.notna().any() else np.nan
+    figures: dict[str, float] = {"survey_n": int(surveys["survey_n"].sum())}
+    for column in SURVEY_COLUMNS:
+        count = surveys[f"{column}_count"].sum()
+        figures[column] = float(surveys[f"{column}_sum"].sum() / count) if count else np.nan
     return figures
 
 
-def group_outcomes(people: pd.DataFrame) -> dict[str, float]:
-    """The figures of one group of people (one row of the table, keys aside)."""
+def group_outcomes(exits: pd.DataFrame, promotions: pd.DataFrame, surveys: pd.DataFrame) -> dict:
+    """The figures of one group of people (one row of the table, keys aside), from its rows of
+    each of `CohortCounts`' frames."""
     return {
-        "n": len(people),
-        "voluntary_exits": int(people["exit_event"].sum()),
-        "promotions": int(people["promotion_event"].sum()),
-        **_survival_figures(people),
-        **_survey_figures(people),
+        "n": int(exits["people"].sum()),
+        "voluntary_exits": _events(exits),
+        "promotions": _events(promotions),
+        **_km_figures(exits, "retention", RETENTION_MONTHS, incidence=False),
+        **_km_figures(promotions, "promoted", PROMOTION_MONTHS, incidence=True),
+        **_survey_figures(surveys),
     }
 
 
-def program_outcomes(cohort: pd.DataFrame) -> pd.DataFrame:
+def program_outcomes(counts: CohortCounts) -> pd.DataFrame:
     """One row per program, relationship type, group and subgroup of `marts.study_cohort`."""
+    frames = (counts.exits, counts.promotions, counts.surveys)
+    tracks = [dict(iter(frame.groupby(list(KEYS), sort=True))) for frame in frames]
     rows = []
-    for keys, people in cohort.groupby(list(KEYS), sort=True):
-        people = people.reset_index(drop=True)
-        for label, mask in subgroups(people):
+    for keys in tracks[0]:
+        of_track = [by_track[keys].reset_index(drop=True) for by_track in tracks]
+        masks = [dict(subgroups(frame)) for frame in of_track]
+        for label in masks[0]:
             rows.append(
                 dict(zip(KEYS, keys, strict=True))
                 | {"subgroup": label}
-                | group_outcomes(people.loc[mask])
+                | group_outcomes(
+                    *(frame.loc[mask[label]] for frame, mask in zip(of_track, masks, strict=True))
+                )
             )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def build_program_outcomes(con: duckdb.DuckDBPyConnection) -> int:
-    return write_frame(con, PROGRAM_OUTCOMES, program_outcomes(read_cohort(con)), COLUMNS)
+    return write_frame(con, PROGRAM_OUTCOMES, program_outcomes(count_cohort(con)), COLUMNS)

@@ -7,7 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from assets.effects.outcomes import DAYS_PER_MONTH
 from assets.effects.program_effects import METHODS, OUTCOMES
+from assets.effects.survival import km_at
 from assets.marts.comments import TABLES
 from demo import write_demo_inbox
 from pipelines.runner import run_pipeline
@@ -159,6 +161,46 @@ def test_program_outcomes_describe_every_group(demo):
     assert mentees["retention_12m"] <= mentees["retention_12m_ci_high"]
     assert mentees["survey_n"] > 0 and mentees["loneliness_followup"] > 0
     assert outcomes["subgroup"].str.startswith("gender=").any()
+
+
+def test_program_outcomes_from_counts_equal_those_of_the_people_counted(demo):
+    """The outcomes are computed from the cohort counted in DuckDB; recomputed here from the
+    people themselves, for every group of one track and a gender subgroup."""
+    con, _ = demo
+    cohort = frame(con, "marts.study_cohort")
+    outcomes = frame(con, "marts.program_outcomes").set_index(
+        ["program_id", "relationship_type", "group", "subgroup"]
+    )
+    track = cohort.loc[
+        (cohort["program_id"] == "MEN-2024") & (cohort["relationship_type"] == "mentor")
+    ]
+    checked = 0
+    for group, people in track.groupby("group"):
+        for subgroup, members in (
+            ("all", people),
+            ("gender=Woman", people.loc[people["gender"] == "Woman"]),
+        ):
+            row = outcomes.loc[("MEN-2024", "mentor", group, subgroup)]
+            assert row["n"] == len(members)
+            assert row["voluntary_exits"] == members["exit_event"].sum()
+            retention = km_at(members["exit_days"], members["exit_event"], [12 * DAYS_PER_MONTH])
+            assert row["retention_12m"] == pytest.approx(retention["survival"].iloc[0], nan_ok=True)
+            assert row["retention_12m_ci_low"] == pytest.approx(
+                retention["ci_low"].iloc[0], nan_ok=True
+            )
+            promoted = km_at(
+                members["promotion_days"], members["promotion_event"], [24 * DAYS_PER_MONTH]
+            )
+            assert row["promoted_24m"] == pytest.approx(
+                1 - promoted["survival"].iloc[0], nan_ok=True
+            )
+            both = members.loc[members["baseline_wave"].notna() & members["followup_wave"].notna()]
+            assert row["survey_n"] == len(both)
+            assert row["engagement_followup"] == pytest.approx(
+                both["engagement_followup"].mean(), nan_ok=True
+            )
+            checked += 1
+    assert checked == 6
 
 
 def test_subgroup_effects_carry_holm_adjusted_p_values(demo):
