@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 
 class _Expectations:
-    """`great_expectations.expectations`, imported on first use: the import takes seconds."""
+    """`great_expectations.expectations` and ours (`quality.custom_expectations`), imported on
+    first use: the import takes seconds."""
 
     def __getattr__(self, name: str):
         import great_expectations as gx
 
-        return getattr(gx.expectations, name)
+        from quality import custom_expectations
+
+        return getattr(custom_expectations, name, None) or getattr(gx.expectations, name)
 
 
 E = _Expectations()
@@ -84,7 +87,7 @@ def column_rules(column: Column, run_date: date) -> list[Expectation]:
         bounds = _describe_bounds(column.minimum, column.maximum)
         rules.append(
             _row(
-                E.ExpectColumnValuesToBeBetween,
+                E.ExpectColumnValuesToBeWithin,
                 f"{name} {shown} is {bounds}",
                 column=name,
                 min_value=column.minimum,
@@ -94,7 +97,7 @@ def column_rules(column: Column, run_date: date) -> list[Expectation]:
     if column.not_in_future:
         rules.append(
             _row(
-                E.ExpectColumnValuesToBeBetween,
+                E.ExpectColumnValuesToBeWithin,
                 f"{name} {shown} is in the future",
                 column=name,
                 max_value=datetime.combine(run_date, datetime.max.time()),
@@ -157,9 +160,7 @@ def _exists(lookup: str, reference: str, reason: str) -> Expectation:
 
 
 def _not_self(first: str, second: str, reason: str) -> Expectation:
-    from quality.custom_expectations import ExpectColumnPairValuesToDiffer
-
-    return _row(ExpectColumnPairValuesToDiffer, reason, column_A=first, column_B=second)
+    return _row(E.ExpectColumnPairValuesToDiffer, reason, column_A=first, column_B=second)
 
 
 def _employed_on(person: str, day: str) -> list[Expectation]:
@@ -306,7 +307,7 @@ def survey_suite(items: dict[str, str], run_date: date) -> ExpectationSuite:
             **_when(f"submitted_at__text.notnull() and {scored}"),
         ),
         _row(
-            E.ExpectColumnValuesToBeBetween,
+            E.ExpectColumnValuesToBeWithin,
             "response time {submitted_at__text} is in the future",
             column="submitted_at",
             max_value=datetime.combine(run_date, datetime.max.time()),

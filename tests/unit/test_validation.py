@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
 
@@ -19,9 +21,9 @@ def test_failed_rows_get_every_reason_filled_from_the_row():
     frame = pd.DataFrame({"level": [3, 25, 0], "level__text": ["3", "25", "0"]})
     result = run_suite(
         suite(
-            _row(E.ExpectColumnValuesToBeBetween, "level {level__text} is outside 1–20",
+            _row(E.ExpectColumnValuesToBeWithin, "level {level__text} is outside 1–20",
                  column="level", min_value=1, max_value=20),
-            _row(E.ExpectColumnValuesToBeBetween, "level {level__text} is below 2",
+            _row(E.ExpectColumnValuesToBeWithin, "level {level__text} is below 2",
                  column="level", min_value=2),
         ),
         frame,
@@ -36,9 +38,39 @@ def test_a_rule_that_cannot_run_stops_validation_instead_of_passing_every_row():
     frame = pd.DataFrame({"level": ["3", 4, None]}, dtype=object)  # text beside a number
     with pytest.raises(RuntimeError, match="could not run"):
         run_suite(
-            suite(_row(E.ExpectColumnValuesToBeBetween, "x", column="level", min_value=1)),
+            suite(_row(E.ExpectColumnValuesToBeWithin, "x", column="level", min_value=1)),
             frame,
         )
+
+
+@pytest.mark.parametrize(
+    ("values", "bounds", "failing"),
+    [
+        (pd.array([3, 25, None, 0, 20], dtype="Int64"), {"min_value": 1, "max_value": 20}, [1, 3]),
+        (pd.Series([1.5, 0.99, None, 5.0]), {"min_value": 1.0}, [1]),
+        (
+            pd.Series(
+                pd.to_datetime(
+                    ["2026-01-01", "2026-11-23", None, "2026-11-22 23:59"], format="ISO8601"
+                )
+            ).astype("datetime64[us]"),
+            {"max_value": datetime(2026, 11, 22, 23, 59, 59, 999999)},
+            [1],
+        ),
+    ],
+    ids=["nullable integers", "floats", "microsecond times"],
+)
+def test_within_flags_the_rows_gx_between_flags(values, bounds, failing):
+    """Our vectorised bounds rule against GX's own (which calls Python per value for these
+    types): the same rows fail, nulls are skipped, and both bounds are inclusive."""
+    frame = pd.DataFrame({"value": values})
+    ours = run_suite(
+        suite(_row(E.ExpectColumnValuesToBeWithin, "x", column="value", **bounds)), frame
+    )
+    gx = run_suite(
+        suite(_row(E.ExpectColumnValuesToBeBetween, "x", column="value", **bounds)), frame
+    )
+    assert list(ours.failed_rows) == list(gx.failed_rows) == failing
 
 
 def test_readable_rule_hides_row_values():
