@@ -75,7 +75,7 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
         return arrow_table(
             con,
             f"SELECT {keys}, {days} AS days, {event} AS event, count(*) AS people "
-            f"FROM {STUDY_COHORT} GROUP BY ALL",
+            f"FROM {STUDY_COHORT} GROUP BY ALL ORDER BY ALL",
         ).to_pandas()
 
     both = "baseline_wave IS NOT NULL AND followup_wave IS NOT NULL"
@@ -87,7 +87,7 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
     surveys = arrow_table(
         con,
         f"SELECT {keys}, count(*) FILTER (WHERE {both}) AS survey_n, {sums} "
-        f"FROM {STUDY_COHORT} GROUP BY ALL",
+        f"FROM {STUDY_COHORT} GROUP BY ALL ORDER BY ALL",
     ).to_pandas()
     return CohortCounts(
         counted("exit_days", "exit_event"), counted("promotion_days", "promotion_event"), surveys
