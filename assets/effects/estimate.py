@@ -171,14 +171,15 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     if values.size == 0:
         return []
     centred = values - values.mean(axis=0)
-    kept = adds_direction(np.diag(np.linalg.qr(centred, mode="r")), values)
+    unexplained = np.diag(np.linalg.qr(centred, mode="r"))
+    kept = adds_direction(unexplained, np.linalg.norm(centred, axis=0))
     return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
 
 
-def adds_direction(r_diagonal: np.ndarray, columns: np.ndarray) -> np.ndarray:
+def adds_direction(r_diagonal: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """Whether each column adds a direction to those before it, from the diagonal of R in a
     QR of the columns, centred or after a constant (the same in exact arithmetic): the part
-    the earlier columns do not explain must exceed a tolerance relative to its spread."""
+    the earlier columns do not explain must exceed a tolerance relative to the column's
+    spread (the norm of the centred column)."""
     unexplained = np.abs(r_diagonal)
-    spread = np.linalg.norm(columns - columns.mean(axis=0), axis=0)
     return (unexplained > COLLINEARITY_TOLERANCE * spread) & (unexplained > 0)
