@@ -50,6 +50,10 @@ def diff_in_diff(
     treated = design[:, 0]
     # The treatment last: the fit's QR then also tells whether the covariates determine it.
     regressors = np.column_stack([np.ones(len(change)), design[:, 1:], treated])
+    if len(change) <= regressors.shape[1]:
+        return not_estimable(
+            n_treated, n_control, method, "fewer people with both waves than model terms"
+        )
     # SciPy's economic QR: a third of the time of NumPy's reduced one on a tall matrix.
     q, r = qr(regressors, mode="economic", check_finite=False)
     if not adds_direction(r[-1, -1], np.linalg.norm(treated - treated.mean())):

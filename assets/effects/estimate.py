@@ -171,7 +171,10 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     if values.size == 0:
         return []
     centred = values - values.mean(axis=0)
-    unexplained = np.diag(np.linalg.qr(centred, mode="r"))
+    # With more columns than rows R is wide: the columns past its diagonal add nothing.
+    unexplained = np.zeros(values.shape[1])
+    diagonal = np.diag(np.linalg.qr(centred, mode="r"))
+    unexplained[: diagonal.size] = diagonal
     kept = adds_direction(unexplained, np.linalg.norm(centred, axis=0))
     return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
 

@@ -209,3 +209,14 @@ def test_rows_are_matched_by_position_even_with_repeated_index_labels():
     )
     assert diff_in_diff(resampled, "before", "after", "mentee", [], ["site"]) == expected
     assert len(design_matrix(resampled, "mentee", categorical=["site"])) == 8
+
+
+def test_more_covariates_than_people_is_not_estimable_rather_than_an_error():
+    rng = np.random.default_rng(5)
+    frame = eight_people().assign(**{f"x{i}": rng.normal(size=8) for i in range(9)})
+    covariates = [f"x{i}" for i in range(9)]
+    design = design_matrix(frame, "mentee", covariates)
+    assert len(design.columns) - 1 <= 7  # centred, eight rows span at most seven directions
+    result = diff_in_diff(frame, "before", "after", "mentee", covariates)
+    assert np.isnan(result.estimate)
+    assert result.note == "fewer people with both waves than model terms"
