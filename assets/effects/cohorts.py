@@ -48,6 +48,16 @@ DAYS_PER_YEAR = 365.25
 LOOKBACK_MONTHS = 12
 
 SURVEY_OUTCOMES = ("loneliness", "engagement", "career_lonely")
+WAVES = ("baseline", "followup")
+# Each wave's scores in the cohort, by score: `loneliness_baseline`, `loneliness_followup`, …
+WAVE_SCORE_COLUMNS = tuple(f"{o}_{w}" for o in SURVEY_OUTCOMES for w in WAVES)
+# Every column `_survey_sql` adds to the cohort, in its order; the rest does not depend on
+# survey waves.
+SURVEY_COLUMNS = tuple(
+    c
+    for w in WAVES
+    for c in (f"{w}_wave", f"{w}_wave_date", *(f"{o}_{w}" for o in SURVEY_OUTCOMES))
+)
 SCORE_COLUMNS = ", ".join(f"s.{c}" for c in ("wave", "wave_date", *SURVEY_OUTCOMES))
 
 # The contract of marts.fct_survey_score, empty: stands in when no survey was scored.

@@ -15,18 +15,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from assets.effects.cohorts import DIGEST_COLUMN, STUDY_COHORT
+from assets.effects.cohorts import DIGEST_COLUMN, STUDY_COHORT, SURVEY_COLUMNS
 from assets.marts.tables import write_frame
 from pipelines.warehouse import table_exists, table_fingerprint
-
-SURVEY_COLUMN_MARKERS = ("wave", "loneliness", "engagement", "career_lonely")
 
 
 def survival_inputs_digest(con: duckdb.DuckDBPyConnection, *settings: object) -> str:
     """A digest of `marts.study_cohort`'s non-survey columns and `settings`."""
-    cohort = table_fingerprint(
-        con, STUDY_COHORT, lambda name: not any(m in name for m in SURVEY_COLUMN_MARKERS)
-    )
+    cohort = table_fingerprint(con, STUDY_COHORT, lambda name: name not in SURVEY_COLUMNS)
     digest = hashlib.blake2b(repr((cohort, settings)).encode(), digest_size=20)
     digest.update(_code_digest().encode())
     return digest.hexdigest()

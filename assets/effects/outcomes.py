@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.effects.cohorts import STUDY_COHORT, SURVEY_OUTCOMES
+from assets.effects.cohorts import STUDY_COHORT, WAVE_SCORE_COLUMNS
 from assets.effects.subgroups import DIMENSIONS, subgroups
 from assets.effects.survival import cumulative_incidence, km_at
 from assets.marts.tables import write_frame
@@ -35,11 +35,7 @@ COLUMNS = {
     **{c: t for m in RETENTION_MONTHS for c, t in _interval_columns(f"retention_{m}m").items()},
     **{c: t for m in PROMOTION_MONTHS for c, t in _interval_columns(f"promoted_{m}m").items()},
     "survey_n": "BIGINT",
-    **{
-        f"{outcome}_{wave}": "DOUBLE"
-        for outcome in SURVEY_OUTCOMES
-        for wave in ("baseline", "followup")
-    },
+    **dict.fromkeys(WAVE_SCORE_COLUMNS, "DOUBLE"),
 }
 
 
@@ -65,7 +61,6 @@ class CohortCounts:
 
 
 SUBGROUPED = (*KEYS, *DIMENSIONS)
-SURVEY_COLUMNS = [f"{o}_{wave}" for o in SURVEY_OUTCOMES for wave in ("baseline", "followup")]
 
 
 def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
@@ -82,7 +77,7 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
     sums = ", ".join(
         f"sum(CAST({c} AS DOUBLE)) FILTER (WHERE {both}) AS {c}_sum, "
         f"count({c}) FILTER (WHERE {both}) AS {c}_count"
-        for c in SURVEY_COLUMNS
+        for c in WAVE_SCORE_COLUMNS
     )
     surveys = arrow_table(
         con,
@@ -116,7 +111,7 @@ def _events(counts: pd.DataFrame) -> int:
 def _survey_figures(surveys: pd.DataFrame) -> dict[str, float]:
     """Means over the people with both a baseline and a follow-up wave (the DiD sample)."""
     figures: dict[str, float] = {"survey_n": int(surveys["survey_n"].sum())}
-    for column in SURVEY_COLUMNS:
+    for column in WAVE_SCORE_COLUMNS:
         count = surveys[f"{column}_count"].sum()
         figures[column] = float(surveys[f"{column}_sum"].sum() / count) if count else np.nan
     return figures

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from assets.effects.cohorts import build_study_cohort, read_cohort
+from assets.effects.cohorts import SURVEY_COLUMNS, build_study_cohort, read_cohort
 from tests.unit.test_marts_tables import pairing
 from tests.unit.test_marts_warehouse import (
     SURVEY_SCORE_COLUMNS,
@@ -303,6 +303,8 @@ def test_a_new_wave_reuses_the_cohort_people_until_staging_or_the_as_of_date_cha
     build_study_cohort(con, as_of)
     cohort = read_cohort(con)
     assert set(cohort["department"]) == {"remembered"}
+    people = con.execute("SELECT * EXCLUDE (inputs_digest) FROM meta.study_cohort_people")
+    assert [*(c[0] for c in people.description), *SURVEY_COLUMNS] == list(cohort.columns)
     assert person(cohort, "mentee_promoted")["followup_wave"] == "w3"  # from the later waves
 
     build_study_cohort(con, date(2025, 12, 30))
