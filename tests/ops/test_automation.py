@@ -61,9 +61,10 @@ def test_the_weekly_schedule_registers_the_waves_and_runs_over_all_of_them(setti
     write(settings.inbox, "employees.csv", "employee_id\n000001\n")
     write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
     write(settings.inbox, "surveys/2026-06_pulse.csv", WAVE)
-    context = dg.build_schedule_context(instance=instance, resources=inbox_of(settings))
-
-    request = weekly_refresh(context)
+    # Closed with `with`: the context opens its own instance from the reference, and left
+    # open, that instance stays Dagster's current one after it is gone, failing later runs.
+    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
+        request = weekly_refresh(context)
 
     assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse", "2026-06_pulse"]
     assert request.job_name == MAIN_JOB
@@ -76,8 +77,8 @@ def test_the_weekly_schedule_registers_the_waves_and_runs_over_all_of_them(setti
 
 def test_with_no_wave_yet_the_schedule_leaves_the_partitioned_survey_assets_out(settings, instance):
     write(settings.inbox, "employees.csv", "employee_id\n000001\n")
-    context = dg.build_schedule_context(instance=instance, resources=inbox_of(settings))
-    request = weekly_refresh(context)
+    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
+        request = weekly_refresh(context)
     assert RANGE_START not in request.tags
     assert SURVEY_RESPONSES not in request.asset_selection
     assert dg.AssetKey(["meta", "publication"]) in request.asset_selection
