@@ -13,7 +13,6 @@ from assets.effects.cohorts import read_cohort, surveys_scored
 from assets.effects.did import diff_in_diff
 from assets.effects.estimate import MISSING_LEVEL, Estimate, not_estimable
 from assets.effects.memo import recall, remember, survival_inputs_digest
-from assets.effects.parallel import map_in_processes
 from assets.effects.proportions import holm_adjust
 from assets.effects.subgroups import subgroups
 from assets.effects.survival import (
@@ -22,6 +21,7 @@ from assets.effects.survival import (
     retention_difference,
 )
 from assets.marts.tables import write_frame
+from pipelines.parallel import map_in_processes
 
 PROGRAM_EFFECTS = "marts.program_effects"
 PROGRAM_EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"

@@ -8,17 +8,20 @@ and reasons. For every file, rows read = rows loaded + rows quarantined, and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 
 import duckdb
 import pandas as pd
 
 from assets.staging.frames import frame_sql, raw_columns
+from pipelines.parallel import imap_in_processes
 from pipelines.warehouse import quote_ident
 from quality.contract import SOURCES, is_contact_column
-from quality.validation import ExpectationResult, readable_rule, run_suite
+from quality.validation import ExpectationResult, Validation, read_by, readable_rule, run_suite
 
 # Rows validated at a time: the validation frame lives in DuckDB, one chunk at a time in pandas.
 CHUNK_ROWS = 200_000
@@ -61,8 +64,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
         f"CREATE OR REPLACE TEMP TABLE {QUARANTINED} "
         "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
     )
-    for _, chunk in frame_chunks(con):
-        _, quarantined = validate_rows(chunk, suite, result)
+    for _, chunk, validation in validated_chunks(frame_chunks(con), suite):
+        _, quarantined = split_rows(chunk, validation, result)
         con.register("_chunk_quarantined", quarantined)
         con.execute(f"INSERT INTO {QUARANTINED} SELECT * FROM _chunk_quarantined")
         con.unregister("_chunk_quarantined")
@@ -121,12 +124,29 @@ def frame_chunks(
             start += rows
 
 
-def validate_rows(
-    frame: pd.DataFrame, suite, result: StageResult
+def validated_chunks(
+    chunks: Iterable[tuple[object, pd.DataFrame]], suite
+) -> Iterator[tuple[object, pd.DataFrame, Validation]]:
+    """(group value, chunk, its validation) for each chunk, in order. Chunks are validated in
+    worker processes, one per CPU, while the next are read; each worker gets only the columns
+    the suite reads."""
+    read: deque[tuple[object, pd.DataFrame]] = deque()
+
+    def to_validate() -> Iterator[pd.DataFrame]:
+        for value, chunk in chunks:
+            read.append((value, chunk))
+            yield read_by(suite, chunk)
+
+    for validation in imap_in_processes(partial(run_suite, suite), to_validate()):
+        value, chunk = read.popleft()
+        yield value, chunk, validation
+
+
+def split_rows(
+    frame: pd.DataFrame, validation: Validation, result: StageResult
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a validation frame into passing rows and quarantined (file, line, reasons); the
+    """Split a validated frame into passing rows and quarantined (file, line, reasons); the
     counts and expectation results add to `result`, so chunks of one source add up."""
-    validation = run_suite(suite, frame)
     failed = frame.index.isin(validation.failed_rows)
     quarantined = frame.loc[failed, ["_source_file", "_source_line"]].assign(
         reasons=validation.reasons.reindex(frame.index[failed]).to_numpy()

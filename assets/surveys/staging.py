@@ -25,7 +25,8 @@ from assets.staging.build import (
     frame_chunks,
     materialise_frame,
     reconcile_ledger,
-    validate_rows,
+    split_rows,
+    validated_chunks,
     write_quarantine,
 )
 from assets.staging.frames import iso_timestamp_sql, raw_columns
@@ -137,10 +138,11 @@ def stage_surveys(
             con, survey_frame_sql(con, respondent_column, item_map or {}, files), group="wave"
         )
         suite = survey_suite(scale_descriptions(), run_date)
-        for wave, chunk in frame_chunks(con, group="wave"):
+        parsed = ((wave, parsed_frame(chunk)) for wave, chunk in frame_chunks(con, group="wave"))
+        for wave, chunk, validation in validated_chunks(parsed, suite):
             if not results or results[-1].source != f"surveys wave {wave}":
                 results.append(StageResult(f"surveys wave {wave}"))
-            passed, quarantined = validate_rows(parsed_frame(chunk), suite, results[-1])
+            passed, quarantined = split_rows(chunk, validation, results[-1])
             _insert(con, passed, quarantined)
             if waves is not None:
                 waves.add(wave)

@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from quality.suites import E, _row
-from quality.validation import readable_rule, run_suite
+from quality.suites import E, _row, _when
+from quality.validation import read_by, readable_rule, run_suite
 
 
 def suite(*expectations):
@@ -77,3 +77,30 @@ def test_readable_rule_hides_row_values():
     assert readable_rule("job_level {job_level__text} is outside 1–20") == (
         "job_level … is outside 1–20"
     )
+
+
+def test_gx_is_given_only_the_columns_rules_read_and_finds_the_same_rows():
+    frame = pd.DataFrame(
+        {
+            "end": pd.to_datetime(["2024-01-01", None, "2023-01-01", "bad"], errors="coerce"),
+            "end__text": ["2024-01-01", None, "2023-01-01", "bad"],
+            "start": pd.to_datetime(["2023-06-01"] * 4),
+            "start__text": ["2023-06-01"] * 4,
+            "department": ["Sales", "Sales", "Ops", "Ops"],
+            "_source_file": ["a.csv"] * 4,
+        }
+    )
+    rules = suite(
+        _row(E.ExpectColumnValuesToNotBeNull, "end '{end__text}' is not a real date",
+             column="end", **_when("end__text.notnull()")),
+        _row(E.ExpectColumnPairValuesAToBeGreaterThanB, "ends before {start__text}",
+             column_A="end", column_B="start", ignore_row_if="either_value_is_missing"),
+    )  # fmt: skip
+    narrowed = read_by(rules, frame)
+    assert list(narrowed.columns) == ["end", "end__text", "start", "start__text"]
+    whole, read = run_suite(rules, frame), run_suite(rules, narrowed)
+    assert read.reasons.to_dict() == whole.reasons.to_dict() == {
+        2: "ends before 2023-06-01",
+        3: "end 'bad' is not a real date",
+    }
+    assert read.results == whole.results
