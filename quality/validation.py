@@ -1,8 +1,9 @@
-"""Validate a DataFrame against a suite in one call; turn failures into reasons per row."""
+"""Validate a DataFrame against a suite, rule by rule; turn failures into reasons per row."""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import string
 from dataclasses import dataclass
@@ -46,39 +47,59 @@ def _context():
 
 def read_by(suite, frame: pd.DataFrame) -> pd.DataFrame:
     """The columns of `frame` that `suite` reads: those its rules check or condition on, and
-    those its reasons quote. For every conditional rule GX copies the rows the condition
-    selects, every column of them: a column no rule reads only costs time.
+    those its reasons quote."""
+    texts = [f"{r.configuration.kwargs} {(r.meta or {}).get('reason')}" for r in suite.expectations]
+    return _named_in(frame, texts)
 
-    A column counts as read when its name appears as a word in a rule's arguments or reason,
-    which may keep a column too many but never drops one a rule needs.
-    """
-    words = set()
-    for expectation in suite.expectations:
-        reason = (expectation.meta or {}).get("reason", "")
-        words.update(re.findall(r"\w+", f"{expectation.configuration.kwargs} {reason}"))
+
+def _named_in(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    """The columns of `frame` whose names appear as words in `texts`: maybe a column too many,
+    never one too few."""
+    words = {word for text in texts for word in re.findall(r"\w+", text)}
     return frame[[column for column in frame.columns if column in words]]
 
 
 def run_suite(suite, frame: pd.DataFrame) -> Validation:
-    """Run every expectation of the suite over the frame in one validation."""
+    """Run every expectation of the suite over the frame.
+
+    GX runs each expectation on its own, over only the columns it reads: for a conditional
+    rule GX copies the rows its condition selects, every column of them, so a whole suite
+    over a wide frame cost more than its rules one by one over narrow ones (a 200,000-row
+    survey chunk: 4.3 s against 1.0 s).
+    """
+    from great_expectations.core import ExpectationSuite
+
+    frame = frame.reset_index(drop=True) if not frame.index.is_unique else frame
+    outcomes = []
+    for expectation in suite.expectations:
+        alone = ExpectationSuite(name=suite.name, expectations=[copy.copy(expectation)])
+        checked = _named_in(frame, [str(expectation.configuration.kwargs)])
+        outcomes += _validate(alone, frame if checked.columns.empty else checked)
+    return _validation(suite.name, outcomes, frame)
+
+
+def _validate(suite, frame: pd.DataFrame) -> list:
+    """GX's results of one validation of the suite over the frame."""
     import great_expectations as gx
 
     context, batch = _context()
-    frame = frame.reset_index(drop=True) if not frame.index.is_unique else frame
-    name = suite.name
     for existing in (context.validation_definitions, context.suites):
         with contextlib.suppress(Exception):  # GX raises different errors for "not there"
-            existing.delete(name)
-    registered = context.suites.add(suite)
+            existing.delete(suite.name)
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch, suite=registered)
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=context.suites.add(suite))
     )
     outcome = definition.run(
         batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}
     )
+    return outcome.results
+
+
+def _validation(name: str, outcomes: list, frame: pd.DataFrame) -> Validation:
+    """Reasons per failed row, and a result per expectation, from GX's results."""
     failed: dict[object, list[str]] = {}
     results = []
-    for result in outcome.results:
+    for result in outcomes:
         config = result.expectation_config
         meta = config.meta or {}
         template = meta.get("reason", config.type)
