@@ -6,6 +6,7 @@ import contextlib
 import copy
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,18 +46,18 @@ def _context():
     return context, source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
 
 
-def read_by(suite, frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns of `frame` that `suite` reads: those its rules check or condition on, and
+def columns_read(suite, columns: Iterable[str]) -> list[str]:
+    """Those of `columns` that `suite` reads: those its rules check or condition on, and
     those its reasons quote."""
     texts = [f"{r.configuration.kwargs} {(r.meta or {}).get('reason')}" for r in suite.expectations]
-    return _named_in(frame, texts)
+    return _named_in(columns, texts)
 
 
-def _named_in(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
-    """The columns of `frame` whose names appear as words in `texts`: maybe a column too many,
-    never one too few."""
+def _named_in(columns: Iterable[str], texts: list[str]) -> list[str]:
+    """The columns whose names appear as words in `texts`: maybe a column too many, never one
+    too few."""
     words = {word for text in texts for word in re.findall(r"\w+", text)}
-    return frame[[column for column in frame.columns if column in words]]
+    return [column for column in columns if column in words]
 
 
 def run_suite(suite, frame: pd.DataFrame) -> Validation:
@@ -73,8 +74,8 @@ def run_suite(suite, frame: pd.DataFrame) -> Validation:
     outcomes = []
     for expectation in suite.expectations:
         alone = ExpectationSuite(name=suite.name, expectations=[copy.copy(expectation)])
-        checked = _named_in(frame, [str(expectation.configuration.kwargs)])
-        outcomes += _validate(alone, frame if checked.columns.empty else checked)
+        checked = _named_in(frame.columns, [str(expectation.configuration.kwargs)])
+        outcomes += _validate(alone, frame[checked] if checked else frame)
     return _validation(suite.name, outcomes, frame)
 
 

@@ -16,12 +16,19 @@ from functools import partial
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from assets.staging.frames import frame_sql, raw_columns
 from pipelines.parallel import imap_in_processes
-from pipelines.warehouse import quote_ident
+from pipelines.warehouse import arrow_table, quote_ident, quote_literal
 from quality.contract import SOURCES, is_contact_column
-from quality.validation import ExpectationResult, Validation, read_by, readable_rule, run_suite
+from quality.validation import (
+    ExpectationResult,
+    Validation,
+    columns_read,
+    readable_rule,
+    run_suite,
+)
 
 # Rows validated at a time: the validation frame lives in DuckDB, one chunk at a time in pandas.
 CHUNK_ROWS = 200_000
@@ -64,7 +71,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
         f"CREATE OR REPLACE TEMP TABLE {QUARANTINED} "
         "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
     )
-    for _, chunk, validation in validated_chunks(frame_chunks(con), suite):
+    read = ["_source_file", "_source_line", *columns_read(suite, frame_columns(con))]
+    for _, chunk, validation in validated_chunks(frame_chunks(con, columns=read), suite):
         _, quarantined = split_rows(chunk, validation, result)
         con.register("_chunk_quarantined", quarantined)
         con.execute(f"INSERT INTO {QUARANTINED} SELECT * FROM _chunk_quarantined")
@@ -92,12 +100,19 @@ def materialise_frame(con: duckdb.DuckDBPyConnection, sql: str, group: str | Non
     )
 
 
+def frame_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    empty = con.execute(f"SELECT * EXCLUDE (_chunk_row) FROM {FRAME} LIMIT 0")
+    return [name for name, *_ in empty.description]
+
+
 def frame_chunks(
-    con: duckdb.DuckDBPyConnection, group: str | None = None
+    con: duckdb.DuckDBPyConnection, group: str | None = None, columns: list[str] | None = None
 ) -> Iterator[tuple[object, pd.DataFrame]]:
     """(group value, chunk) over the materialised frame, in file and line order: at most
-    CHUNK_ROWS rows at a time, and never two groups in one chunk."""
+    CHUNK_ROWS rows at a time, and never two groups in one chunk; all its columns, or
+    `columns`."""
     rows = CHUNK_ROWS
+    selected = ", ".join(map(quote_ident, columns)) if columns else "* EXCLUDE (_chunk_row)"
     groups = (
         [
             value
@@ -109,19 +124,36 @@ def frame_chunks(
         else [None]
     )
     for value in groups:
-        where = f"{group} IS NOT DISTINCT FROM $value AND " if group else ""
-        params = {"value": value} if group else {}
+        where = f"{group} IS NOT DISTINCT FROM {_literal(value)} AND " if group else ""
         start = 0
         while True:
-            chunk = con.execute(
-                f"SELECT * EXCLUDE (_chunk_row) FROM {FRAME} WHERE {where}"
+            chunk = _pandas(
+                con,
+                f"SELECT {selected} FROM {FRAME} WHERE {where}"
                 f"_chunk_row >= {start} AND _chunk_row < {start + rows} ORDER BY _chunk_row",
-                params,
-            ).df()
+            )
             if chunk.empty:
                 break
             yield value, chunk
             start += rows
+
+
+def _literal(value: object) -> str:
+    return "NULL" if value is None else quote_literal(str(value))
+
+
+# Whole numbers and booleans stay nullable, as in DuckDB's own DataFrame conversion: a line
+# number is "3", not "3.0", in a reason.
+_NULLABLE = {
+    pa.int64(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
+def _pandas(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """The result of `query` through Arrow: a third of the time of DuckDB's conversion."""
+    return arrow_table(con, query).to_pandas(date_as_object=False, types_mapper=_NULLABLE.get)
 
 
 def validated_chunks(
@@ -130,15 +162,15 @@ def validated_chunks(
     """(group value, chunk, its validation) for each chunk, in order. Chunks are validated in
     worker processes, one per CPU, while the next are read; each worker gets only the columns
     the suite reads."""
-    read: deque[tuple[object, pd.DataFrame]] = deque()
+    in_flight: deque[tuple[object, pd.DataFrame]] = deque()
 
     def to_validate() -> Iterator[pd.DataFrame]:
         for value, chunk in chunks:
-            read.append((value, chunk))
-            yield read_by(suite, chunk)
+            in_flight.append((value, chunk))
+            yield chunk[columns_read(suite, chunk.columns)]
 
     for validation in imap_in_processes(partial(run_suite, suite), to_validate()):
-        value, chunk = read.popleft()
+        value, chunk = in_flight.popleft()
         yield value, chunk, validation
 
 
