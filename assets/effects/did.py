@@ -37,7 +37,9 @@ def diff_in_diff(
     scale=100 to report a 0/1 outcome in percentage points.
     """
     method = method_name(covariates, categorical)
-    both_waves = frame.loc[frame[[baseline, followup, treatment]].notna().all(axis=1)]
+    used = frame[list(dict.fromkeys([baseline, followup, treatment, *covariates, *categorical]))]
+    # Only the model's columns are copied with the rows: a cohort has dozens more.
+    both_waves = used.loc[used[[baseline, followup, treatment]].notna().all(axis=1)]
     n_treated, n_control = group_sizes(zero_one_values(both_waves[treatment]))
     if n_treated < 2 or n_control < 2:
         return not_estimable(

@@ -166,9 +166,9 @@ def _late_note(people: pd.DataFrame) -> str | None:
 def _arm_sizes(people: pd.DataFrame, outcome: Outcome) -> tuple[int, int]:
     """Participants and comparison members with the outcome observed (survey outcomes: both
     waves; promotion: below the top level)."""
-    observed = people.loc[people[[outcome.first, outcome.second]].notna().all(axis=1)]
-    treated = int(observed[TREATED].sum())
-    return treated, len(observed) - treated
+    observed = people[[outcome.first, outcome.second]].notna().all(axis=1).to_numpy()
+    treated = int(people[TREATED].to_numpy()[observed].sum())
+    return treated, int(observed.sum()) - treated
 
 
 def _eventless_categories_merged(
