@@ -13,12 +13,11 @@ then too.
 
 import pandas as pd
 
+from assets.effects.cohorts import STUDY_COHORT
 from assets.effects.outcomes import DAYS_PER_MONTH
 from assets.effects.survival import cumulative_incidence, km_curve
 from reports.reader import Reader
 from reports.suppression import Suppression
-
-STUDY_COHORT = "marts.study_cohort"
 
 
 def follow_up_counts(reader: Reader, duration: str, event: str) -> pd.DataFrame | None:

@@ -10,7 +10,7 @@ from assets.effects.cohorts import STUDY_COHORT, WAVE_SCORE_COLUMNS
 from assets.effects.subgroups import DIMENSIONS, subgroups
 from assets.effects.survival import cumulative_incidence, km_at
 from assets.marts.tables import write_frame
-from pipelines.warehouse import arrow_table
+from pipelines.warehouse import arrow_table, quote_ident
 
 PROGRAM_OUTCOMES = "marts.program_outcomes"
 
@@ -64,7 +64,7 @@ SUBGROUPED = (*KEYS, *DIMENSIONS)
 
 
 def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
-    keys = ", ".join(f'"{k}"' for k in SUBGROUPED)
+    keys = ", ".join(map(quote_ident, SUBGROUPED))
 
     def counted(days: str, event: str) -> pd.DataFrame:
         return arrow_table(

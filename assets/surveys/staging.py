@@ -261,8 +261,8 @@ def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
 def _write_waves(con: duckdb.DuckDBPyConnection, of_waves: str, params: dict) -> None:
     """Count the waves selected by the predicate `of_waves` again; drop waves left empty."""
     con.execute(
-        f"DELETE FROM staging.survey_waves WHERE {of_waves} "
-        "OR wave NOT IN (SELECT wave FROM staging.survey_responses)",
+        f"DELETE FROM staging.survey_waves w WHERE {of_waves} OR NOT EXISTS "
+        "(SELECT 1 FROM staging.survey_responses r WHERE r.wave = w.wave)",
         params,
     )
     counted = con.execute(
