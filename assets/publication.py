@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.publishing import publish_run
-from pipelines.resources import ReportsResource, WarehouseResource
+from warehouse.publishing import publish_run
+from warehouse.resources import ReportsResource, WarehouseResource
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
 

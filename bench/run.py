@@ -31,10 +31,10 @@ import dagster as dg
 import duckdb
 import psutil
 
-from assets.raw.readers import detect_encoding, sniff_delimiter
 from demo import write_demo_inbox
+from ingest.readers import detect_encoding, sniff_delimiter
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
+from warehouse.settings import Settings
 
 
 @dataclass(frozen=True)

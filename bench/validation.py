@@ -17,10 +17,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.raw.inbox import InboxFile, file_sha256
-from assets.raw.landing import land_file
-from assets.staging.build import stage_source
-from pipelines.warehouse import ensure_schemas
+from ingest.inbox import InboxFile, file_sha256
+from ingest.landing import land_file
+from quality.staging import stage_source
+from warehouse.db import ensure_schemas
 
 
 def synthetic_employees(rows: int, seed: int = 1) -> pd.DataFrame:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import duckdb
 
-from assets.raw.inbox import InboxFile, file_sha256, scan_inbox
-from assets.raw.landing import land_file
-from assets.staging.assets import REFERENCES
-from assets.staging.build import stage_source
-from pipelines.settings import Settings
-from pipelines.warehouse import ensure_schemas, last_good_copy, table_exists
+from assets.staging import REFERENCES
+from ingest.inbox import InboxFile, file_sha256, scan_inbox
+from ingest.landing import land_file
 from quality.contract import source_of
+from quality.staging import stage_source
+from warehouse.db import ensure_schemas, last_good_copy, table_exists
+from warehouse.settings import Settings
 
 STAGED_SOURCES = tuple(REFERENCES)
 SHOWN_ROWS = 20

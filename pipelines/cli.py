@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.settings import SettingError, Settings
+from warehouse.settings import SettingError, Settings
 
 DEMO_MARKER = ".mentorlens-demo"
 

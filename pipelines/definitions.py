@@ -3,7 +3,6 @@
 import dagster as dg
 
 from pipelines.jobs import all_assets, main_job, wave_job
-from pipelines.resources import resources_from
 from pipelines.schedules import weekly_refresh
 from pipelines.sensors import (
     abandoned_run_sensor,
@@ -11,7 +10,8 @@ from pipelines.sensors import (
     run_failure_log_sensor,
     survey_wave_sensor,
 )
-from pipelines.settings import Settings
+from warehouse.resources import resources_from
+from warehouse.settings import Settings
 
 
 def build_definitions(

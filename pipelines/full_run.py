@@ -6,10 +6,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.surveys.assets import SURVEY_RESPONSES, SURVEY_SCORES
-from assets.surveys.waves import SURVEY_WAVES, partition_range_tags, wave_key
+from assets.partitions import SURVEY_WAVES, partition_range_tags
+from assets.surveys import SURVEY_RESPONSES, SURVEY_SCORES
 from pipelines.jobs import MAIN_JOB, all_assets
 from quality.contract import source_of
+from surveys.waves import wave_key
 
 
 def inbox_waves(inbox: Path) -> list[str]:

@@ -2,19 +2,19 @@
 
 import dagster as dg
 
-from assets.effects.assets import effects_assets
-from assets.marts.assets import marts_assets
+from assets.effects import effects_assets
+from assets.marts import marts_assets
 from assets.publication import publication_asset
-from assets.raw.assets import INBOX_FILES, raw_assets
-from assets.staging.assets import staging_assets
-from assets.surveys.assets import SURVEY_RESPONSES, survey_assets
-from reports.assets import report_assets
+from assets.raw import INBOX_FILES, raw_assets
+from assets.reports import report_assets
+from assets.staging import staging_assets
+from assets.surveys import SURVEY_RESPONSES, survey_assets
 
 MAIN_JOB = "mentorlens_job"
 WAVE_JOB = "survey_wave_job"
 
 # Every job writing the warehouse carries this tag; dagster.yaml lets one such run out of the
-# queue at a time, and the writer lock (pipelines/locking.py) covers runs that skip the queue.
+# queue at a time, and the writer lock (warehouse/locking.py) covers runs that skip the queue.
 WRITER_TAG_KEY = "mentorlens/writes"
 WRITER_TAGS = {WRITER_TAG_KEY: "warehouse"}
 

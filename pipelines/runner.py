@@ -11,12 +11,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.failures import failures_log, record_failure, root_error, step_failure_text
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
-from pipelines.run_ledger import FINISHED, RunLedger
-from pipelines.settings import Settings
+from warehouse.failures import failures_log, record_failure, root_error, step_failure_text
+from warehouse.run_ledger import FINISHED, RunLedger
+from warehouse.settings import Settings
 
-PROJECT_DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
+# The one dagster.yaml, at the project root, where `dg dev` and `dagster dev` read it too.
+PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 
 # Exit statuses of `mentorlens run` (INPUTS.md, "Bad input").
 EXIT_CLEAN, EXIT_FAILED, EXIT_REJECTED_FILES = 0, 1, 3

@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB
-from pipelines.resources import InboxResource
+from warehouse.resources import InboxResource
 
 WEEKLY_CRON = "0 6 * * 1"  # Mondays 06:00 UTC, before the working week starts in Europe
 

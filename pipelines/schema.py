@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from pipelines.settings import Settings
-from pipelines.warehouse import connect
+from warehouse.db import connect
+from warehouse.settings import Settings
 
 WIDTH = 100
 

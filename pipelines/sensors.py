@@ -2,7 +2,7 @@
 
 - `survey_wave_sensor`: a survey file is new or changed → add its wave and run that wave alone.
 - `inbox_sensor`: any other export is new or changed → run the main job over every wave.
-- `run_failure_log_sensor`: a run failed → a line in the failures log (pipelines/failures.py).
+- `run_failure_log_sensor`: a run failed → a line in the failures log (warehouse/failures.py).
 - `abandoned_run_sensor`: a run died without Dagster noticing (SIGKILL, a restarted machine) →
   marked failed, so the one-writer run queue does not wait for it forever.
 All four are on by default whenever the Dagster daemon runs.
@@ -15,20 +15,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.raw.inbox import file_sha256, is_hidden
-from assets.surveys.waves import SURVEY_WAVES, wave_key
-from pipelines.failures import (
+from assets.partitions import SURVEY_WAVES
+from ingest.inbox import file_sha256, is_hidden
+from pipelines.full_run import full_run_request
+from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
+from quality.contract import source_of
+from surveys.waves import wave_key
+from warehouse.failures import (
     failures_log,
     record_abandoned_run,
     record_failure,
     record_vanished_run,
     step_failure_text,
 )
-from pipelines.full_run import full_run_request
-from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
-from pipelines.publishing import recover
-from pipelines.resources import InboxResource, WarehouseResource
-from quality.contract import source_of
+from warehouse.publishing import recover
+from warehouse.resources import InboxResource, WarehouseResource
 
 # A file modified more recently than this may still be being copied in: leave it for a later tick.
 SETTLE_SECONDS = 60

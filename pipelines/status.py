@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from pipelines.failures import failures_log, read_failures
-from pipelines.locking import WriterLock
-from pipelines.settings import Settings
-from pipelines.warehouse import connect
 from quality.validation import readable_rule
+from warehouse.db import connect
+from warehouse.failures import failures_log, read_failures
+from warehouse.locking import WriterLock
+from warehouse.settings import Settings
 
 SHOWN = 5
 

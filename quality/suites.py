@@ -7,7 +7,7 @@ written out below. Each expectation carries in `meta`:
 - `level`: `row` (failing rows are quarantined) or `dataset` (a failure stops the run).
 
 The validation frame of a source holds its typed contract columns, `<col>__text` for every
-column that is parsed, the lineage columns, and the lookups of `assets.staging.frames`.
+column that is parsed, the lineage columns, and the lookups of `quality.frames`.
 """
 
 from __future__ import annotations

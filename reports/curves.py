@@ -1,5 +1,5 @@
 """Kaplan–Meier curves for the charts, from `marts.study_cohort` counted in DuckDB and
-`assets.effects.survival`.
+`stats.survival`.
 
 The pages never read the cohort's people: they read how many people of each program, type and
 group ended their follow-up on each day, with or without the event, a few thousand rows
@@ -13,11 +13,11 @@ then too.
 
 import pandas as pd
 
-from assets.effects.cohorts import STUDY_COHORT
-from assets.effects.outcomes import DAYS_PER_MONTH
-from assets.effects.survival import cumulative_incidence, km_curve
+from effects.cohorts import STUDY_COHORT
+from effects.outcomes import DAYS_PER_MONTH
 from reports.reader import Reader
 from reports.suppression import Suppression
+from stats.survival import cumulative_incidence, km_curve
 
 
 def follow_up_counts(reader: Reader, duration: str, event: str) -> pd.DataFrame | None:

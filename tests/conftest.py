@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.runner import RunOutcome, run_pipeline
-from pipelines.settings import Settings
+from warehouse.settings import Settings
 
 EMPLOYEES = """\
 employee_id,hire_date,termination_date,termination_type,job_level,department,manager_id,\

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from assets.effects.proportions import wilson_interval
 from reports.charts import COMPARISON as COMPARISON_COLOUR
 from reports.charts import PARTICIPANT, BarSeries, ForestRow, bar_chart, embed, forest_chart
 from reports.context import COMPARISON, ReportContext, Track
@@ -22,6 +21,7 @@ from reports.pages.common import (
     of_track,
     read_effect,
 )
+from stats.proportions import wilson_interval
 
 TITLE = "Equity"
 SPONSORSHIP_ACCESS = "marts.sponsorship_access"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from pipelines.settings import Settings
+from warehouse.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

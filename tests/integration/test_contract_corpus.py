@@ -25,9 +25,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.runner import RunOutcome, run_pipeline
-from pipelines.settings import Settings
 from quality.contract import source_of
 from tests.conftest import ACTIVITIES, EMPLOYEES, JOB_EVENTS, PAIRINGS, PROGRAMS, query
+from warehouse.settings import Settings
 
 SMALL_ORG = {
     "employees_2026-10.csv": EMPLOYEES,

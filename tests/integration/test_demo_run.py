@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.raw.inbox import scan_inbox
 from demo import write_demo_inbox
+from ingest.inbox import scan_inbox
 from pipelines.runner import run_pipeline
 from tests.conftest import query, settings_under
 

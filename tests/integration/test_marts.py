@@ -7,13 +7,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.effects.outcomes import DAYS_PER_MONTH
-from assets.effects.program_effects import METHODS, OUTCOMES
-from assets.effects.survival import km_at
-from assets.marts.comments import TABLES
 from demo import write_demo_inbox
+from effects.outcomes import DAYS_PER_MONTH
+from effects.program_effects import METHODS, OUTCOMES
 from pipelines.runner import run_pipeline
+from stats.survival import km_at
 from tests.conftest import settings_under
+from warehouse.catalogue import TABLES
 
 RELATIONSHIP_TYPES = ("ally", "coach", "mentor", "sponsor")
 
@@ -219,7 +219,7 @@ def test_a_rerun_reuses_the_survival_estimates_until_the_cohort_changes(
     retention differences are recalled, identical, and only the DiD rows are recomputed."""
     import shutil
 
-    from assets.effects import program_effects as effects_module
+    from effects import program_effects as effects_module
 
     con, _ = demo
     source = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()")

@@ -54,7 +54,7 @@ def test_passing_the_threshold_fails_the_run_and_keeps_the_published_warehouse(s
 def test_validating_in_chunks_changes_nothing(small_org, run, monkeypatch):
     """Chunks of two rows split a file's duplicates and key conflicts across chunks; every
     table the validation writes must come out as with one chunk."""
-    from assets.staging import build
+    from quality import staging as build
 
     monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
     write_bad_pairings(

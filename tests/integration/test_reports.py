@@ -11,11 +11,11 @@ import pytest
 
 from demo import write_demo_inbox
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
 from reports.audit import audit_folder, page_figures
 from reports.build import PLOTLY_JS
 from reports.pages import PAGES
 from tests.conftest import query, settings_under
+from warehouse.settings import Settings
 
 EMPLOYEES = 150
 

@@ -9,10 +9,10 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from assets.surveys.staging import stage_surveys
 from pipelines.definitions import build_definitions
 from pipelines.runner import run_pipeline
 from pipelines.sensors import survey_wave_sensor
+from surveys.staging import stage_surveys
 from tests.conftest import query, write
 
 WAVE = "employee_id,submitted_at,lon_companionship,lon_left_out,lon_isolated\n"

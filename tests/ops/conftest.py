@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import Settings
 from tests.conftest import ACTIVITIES, EMPLOYEES, JOB_EVENTS, PAIRINGS, PROGRAMS, write
+from warehouse.settings import Settings
 
 MENTORLENS = str(Path(sys.executable).with_name("mentorlens"))
 WAVE = (

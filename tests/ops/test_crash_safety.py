@@ -9,8 +9,6 @@ import time
 import dagster as dg
 import pytest
 
-from pipelines.failures import failures_log, read_failures
-from pipelines.publishing import PAUSE_AT
 from tests.conftest import query
 from tests.ops.conftest import (
     MENTORLENS,
@@ -20,6 +18,8 @@ from tests.ops.conftest import (
     run_to_end,
     settings_at,
 )
+from warehouse.failures import failures_log, read_failures
+from warehouse.publishing import PAUSE_AT
 
 # (where the run is killed, what tells the test it got there)
 KILL_POINTS = [

@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 
 from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
 from tests.ops.conftest import write_tiny_org
+from warehouse.settings import Settings
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).parents[2]

@@ -12,17 +12,17 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.pseudonyms import (
+from pipelines.runner import run_pipeline
+from pipelines.status import status_text
+from tests.conftest import query
+from tests.ops.conftest import write_tiny_org
+from warehouse.db import last_good_copy
+from warehouse.pseudonyms import (
     EMPLOYEE_ID_COLUMNS,
     PseudonymizationError,
     write_pseudonymized_copy,
 )
-from pipelines.runner import run_pipeline
-from pipelines.settings import Settings
-from pipelines.status import status_text
-from pipelines.warehouse import last_good_copy
-from tests.conftest import query
-from tests.ops.conftest import write_tiny_org
+from warehouse.settings import Settings
 
 KEY = "correct horse battery staple"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -16,11 +16,11 @@ import duckdb
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from pipelines import publishing
-from pipelines.failures import failures_log, read_failures, record_abandoned_run
-from pipelines.locking import WriterLock
-from pipelines.publishing import publish_run, recover, staged_warehouse
-from pipelines.warehouse import last_good_copy
+from warehouse import publishing
+from warehouse.db import last_good_copy
+from warehouse.failures import failures_log, read_failures, record_abandoned_run
+from warehouse.locking import WriterLock
+from warehouse.publishing import publish_run, recover, staged_warehouse
 
 ROOT = Path(__file__).parents[2]
 
@@ -50,7 +50,7 @@ def test_a_holder_killed_with_sigkill_frees_the_lock_and_leaves_its_note(tmp_pat
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from pipelines.locking import WriterLock;"
+            "import sys, time; from pathlib import Path; from warehouse.locking import WriterLock;"
             f"WriterLock(Path({str(tmp_path / 'writer.lock')!r})).acquire('dead-run', print);"
             "print('held', flush=True); time.sleep(600)",
         ],

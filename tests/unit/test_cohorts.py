@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from assets.effects.cohorts import SURVEY_COLUMNS, build_study_cohort, read_cohort
+from effects.cohorts import SURVEY_COLUMNS, build_study_cohort, read_cohort
 from tests.unit.test_marts_tables import pairing
 from tests.unit.test_marts_warehouse import (
     SURVEY_SCORE_COLUMNS,

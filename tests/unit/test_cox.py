@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from statsmodels.duration.hazard_regression import PHReg
 
-from assets.effects.cox import fit_cox
+from stats.cox import fit_cox
 
 
 def simulated(n: int, columns: int, tick: float, seed: int) -> tuple[np.ndarray, ...]:

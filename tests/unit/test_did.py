@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from assets.effects.did import diff_in_diff
-from assets.effects.estimate import design_matrix
+from stats.did import diff_in_diff
+from stats.estimate import design_matrix
 
 
 def eight_people() -> pd.DataFrame:

@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.effects.program_effects import (
+from effects.program_effects import (
     METHODS,
     OUTCOMES,
     missing_estimates,
     program_effects,
     program_effects_by_subgroup,
 )
-from assets.effects.proportions import holm_adjust
+from stats.proportions import holm_adjust
 from tests.simulate import Scenario, simulate_organisation
 
 OUTCOME_CODES = [o.code for o in OUTCOMES]

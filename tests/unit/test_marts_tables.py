@@ -8,14 +8,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from assets.effects.cohorts import build_study_cohort
-from assets.effects.outcomes import build_program_outcomes
-from assets.effects.program_effects import build_program_effects, build_program_effects_by_subgroup
-from assets.marts.career_loneliness import build_career_loneliness
-from assets.marts.dim_employee import build_dim_employee
-from assets.marts.fct_pairing import build_fct_pairing
-from assets.marts.program_health import build_program_health
-from assets.marts.sponsorship import build_mentor_to_sponsor, build_sponsorship_access
+from effects.cohorts import build_study_cohort
+from effects.outcomes import build_program_outcomes
+from effects.program_effects import build_program_effects, build_program_effects_by_subgroup
+from marts.career_loneliness import build_career_loneliness
+from marts.dim_employee import build_dim_employee
+from marts.fct_pairing import build_fct_pairing
+from marts.program_health import build_program_health
+from marts.sponsorship import build_mentor_to_sponsor, build_sponsorship_access
 from tests.unit.test_marts_warehouse import employee, tiny_warehouse
 
 AS_OF = "2025-06-30"

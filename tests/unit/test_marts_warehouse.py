@@ -5,10 +5,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from assets.marts.comments import TABLES, apply_comments
-from assets.marts.run_info import build_run_info, resolve_as_of
-from assets.marts.tables import SURVEY_SCORES, read_as_of
+from marts.run_info import build_run_info, resolve_as_of
 from quality.contract import SOURCES
+from warehouse.catalogue import TABLES, apply_comments
+from warehouse.tables import SURVEY_SCORES, read_as_of
 
 SURVEY_SCORE_COLUMNS = {
     "employee_id": "VARCHAR",

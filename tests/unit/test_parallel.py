@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from pipelines.parallel import imap_in_processes, map_in_processes
+from warehouse.parallel import imap_in_processes, map_in_processes
 
 
 def _pid_and_square(value: int) -> tuple[int, int]:

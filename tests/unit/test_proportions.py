@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from assets.effects.proportions import holm_adjust, wilson_interval
+from stats.proportions import holm_adjust, wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from assets.raw.inbox import InboxFile, file_sha256
-from assets.raw.landing import LANDING, LINEAGE, read_into_landing
-from assets.raw.readers import (
+from ingest.inbox import InboxFile, file_sha256
+from ingest.landing import LANDING, LINEAGE, read_into_landing
+from ingest.readers import (
     DELIMITERS,
     LINE_COLUMN,
     MALFORMED_COLUMN,
@@ -37,8 +37,8 @@ from assets.raw.readers import (
     open_table,
     unique_headers,
 )
-from pipelines.warehouse import ensure_schemas
 from quality.contract import normalise_header
+from warehouse.db import ensure_schemas
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252")
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".json")

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from assets.raw.readers import RejectedFile, open_table
+from ingest.readers import RejectedFile, open_table
 from quality.contract import is_contact_column, source_of
 
 

@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.effects.outcomes import COLUMNS as OUTCOME_COLUMNS
-from assets.effects.program_effects import COLUMNS as EFFECT_COLUMNS
-from assets.effects.program_effects import SUBGROUP_COLUMNS
-from assets.marts.career_loneliness import COLUMNS as CAREER_COLUMNS
-from assets.marts.program_health import COLUMNS as HEALTH_COLUMNS
-from assets.marts.sponsorship import ACCESS_COLUMNS, PATHWAY_COLUMNS
-from assets.marts.tables import write_frame
-from pipelines.warehouse import ensure_schemas
+from effects.outcomes import COLUMNS as OUTCOME_COLUMNS
+from effects.program_effects import COLUMNS as EFFECT_COLUMNS
+from effects.program_effects import SUBGROUP_COLUMNS
+from marts.career_loneliness import COLUMNS as CAREER_COLUMNS
+from marts.program_health import COLUMNS as HEALTH_COLUMNS
+from marts.sponsorship import ACCESS_COLUMNS, PATHWAY_COLUMNS
 from reports.audit import audit_folder, page_figures
 from reports.build import build_reports
 from reports.pages import PAGES
+from warehouse.db import ensure_schemas
+from warehouse.tables import write_frame
 
 PAYLOAD = "<img src=x onerror=window.__xss=1><script>window.__xss=1</script>"
 PROGRAM = f"Mentoring {PAYLOAD}"

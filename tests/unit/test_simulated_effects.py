@@ -20,9 +20,9 @@ from functools import cache
 import numpy as np
 import pytest
 
-from assets.effects.did import diff_in_diff
-from assets.effects.estimate import Estimate
-from assets.effects.survival import cox_hazard_ratio, retention_difference
+from stats.did import diff_in_diff
+from stats.estimate import Estimate
+from stats.survival import cox_hazard_ratio, retention_difference
 from tests.simulate import (
     CATEGORICAL,
     COVARIATES,

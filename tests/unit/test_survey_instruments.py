@@ -5,15 +5,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.surveys.answers import PROBLEM_COLUMNS, parse_answers
-from assets.surveys.instruments import (
+from surveys.answers import PROBLEM_COLUMNS, parse_answers
+from surveys.instruments import (
     ITEM_CODES,
     ITEMS_BY_CODE,
     SCALED_ITEM_CODES,
     UWES_SCALE,
     item_codes_of,
 )
-from assets.surveys.item_map import apply_item_map, load_item_map, normalise_header
+from surveys.item_map import apply_item_map, load_item_map, normalise_header
 
 
 def parsed(item: str, *answers: object) -> list[object]:

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from assets.surveys.answers import parse_answers
-from assets.surveys.scoring import count_incomplete, enps_score, score_responses
+from surveys.answers import parse_answers
+from surveys.scoring import count_incomplete, enps_score, score_responses
 
 NA = pd.NA
 

@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 from statsmodels.duration.hazard_regression import PHReg
 
-from assets.effects.survival import (
+from stats.survival import (
     cox_hazard_ratio,
     cumulative_incidence,
     km_at,
@@ -95,7 +95,7 @@ def test_km_from_counted_rows_equals_km_from_the_people_they_stand_for():
 def test_km_agrees_with_statsmodels_survfunc():
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    from assets.effects.survival import _kaplan_meier
+    from stats.survival import _kaplan_meier
 
     rng = np.random.default_rng(11)
     days = rng.integers(1, 400, 500).astype(float)

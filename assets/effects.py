@@ -1,0 +1,117 @@
+"""Effects layer: the study cohort, program outcomes and effect estimates (OUTPUTS.md)."""
+
+import dagster as dg
+
+from assets.marts import RUN_INFO, mart, staging
+from assets.surveys import SURVEY_SCORES
+from effects.cohorts import build_study_cohort
+from effects.outcomes import build_program_outcomes
+from effects.program_effects import (
+    build_program_effects,
+    build_program_effects_by_subgroup,
+    hazards_not_proportional,
+    missing_estimates,
+)
+from warehouse.resources import ReportsResource, WarehouseResource
+from warehouse.tables import read_as_of
+
+STUDY_COHORT = mart("study_cohort")
+PROGRAM_EFFECTS = mart("program_effects")
+EVERY_OUTCOME_ESTIMATED = "every_outcome_by_both_methods"
+PROPORTIONAL_HAZARDS = "proportional_hazards"
+
+
+@dg.asset(
+    key=STUDY_COHORT,
+    group_name="effects",
+    kinds={"duckdb"},
+    deps=[
+        RUN_INFO,
+        *staging("employees", "job_events", "programs", "pairings"),
+        SURVEY_SCORES,
+    ],
+)
+def study_cohort(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Who is compared with whom: participants, comparison group and advisors of each program,
+    followed from its start."""
+    with warehouse.connect() as con:
+        rows = build_study_cohort(con, read_as_of(con))
+    context.log.info(f"marts.study_cohort: {rows:,} people × programs.")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+@dg.asset(key=mart("program_outcomes"), group_name="effects", kinds={"duckdb"}, deps=[STUDY_COHORT])
+def program_outcomes(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Retention, promotion and survey scores of participants, comparison group and advisors."""
+    with warehouse.connect() as con:
+        rows = build_program_outcomes(con)
+    context.log.info(f"marts.program_outcomes: {rows:,} rows.")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+@dg.asset(
+    key=PROGRAM_EFFECTS,
+    group_name="effects",
+    kinds={"duckdb"},
+    deps=[STUDY_COHORT],
+    check_specs=[
+        dg.AssetCheckSpec(EVERY_OUTCOME_ESTIMATED, asset=PROGRAM_EFFECTS, blocking=True),
+        dg.AssetCheckSpec(PROPORTIONAL_HAZARDS, asset=PROGRAM_EFFECTS),
+    ],
+)
+def program_effects(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
+):
+    """Does each program work: participants against comparable colleagues, naive and adjusted."""
+    with warehouse.connect() as con:
+        effects = build_program_effects(con, reports.min_group_size)
+    estimated = int(effects["estimate"].notna().sum())
+    context.log.info(f"marts.program_effects: {estimated} of {len(effects)} rows estimated.")
+    yield dg.MaterializeResult(metadata={"dagster/row_count": len(effects), "estimated": estimated})
+    missing = missing_estimates(effects)
+    yield dg.AssetCheckResult(
+        check_name=EVERY_OUTCOME_ESTIMATED,
+        passed=not missing,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(missing) or "Every outcome has a naive and an adjusted row.",
+    )
+    rejected = hazards_not_proportional(effects)
+    yield dg.AssetCheckResult(
+        check_name=PROPORTIONAL_HAZARDS,
+        passed=not rejected,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            "Hazards may not be proportional, so a single hazard ratio summarises a changing "
+            "effect: " + "; ".join(rejected)
+            if rejected
+            else "No hazard ratio fails the proportional-hazards test."
+        ),
+    )
+
+
+@dg.asset(
+    key=mart("program_effects_by_subgroup"),
+    group_name="effects",
+    kinds={"duckdb"},
+    deps=[STUDY_COHORT],
+)
+def program_effects_by_subgroup(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
+) -> dg.MaterializeResult:
+    """Does each program work equally for everyone: effects by gender and by ethnicity."""
+    with warehouse.connect() as con:
+        rows = build_program_effects_by_subgroup(con, reports.min_group_size)
+    context.log.info(f"marts.program_effects_by_subgroup: {rows:,} rows.")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+effects_assets: list[dg.AssetsDefinition] = [
+    study_cohort,
+    program_outcomes,
+    program_effects,
+    program_effects_by_subgroup,
+]

@@ -1,1 +1,0 @@
-"""Pure statistics for program effects: no Dagster, no I/O."""

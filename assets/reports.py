@@ -1,0 +1,54 @@
+"""Reports layer: the HTML pages for HR, built beside the published folder."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+
+from assets.effects import effects_assets
+from assets.marts import marts_assets
+from assets.staging import staging_assets
+from assets.surveys import survey_assets
+from marts.run_info import resolve_as_of
+from reports.build import build_reports, folder_size
+from reports.reader import Reader
+from warehouse.resources import ReportsResource, StudyResource, WarehouseResource
+
+# Every table the pages read is built by one of these; a mart added later joins by itself.
+UPSTREAM = [
+    key for a in (*staging_assets, *survey_assets, *marts_assets, *effects_assets) for key in a.keys
+]
+
+
+def _as_of_without_marts(con: duckdb.DuckDBPyConnection, study: StudyResource) -> date | None:
+    """The as-of date the marts would use, for a run whose marts are not built (yet)."""
+    reader = Reader(con)
+    if reader.has("marts.run_info") or not reader.has("staging.employees", "staging.job_events"):
+        return None
+    return resolve_as_of(con, study.as_of, date.today())[0]
+
+
+@dg.asset(key_prefix="reports", name="pages", group_name="reports", kinds={"html"}, deps=UPSTREAM)
+def report_pages(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    reports: ReportsResource,
+    study: StudyResource,
+) -> dg.MaterializeResult:
+    """The HTML pages for HR, one per topic, small groups hidden; swapped in at publication."""
+    folder = reports.building
+    with warehouse.connect() as con:
+        as_of = _as_of_without_marts(con, study)
+        pages = build_reports(con, folder, reports.min_group_size, as_of_fallback=as_of)
+    context.log.info(f"{len(pages)} report pages written to {folder}.")
+    return dg.MaterializeResult(
+        metadata={
+            "pages": len(pages),
+            "folder": dg.MetadataValue.path(str(folder)),
+            "bytes": folder_size(folder),
+            "min_group_size": reports.min_group_size,
+        }
+    )
+
+
+report_assets: list[dg.AssetsDefinition] = [report_pages]

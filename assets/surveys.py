@@ -1,0 +1,100 @@
+"""Survey layer: responses staged per wave, scored per employee and wave."""
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from assets.partitions import SURVEY_WAVES
+from assets.staging import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
+from quality.frames import raw_columns
+from quality.staging import record_results
+from surveys.item_map import load_item_map
+from surveys.scores import build_survey_scores
+from surveys.staging import stage_surveys
+from surveys.waves import files_of_waves
+from warehouse.resources import InboxResource, StudyResource, WarehouseResource
+
+SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
+SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
+
+
+@dg.asset(
+    key=SURVEY_RESPONSES,
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[dg.AssetKey(["raw", "surveys"])],
+    partitions_def=SURVEY_WAVES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[
+        dg.AssetCheckSpec(QUARANTINE_WITHIN_THRESHOLD, asset=SURVEY_RESPONSES, blocking=True),
+        dg.AssetCheckSpec(NO_QUARANTINED_ROWS, asset=SURVEY_RESPONSES),
+    ],
+)
+def survey_responses(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    inbox: InboxResource,
+    study: StudyResource,
+):
+    """Survey responses linked to a person and a wave, answers parsed, unscored rows flagged."""
+    item_map = load_item_map(Path(study.survey_item_map) if study.survey_item_map else None)
+    with warehouse.connect() as con:
+        landed = []
+        if raw_columns(con, "surveys"):
+            landed = [
+                f
+                for (f,) in con.execute("SELECT DISTINCT _source_file FROM raw.surveys").fetchall()
+            ]
+        files = files_of_waves(landed, context.partition_keys)
+        waves = stage_surveys(
+            con, date.today(), inbox.survey_respondent_column, item_map, files=files
+        )
+        for wave in waves:
+            record_results(con, context.run.run_id, wave, "staging.survey_responses")
+        staged = con.execute("SELECT count(*) FROM staging.survey_responses").fetchone()[0]
+    over = [w for w in waves if w.quarantined_share > inbox.quarantine_threshold]
+    for wave in waves:
+        context.log.info(
+            f"{wave.source}: {wave.rows_read:,} rows, {wave.rows_quarantined:,} quarantined."
+        )
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": staged,
+            "waves_validated": [w.source for w in waves],
+            "rows_validated": sum(w.rows_read for w in waves),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name=QUARANTINE_WITHIN_THRESHOLD,
+        passed=not over,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(
+            f"{w.source}: {w.rows_quarantined:,} of {w.rows_read:,} rows "
+            f"({w.quarantined_share:.1%}) quarantined, over the {inbox.quarantine_threshold:.0%} "
+            f"threshold; most common: {w.top_reasons[0][0]}"
+            for w in over
+        )
+        or f"Every wave is within the {inbox.quarantine_threshold:.0%} threshold.",
+    )
+    quarantined = sum(w.rows_quarantined for w in waves)
+    yield dg.AssetCheckResult(
+        check_name=NO_QUARANTINED_ROWS,
+        passed=quarantined == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"surveys: {quarantined:,} rows quarantined.",
+    )
+
+
+@dg.asset(key=SURVEY_SCORES, group_name="marts", kinds={"duckdb"}, deps=[SURVEY_RESPONSES])
+def fct_survey_score(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, study: StudyResource
+) -> dg.MaterializeResult:
+    """Loneliness, engagement and favourability scores, one row per employee and wave."""
+    with warehouse.connect() as con:
+        rows = build_survey_scores(con, study.lonely_threshold)
+    context.log.info(f"{rows:,} employee-wave scores.")
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+survey_assets = [survey_responses, fct_survey_score]

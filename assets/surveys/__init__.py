@@ -1,1 +1,0 @@
-"""Survey instruments, answer parsing and scoring: plain functions, no Dagster."""

@@ -1,0 +1,285 @@
+"""The study design of OUTPUTS.md ("Metric definitions"): who is compared with whom, from when.
+
+For each program and relationship type the index date is the program's start_date. Everyone
+employed on it falls into one group:
+
+- `participant`: the participant of a pairing of that program and relationship type;
+- `advisor`: otherwise, an advisor of such a pairing;
+- `comparison`: everyone else who is neither a participant nor an advisor in that program (of any
+  relationship type) and was not a participant of that relationship type in the 12 months
+  before (a pairing running at any time in that window).
+
+Follow-up runs in days from the index date for every group, so only events after it count and
+nobody is credited with time before they joined. It ends at the first exit or the as-of date.
+Voluntary exit is the event of the retention outcome; involuntary exits, retirements, other exits
+and the as-of date censor it. Promotion is the first `promotion` job event (or any move raising
+the level) after the index date; exits censor it. People at the organisation's highest job level
+on the index date cannot be promoted: they are left out of the promotion outcome (NULL), in both
+groups, rather than counted as never promoted (that would flatter whichever group has fewer of
+them, usually the participants).
+
+Covariates are taken as of the index date: the job level then (rebuilt from job_events: the level
+the latest event on or before the index date left, else the level the first later event started
+from, else the snapshot's level), tenure, performance rating (the snapshot's: the contract says
+it is the latest rating before any program), department and gender; ethnicity is kept for the
+subgroups, not adjusted for.
+
+Survey waves: the baseline is a person's latest wave dated on or before the index date, the
+follow-up their first wave dated on or after the program's end_date (and not after the as-of
+date).
+"""
+
+import hashlib
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from warehouse.catalogue import apply_comments
+from warehouse.db import arrow_table, table_exists, table_fingerprint
+from warehouse.tables import SURVEY_SCORES, create_table_as
+
+STUDY_COHORT = "marts.study_cohort"
+COHORT_PEOPLE = "meta.study_cohort_people"
+COHORT_INPUTS = ("staging.programs", "staging.pairings", "staging.employees", "staging.job_events")
+DIGEST_COLUMN = "inputs_digest"
+DAYS_PER_YEAR = 365.25
+LOOKBACK_MONTHS = 12
+
+SURVEY_OUTCOMES = ("loneliness", "engagement", "career_lonely")
+WAVES = ("baseline", "followup")
+# Each wave's scores in the cohort, by score: `loneliness_baseline`, `loneliness_followup`, …
+WAVE_SCORE_COLUMNS = tuple(f"{o}_{w}" for o in SURVEY_OUTCOMES for w in WAVES)
+# Every column `_survey_sql` adds to the cohort, in its order; the rest does not depend on
+# survey waves.
+SURVEY_COLUMNS = tuple(
+    c
+    for w in WAVES
+    for c in (f"{w}_wave", f"{w}_wave_date", *(f"{o}_{w}" for o in SURVEY_OUTCOMES))
+)
+SCORE_COLUMNS = ", ".join(f"s.{c}" for c in ("wave", "wave_date", *SURVEY_OUTCOMES))
+
+# The contract of marts.fct_survey_score, empty: stands in when no survey was scored.
+NO_SURVEY_SCORES = """
+SELECT NULL::VARCHAR AS employee_id, NULL::VARCHAR AS wave, NULL::DATE AS wave_date,
+    NULL::INTEGER AS loneliness, NULL::DOUBLE AS engagement, NULL::BOOLEAN AS career_lonely
+WHERE false
+"""
+
+COHORT_SQL = f"""
+WITH tracks AS (
+    SELECT DISTINCT g.program_id, p.relationship_type,
+        g.start_date AS index_date, g.end_date AS program_end_date
+    FROM staging.programs g JOIN staging.pairings p USING (program_id)
+    WHERE g.start_date < $as_of
+),
+sides AS (
+    SELECT program_id, relationship_type, participant_id AS employee_id,
+        true AS is_participant, start_date
+    FROM staging.pairings
+    UNION ALL
+    SELECT program_id, relationship_type, advisor_id, false, start_date FROM staging.pairings
+),
+track_roles AS (
+    SELECT program_id, relationship_type, employee_id,
+        bool_or(is_participant) AS is_participant,
+        bool_or(NOT is_participant) AS is_advisor,
+        min(start_date) FILTER (WHERE is_participant) AS first_pairing_start
+    FROM sides GROUP BY ALL
+),
+in_program AS (SELECT DISTINCT program_id, employee_id FROM sides),
+recent_participants AS (
+    SELECT DISTINCT t.program_id, t.relationship_type, p.participant_id AS employee_id
+    FROM tracks t JOIN staging.pairings p
+        ON p.relationship_type = t.relationship_type
+        AND p.start_date < t.index_date
+        AND (p.end_date IS NULL
+             OR p.end_date >= t.index_date - INTERVAL {LOOKBACK_MONTHS} MONTH)
+),
+grouped AS (
+    SELECT t.*, e.*,
+        CASE
+            WHEN r.is_participant THEN 'participant'
+            WHEN r.is_advisor THEN 'advisor'
+            WHEN i.employee_id IS NULL AND x.employee_id IS NULL THEN 'comparison'
+        END AS "group",
+        r.first_pairing_start
+    FROM tracks t
+    JOIN staging.employees e
+        ON e.hire_date <= t.index_date
+        AND (e.termination_date IS NULL OR e.termination_date > t.index_date)
+    LEFT JOIN track_roles r USING (program_id, relationship_type, employee_id)
+    LEFT JOIN in_program i USING (program_id, employee_id)
+    LEFT JOIN recent_participants x USING (program_id, relationship_type, employee_id)
+),
+cohort AS (SELECT * FROM grouped WHERE "group" IS NOT NULL),
+index_dates AS (SELECT DISTINCT index_date FROM tracks),
+-- Several events on one day: the day ends at the highest level reached and starts from the
+-- lowest left, whatever order the rows came in, so that the same data always gives the same
+-- cohort.
+level_before AS (
+    SELECT d.index_date, j.employee_id, j.to_level AS level
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date <= d.index_date AND j.to_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY d.index_date, j.employee_id
+        ORDER BY j.effective_date DESC, j.event_type = 'hire', j.to_level DESC, j.event_type
+    ) = 1
+),
+level_after AS (
+    SELECT d.index_date, j.employee_id, j.from_level AS level
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date > d.index_date AND j.from_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY d.index_date, j.employee_id
+        ORDER BY j.effective_date, j.event_type <> 'hire', j.from_level, j.event_type
+    ) = 1
+),
+promotions AS (
+    SELECT d.index_date, j.employee_id, min(j.effective_date) AS promoted_on
+    FROM index_dates d JOIN staging.job_events j
+        ON j.effective_date > d.index_date
+        AND (j.event_type = 'promotion' OR j.to_level > j.from_level)
+    GROUP BY ALL
+),
+followed AS (
+    SELECT c.*,
+        least(coalesce(c.termination_date, $as_of), $as_of) AS follow_up_end,
+        c.termination_date <= $as_of AS exited,
+        coalesce(b.level, a.level, c.job_level) AS level_at_index,
+        p.promoted_on
+    FROM cohort c
+    LEFT JOIN level_before b USING (index_date, employee_id)
+    LEFT JOIN level_after a USING (index_date, employee_id)
+    LEFT JOIN promotions p USING (index_date, employee_id)
+)
+SELECT program_id, relationship_type, employee_id, "group",
+    index_date, program_end_date, first_pairing_start,
+    level_at_index AS job_level,
+    datediff('day', hire_date, index_date) / {DAYS_PER_YEAR} AS tenure_years,
+    performance_rating, department, gender, ethnicity,
+    follow_up_end,
+    CASE WHEN exited THEN termination_type END AS exit_type,
+    datediff('day', index_date, follow_up_end) AS exit_days,
+    CAST(coalesce(exited AND termination_type = 'voluntary', false) AS INTEGER) AS exit_event,
+    CASE WHEN NOT at_top_level THEN datediff('day', index_date, CASE
+        WHEN promoted_on <= follow_up_end THEN promoted_on ELSE follow_up_end
+    END) END AS promotion_days,
+    CASE WHEN NOT at_top_level THEN
+        CAST(coalesce(promoted_on <= follow_up_end, false) AS INTEGER)
+    END AS promotion_event
+FROM (
+    SELECT *, level_at_index >= max(level_at_index) OVER (PARTITION BY program_id,
+        relationship_type) AS at_top_level
+    FROM followed
+)
+"""
+
+
+def _survey_sql(cohort: str, scores: str) -> str:
+    """The cohort with each person's baseline and follow-up wave and their scores."""
+
+    def values(alias: str, suffix: str) -> str:
+        return ", ".join(
+            [
+                f"{alias}.wave AS {suffix}_wave",
+                f"{alias}.wave_date AS {suffix}_wave_date",
+                f"{alias}.loneliness AS loneliness_{suffix}",
+                f"{alias}.engagement AS engagement_{suffix}",
+                f"CAST({alias}.career_lonely AS INTEGER) AS career_lonely_{suffix}",
+            ]
+        )
+
+    # Each person's waves are looked up once per distinct index (or end) date, not once per
+    # program and type: tracks of one program share their dates.
+    return f"""
+    WITH scores AS ({scores}),
+    baseline AS (
+        SELECT d.employee_id, d.index_date, {SCORE_COLUMNS}
+        FROM (SELECT DISTINCT employee_id, index_date FROM {cohort}) d JOIN scores s
+            ON s.employee_id = d.employee_id AND s.wave_date <= d.index_date
+        QUALIFY row_number() OVER (
+            PARTITION BY d.employee_id, d.index_date ORDER BY s.wave_date DESC, s.wave DESC
+        ) = 1
+    ),
+    followup AS (
+        SELECT d.employee_id, d.program_end_date, {SCORE_COLUMNS}
+        FROM (SELECT DISTINCT employee_id, program_end_date FROM {cohort}) d JOIN scores s
+            ON s.employee_id = d.employee_id
+            AND s.wave_date >= d.program_end_date AND s.wave_date <= $as_of
+        QUALIFY row_number() OVER (
+            PARTITION BY d.employee_id, d.program_end_date ORDER BY s.wave_date, s.wave
+        ) = 1
+    )
+    SELECT c.*, {values("b", "baseline")}, {values("f", "followup")}
+    FROM {cohort} c
+    LEFT JOIN baseline b USING (employee_id, index_date)
+    LEFT JOIN followup f USING (employee_id, program_end_date)
+    ORDER BY c.program_id, c.relationship_type, c."group", c.employee_id
+    """
+
+
+def survey_scores_query(con: duckdb.DuckDBPyConnection) -> str:
+    """The survey scores to use: the mart when a survey was scored, else an empty stand-in."""
+    if surveys_scored(con):
+        return f"SELECT * FROM {SURVEY_SCORES}"
+    return NO_SURVEY_SCORES
+
+
+def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+    """Create `marts.study_cohort` from the staging tables (and survey scores, if any).
+
+    The people, follow-up and covariates come from `meta.study_cohort_people`, rebuilt only
+    when the staging tables, the as-of date or this query changed: a new survey wave changes
+    only the survey columns, and rebuilding the rest was a third of the cohort's time at a
+    million people.
+    """
+    params = {"as_of": as_of}
+    digest = _people_inputs_digest(con, as_of)
+    if _remembered_people_digest(con) != digest:
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {COHORT_PEOPLE} AS "
+            f"SELECT *, $digest AS {DIGEST_COLUMN} FROM ({COHORT_SQL})",
+            params | {"digest": digest},
+        )
+        apply_comments(con, COHORT_PEOPLE)
+    people = f"(SELECT * EXCLUDE ({DIGEST_COLUMN}) FROM {COHORT_PEOPLE})"
+    return create_table_as(con, STUDY_COHORT, _survey_sql(people, survey_scores_query(con)), params)
+
+
+def _people_inputs_digest(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
+    inputs = [table_fingerprint(con, table) for table in COHORT_INPUTS]
+    return hashlib.blake2b(repr((inputs, as_of, COHORT_SQL)).encode(), digest_size=20).hexdigest()
+
+
+def _remembered_people_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not table_exists(con, COHORT_PEOPLE):
+        return None
+    found = con.execute(f"SELECT {DIGEST_COLUMN} FROM {COHORT_PEOPLE} LIMIT 1").fetchall()
+    return found[0][0] if found else None
+
+
+def read_cohort(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The cohort with its few-valued text columns (department, group, …) as categories: a
+    million-person cohort is split into hundreds of model frames, and copying category codes
+    is many times cheaper than copying strings. Read through Arrow, which at a million people
+    takes a sixth of the time of DuckDB's own DataFrame conversion."""
+    table = arrow_table(con, f"SELECT * FROM {STUDY_COHORT}")
+    columns = {
+        name: column.dictionary_encode() if name != "employee_id" and _is_text(column) else column
+        for name, column in zip(table.column_names, table.columns, strict=True)
+    }
+    return pa.table(columns).to_pandas(date_as_object=False)
+
+
+def _is_text(column: pa.ChunkedArray) -> bool:
+    kind = column.type
+    return (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+def surveys_scored(con: duckdb.DuckDBPyConnection) -> bool:
+    return table_exists(con, SURVEY_SCORES)

@@ -1,0 +1,76 @@
+"""`marts.fct_pairing`: one row per pairing, with its meetings, milestones and outcome."""
+
+import duckdb
+
+from warehouse.tables import RUN_INFO, create_table_as
+
+FCT_PAIRING = "marts.fct_pairing"
+DEFAULT_CERTIFICATE_THRESHOLD = 0.8
+ACTIVATION_DAYS = 60
+# 3 of 4 milestones is exactly 0.75 in binary, but 0.7 / 0.35-style thresholds are not: a
+# rate a rounding error below its threshold still earns the certificate.
+THRESHOLD_TOLERANCE = 1e-9
+
+FCT_PAIRING_SQL = f"""
+WITH activities AS (
+    SELECT a.* FROM staging.activities a, {RUN_INFO} r WHERE a.activity_date <= r.as_of
+),
+meetings AS (
+    SELECT pairing_id,
+        count(*) FILTER (WHERE status = 'completed') AS meetings_completed,
+        count(*) FILTER (WHERE status = 'cancelled') AS meetings_cancelled,
+        count(*) FILTER (WHERE status = 'late_cancelled') AS meetings_late_cancelled,
+        count(*) FILTER (WHERE status = 'no_show') AS meetings_no_show,
+        avg(rating) AS mean_meeting_rating,
+        count(rating) AS meeting_ratings,
+        min(activity_date) FILTER (WHERE status = 'completed') AS first_meeting_date
+    FROM activities WHERE activity_type = 'meeting' GROUP BY pairing_id
+),
+milestones AS (
+    SELECT pairing_id, count(DISTINCT milestone) AS milestones_completed
+    FROM activities
+    WHERE activity_type = 'milestone' AND status = 'completed' AND milestone IS NOT NULL
+    GROUP BY pairing_id
+),
+measured AS (
+    SELECT p.pairing_id, p.program_id, p.relationship_type, p.advisor_id, p.participant_id,
+        p.start_date, p.end_date, p.end_reason,
+        p.end_date IS NULL OR p.end_date > r.as_of AS is_ongoing,
+        datediff('day', p.start_date, least(coalesce(p.end_date, r.as_of), r.as_of))
+            AS duration_days,
+        coalesce(m.meetings_completed, 0) AS meetings_completed,
+        coalesce(m.meetings_cancelled, 0) AS meetings_cancelled,
+        coalesce(m.meetings_late_cancelled, 0) AS meetings_late_cancelled,
+        coalesce(m.meetings_no_show, 0) AS meetings_no_show,
+        coalesce(s.milestones_completed, 0) AS milestones_completed,
+        g.planned_milestones,
+        -- Extra milestone names beyond the plan do not make a pair more than complete.
+        CASE WHEN g.planned_milestones > 0 THEN
+            least(coalesce(s.milestones_completed, 0) / g.planned_milestones, 1.0)
+        END AS milestone_completion_rate,
+        coalesce(g.certificate_threshold, {DEFAULT_CERTIFICATE_THRESHOLD}) AS certificate_threshold,
+        m.mean_meeting_rating,
+        coalesce(m.meeting_ratings, 0) AS meeting_ratings,
+        m.first_meeting_date,
+        CAST(p.start_date + INTERVAL {ACTIVATION_DAYS} DAY AS DATE) AS activation_deadline,
+        r.as_of
+    FROM staging.pairings p
+    CROSS JOIN {RUN_INFO} r
+    LEFT JOIN staging.programs g USING (program_id)
+    LEFT JOIN meetings m USING (pairing_id)
+    LEFT JOIN milestones s USING (pairing_id)
+)
+SELECT * EXCLUDE (activation_deadline, as_of),
+    milestone_completion_rate >= certificate_threshold - {THRESHOLD_TOLERANCE}
+        AS certificate_eligible,
+    CASE
+        WHEN first_meeting_date <= activation_deadline THEN true
+        WHEN activation_deadline <= as_of THEN false
+    END AS activated  -- NULL while the 60 days have not passed
+FROM measured
+ORDER BY pairing_id
+"""
+
+
+def build_fct_pairing(con: duckdb.DuckDBPyConnection) -> int:
+    return create_table_as(con, FCT_PAIRING, FCT_PAIRING_SQL)

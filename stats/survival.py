@@ -1,0 +1,480 @@
+"""Kaplan–Meier, Cox proportional hazards and the 12-month retention difference.
+
+Frames hold one row per person: `duration` in days from the index date, `event` 0/1.
+"""
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy.stats import chi2, rankdata
+
+from stats.cox import CoxFit, fit_cox
+from stats.estimate import (
+    Z_95,
+    Estimate,
+    design_matrix,
+    group_sizes,
+    method_name,
+    not_estimable,
+    treatment_is_identified,
+    wald_estimate,
+    zero_one_values,
+)
+
+TWELVE_MONTHS_DAYS = 365.25
+PH_CHECK_ALPHA = 0.05
+
+
+# --- Kaplan–Meier --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KaplanMeier:
+    event_times: np.ndarray
+    survival: np.ndarray
+    std_error: np.ndarray  # Greenwood
+    times: np.ndarray  # every distinct follow-up time, ascending
+    at_risk: np.ndarray  # people followed at least that long
+
+
+def km_at(
+    duration: ArrayLike,
+    event: ArrayLike,
+    horizons_days: Sequence[float],
+    people: ArrayLike | None = None,
+) -> pd.DataFrame:
+    """Survival at each horizon with a 95% log-log (Kalbfleisch–Prentice) Greenwood interval.
+
+    `n_at_risk` counts people whose duration is at least the horizon. Beyond the longest
+    follow-up the survival is not estimable (nan). `people` counts the people each row stands
+    for (one each when not given), so that the curve can come from an aggregate.
+    """
+    km = _kaplan_meier(duration, event, people)
+    frame = _km_frame(km, np.asarray(horizons_days, dtype=float))
+    return frame.rename(columns={"time": "horizon_days"})
+
+
+def km_curve(
+    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+) -> pd.DataFrame:
+    """The step curve for plotting: time 0, every event time, and the end of follow-up."""
+    km = _kaplan_meier(duration, event, people)
+    if not km.times.size:
+        times = np.empty(0)
+    else:
+        times = np.unique(np.concatenate([[0.0], km.event_times, km.times[-1:]]))
+    return _km_frame(km, times).rename(columns={"time": "time_days"})
+
+
+def cumulative_incidence(km: pd.DataFrame) -> pd.DataFrame:
+    """1 − KM (e.g. share promoted by t) from a `km_at` or `km_curve` frame."""
+    incidence = km.drop(columns=["survival", "ci_low", "ci_high"])
+    position = km.columns.get_loc("survival")
+    incidence.insert(position, "incidence", 1.0 - km["survival"])
+    incidence.insert(position + 1, "ci_low", 1.0 - km["ci_high"])
+    incidence.insert(position + 2, "ci_high", 1.0 - km["ci_low"])
+    return incidence
+
+
+def _kaplan_meier(
+    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+) -> _KaplanMeier:
+    """The product-limit estimate with Greenwood's variance, from risk sets counted per
+    distinct time (statsmodels' SurvfuncRight takes frequency weights, but its standard error
+    with them is not Greenwood's on the expanded data)."""
+    durations = np.asarray(duration, dtype=float)
+    events = np.asarray(event, dtype=float)
+    counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
+    observed = ~(np.isnan(durations) | np.isnan(events))
+    durations, events, counts = durations[observed], events[observed], counts[observed]
+    times, position = np.unique(durations, return_inverse=True)
+    followed = np.bincount(position, weights=counts, minlength=times.size)
+    at_risk = followed[::-1].cumsum()[::-1]
+    ended = np.bincount(position, weights=counts * events, minlength=times.size)
+    with_event = ended > 0
+    deaths, risk = ended[with_event], at_risk[with_event]
+    survival = np.cumprod(1.0 - deaths / risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Where everyone at risk has the event the survival is 0 and the variance undefined.
+        std_error = survival * np.sqrt(np.cumsum(deaths / (risk * (risk - deaths))))
+    return _KaplanMeier(times[with_event], survival, std_error, times, at_risk)
+
+
+def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(survival, Greenwood standard error) of the right-continuous KM step function."""
+    position = np.searchsorted(km.event_times, times, side="right")
+    survival = np.concatenate([[1.0], km.survival])[position]
+    std_error = np.concatenate([[0.0], km.std_error])[position]
+    last_follow_up = km.times[-1] if km.times.size else -np.inf
+    beyond = times > last_follow_up
+    return np.where(beyond, np.nan, survival), np.where(beyond, np.nan, std_error)
+
+
+def _km_frame(km: _KaplanMeier, times: np.ndarray) -> pd.DataFrame:
+    survival, std_error = _survival_at(km, times)
+    ci_low, ci_high = _log_log_interval(survival, std_error)
+    n_at_risk = np.concatenate([km.at_risk, [0.0]])[np.searchsorted(km.times, times, "left")]
+    return pd.DataFrame(
+        {
+            "time": times,
+            "survival": survival,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "n_at_risk": n_at_risk.astype("int64"),
+        }
+    )
+
+
+def _log_log_interval(survival: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Interval on log(−log S), which stays inside [0, 1]; degenerate at S = 0 or 1."""
+    interior = (survival > 0) & (survival < 1) & (std_error > 0)
+    safe = np.where(interior, survival, 0.5)
+    spread = Z_95 * np.where(interior, std_error, 0.0) / (safe * np.abs(np.log(safe)))
+    low = np.where(interior, safe ** np.exp(spread), survival)
+    high = np.where(interior, safe ** np.exp(-spread), survival)
+    return low, high
+
+
+# --- Cox proportional hazards --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SurvivalData:
+    duration: np.ndarray
+    event: np.ndarray
+    design: pd.DataFrame  # treatment first
+    n_treated: int
+    n_control: int
+
+    @property
+    def treated(self) -> np.ndarray:
+        return self.design.iloc[:, 0].to_numpy() == 1
+
+
+def cox_hazard_ratio(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+) -> Estimate:
+    """Hazard ratio of treatment 1 against 0 (Efron ties); `adjusted` when covariates are given."""
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    method = method_name(covariates, categorical)
+    fit, note = _fit_if_estimable(data)
+    if fit is None:
+        return not_estimable(data.n_treated, data.n_control, method, note)
+    log_hr = wald_estimate(
+        fit.params[0], fit.treatment_std_error, data.n_treated, data.n_control, method, note
+    )
+    return Estimate(
+        float(np.exp(log_hr.estimate)),
+        float(np.exp(log_hr.ci_low)),
+        float(np.exp(log_hr.ci_high)),
+        log_hr.p_value,
+        data.n_treated,
+        data.n_control,
+        method,
+        log_hr.note,
+    )
+
+
+def proportional_hazards_check(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+) -> tuple[float, bool]:
+    """(p-value, holds) of the Grambsch–Therneau test for the treatment term.
+
+    The approximate form (as in R's cox.zph before survival 3.0 and lifelines): correlation of
+    the treatment's scaled Schoenfeld residuals with the rank of the event time, chi-square on
+    1 df. `holds` is False when p < 0.05; an untestable model gives (nan, True).
+    """
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    fit, _ = _fit_if_estimable(data)
+    if fit is None:
+        return np.nan, True
+    design = data.design.to_numpy()
+    relative_risk = _relative_risk(design, fit.params, _risk_shift(design, fit.params))
+    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
+    is_event = data.event == 1
+    own_time = np.searchsorted(risk_sets.times, data.duration[is_event])
+    schoenfeld = design[is_event] - risk_sets.covariate_means[own_time]
+    n_events = int(is_event.sum())
+    # Only the treatment's column of the scaled residuals (D · r V) is needed.
+    scaled = n_events * (schoenfeld @ fit.covariance[:, 0])
+    time_rank = rankdata(data.duration[is_event])
+    centred_rank = time_rank - time_rank.mean()
+    if not centred_rank.any():
+        return np.nan, True  # a single event time: no change over time to detect
+    statistic = (centred_rank @ scaled) ** 2 / (
+        n_events * fit.covariance[0, 0] * (centred_rank @ centred_rank)
+    )
+    p_value = float(chi2.sf(statistic, df=1))
+    return p_value, bool(p_value >= PH_CHECK_ALPHA)
+
+
+def _survival_data(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    treatment: str,
+    covariates: Sequence[str],
+    categorical: Sequence[str],
+) -> _SurvivalData:
+    complete = frame.loc[frame[[duration, event, treatment]].notna().all(axis=1)]
+    durations = pd.to_numeric(complete[duration]).to_numpy(dtype=float)
+    if (durations < 0).any():
+        raise ValueError(f"column {duration!r} has negative durations")
+    events = zero_one_values(complete[event])
+    treated = zero_one_values(complete[treatment])
+    design = design_matrix(complete, treatment, covariates, categorical)
+    return _SurvivalData(durations, events, design, *group_sizes(treated))
+
+
+def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
+    if data.n_treated < 2 or data.n_control < 2:
+        return None, "fewer than 2 people in a group"
+    if not data.event[data.treated].any():
+        return None, "no events among the treated"
+    if not data.event[~data.treated].any():
+        return None, "no events in the comparison group"
+    if not treatment_is_identified(data.design):
+        return None, "the treatment is fully determined by the covariates"
+    fit = _fit_cox(data)
+    if fit is None or not np.isfinite(fit.treatment_std_error):
+        return None, "Cox model could not be fitted"
+    return fit, None if fit.converged else "Cox model did not converge: treat with caution"
+
+
+# The same model is often fitted twice in a row: the hazard ratio, then its proportional-hazards
+# check or the adjusted retention difference. A fit costs several passes over the data, so the
+# last few are kept, keyed by a digest of the exact inputs.
+_RECENT_FITS: OrderedDict[bytes, CoxFit | None] = OrderedDict()
+RECENT_FITS_KEPT = 4
+
+
+def _fit_cox(data: _SurvivalData) -> CoxFit | None:
+    key = _fit_key(data)
+    if key in _RECENT_FITS:
+        _RECENT_FITS.move_to_end(key)
+        return _RECENT_FITS[key]
+    fit = fit_cox(data.duration, data.event, data.design.to_numpy())
+    _RECENT_FITS[key] = fit
+    if len(_RECENT_FITS) > RECENT_FITS_KEPT:
+        _RECENT_FITS.popitem(last=False)
+    return fit
+
+
+def _fit_key(data: _SurvivalData) -> bytes:
+    digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
+    for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
+        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+    return digest.digest()
+
+
+# --- Risk sets (Breslow) and influence functions --------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RiskSets:
+    """Quantities at each distinct event time u_j, with relative risks w = exp(xβ − shift)."""
+
+    times: np.ndarray  # u_j
+    weight_sums: np.ndarray  # S0_j = Σ_{t_i ≥ u_j} w_i
+    covariate_means: np.ndarray  # E_j = Σ w_i x_i / S0_j (rows: event times)
+    hazard_jumps: np.ndarray  # Breslow dΛ0_j = d_j / S0_j
+
+    def cumulative(self, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Σ_{u_j ≤ at} values_j (values indexed by event time; may have extra dimensions)."""
+        totals = np.cumsum(values, axis=0)
+        padded = np.concatenate([np.zeros((1, *totals.shape[1:])), totals])
+        return padded[np.searchsorted(self.times, at, side="right")]
+
+
+def _risk_shift(design: np.ndarray, params: np.ndarray) -> float:
+    # Subtracted from every linear predictor so exp() stays finite; Λ0 is built from the same
+    # shifted risks, so predictions do not depend on it.
+    return float((design @ params).max())
+
+
+def _relative_risk(design: np.ndarray, params: np.ndarray, shift: float) -> np.ndarray:
+    return np.exp(design @ params - shift)
+
+
+def _risk_sets(
+    duration: np.ndarray, event: np.ndarray, relative_risk: np.ndarray, design: np.ndarray
+) -> _RiskSets:
+    order = np.argsort(duration, kind="stable")
+    sorted_times = duration[order]
+    tail_weights = np.cumsum(relative_risk[order][::-1])[::-1]
+    weighted = relative_risk[order, None] * design[order]
+    tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
+    times, deaths = np.unique(duration[event == 1], return_counts=True)
+    first_at_risk = np.searchsorted(sorted_times, times, side="left")
+    weight_sums = tail_weights[first_at_risk]
+    covariate_means = tail_weighted[first_at_risk] / weight_sums[:, None]
+    return _RiskSets(times, weight_sums, covariate_means, deaths / weight_sums)
+
+
+def _score_residuals(
+    duration: np.ndarray,
+    event: np.ndarray,
+    relative_risk: np.ndarray,
+    design: np.ndarray,
+    risk_sets: _RiskSets,
+) -> np.ndarray:
+    """U_k = ∫ (x_k − E(s)) dM_k(s), one row per person (Breslow form)."""
+    cumulative_hazard = risk_sets.cumulative(risk_sets.hazard_jumps, duration)
+    weighted_means = risk_sets.cumulative(
+        risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], duration
+    )
+    own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
+    jump = event[:, None] * (design - risk_sets.covariate_means[own_time])
+    compensator = relative_risk[:, None] * (design * cumulative_hazard[:, None] - weighted_means)
+    return jump - compensator
+
+
+def _baseline_hazard_influence(
+    duration: np.ndarray,
+    event: np.ndarray,
+    relative_risk: np.ndarray,
+    risk_sets: _RiskSets,
+    horizon: float,
+    params_influence: np.ndarray,
+) -> np.ndarray:
+    """Each person's influence on the Breslow Λ0(horizon), including through β̂."""
+    own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
+    jump = event * (duration <= horizon) / risk_sets.weight_sums[own_time]
+    compensator = relative_risk * risk_sets.cumulative(
+        risk_sets.hazard_jumps / risk_sets.weight_sums, np.minimum(duration, horizon)
+    )
+    sensitivity = risk_sets.cumulative(
+        risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], np.array(horizon)
+    )
+    return jump - compensator - params_influence @ sensitivity
+
+
+# --- 12-month retention difference ----------------------------------------------------------
+
+
+def retention_difference(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    treatment: str,
+    horizon_days: float = TWELVE_MONTHS_DAYS,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    method: Literal["naive", "adjusted"] = "naive",
+) -> Estimate:
+    """Treated people's survival at the horizon minus their survival without treatment, in
+    percentage points.
+
+    `naive`: KM(treated) − KM(control), Greenwood variances. `adjusted`: mean over the treated
+    of S(h | x, treated) − S(h | x, untreated) from the adjusted Cox model with a Breslow
+    baseline; its standard error is the delta method on the joint influence functions of β̂,
+    Λ̂0(h) and the average over the treated.
+    """
+    if method not in ("naive", "adjusted"):
+        raise ValueError(f"method must be 'naive' or 'adjusted', not {method!r}")
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    if data.n_treated < 2 or data.n_control < 2:
+        return not_estimable(data.n_treated, data.n_control, method, "fewer than 2 people")
+    if horizon_days > data.duration.max():
+        return not_estimable(
+            data.n_treated, data.n_control, method, "follow-up shorter than the horizon"
+        )
+    if method == "naive":
+        difference, std_error, note = _km_difference(data, horizon_days)
+    else:
+        difference, std_error, note = _standardised_difference(data, horizon_days)
+    if note is not None and not np.isfinite(difference):
+        return not_estimable(data.n_treated, data.n_control, method, note)
+    in_points = wald_estimate(difference, std_error, data.n_treated, data.n_control, method, note)
+    return Estimate(
+        100 * in_points.estimate,
+        100 * in_points.ci_low,
+        100 * in_points.ci_high,
+        in_points.p_value,
+        data.n_treated,
+        data.n_control,
+        method,
+        in_points.note,
+    )
+
+
+def _km_difference(data: _SurvivalData, horizon: float) -> tuple[float, float, str | None]:
+    horizon_array = np.array([horizon])
+    treated_survival, treated_se = _survival_at(
+        _kaplan_meier(data.duration[data.treated], data.event[data.treated]), horizon_array
+    )
+    control_survival, control_se = _survival_at(
+        _kaplan_meier(data.duration[~data.treated], data.event[~data.treated]), horizon_array
+    )
+    difference = float(treated_survival[0] - control_survival[0])
+    if not np.isfinite(difference):
+        return np.nan, np.nan, "a group's follow-up is shorter than the horizon"
+    std_error = float(np.hypot(treated_se[0], control_se[0]))
+    if std_error == 0:
+        return np.nan, np.nan, "no events before the horizon in either group"
+    return difference, std_error, None
+
+
+def _standardised_difference(
+    data: _SurvivalData, horizon: float
+) -> tuple[float, float, str | None]:
+    fit, note = _fit_if_estimable(data)
+    if fit is None:
+        return np.nan, np.nan, note
+    design = data.design.to_numpy()
+    shift = _risk_shift(design, fit.params)
+    relative_risk = _relative_risk(design, fit.params, shift)
+    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
+    baseline = float(risk_sets.cumulative(risk_sets.hazard_jumps, np.array(horizon)))
+
+    as_treated, as_untreated = design[data.treated].copy(), design[data.treated].copy()
+    as_treated[:, 0], as_untreated[:, 0] = 1.0, 0.0
+    risk_treated = _relative_risk(as_treated, fit.params, shift)
+    risk_untreated = _relative_risk(as_untreated, fit.params, shift)
+    survival_treated = np.exp(-baseline * risk_treated)
+    survival_untreated = np.exp(-baseline * risk_untreated)
+    per_person = survival_treated - survival_untreated
+    difference = float(per_person.mean())
+
+    gradient_params = (
+        baseline
+        * (
+            (survival_untreated * risk_untreated) @ as_untreated
+            - (survival_treated * risk_treated) @ as_treated
+        )
+        / data.n_treated
+    )
+    gradient_baseline = float(
+        np.mean(survival_untreated * risk_untreated - survival_treated * risk_treated)
+    )
+    params_influence = (
+        _score_residuals(data.duration, data.event, relative_risk, design, risk_sets)
+        @ fit.covariance
+    )
+    baseline_influence = _baseline_hazard_influence(
+        data.duration, data.event, relative_risk, risk_sets, horizon, params_influence
+    )
+    averaging_influence = np.zeros(data.duration.size)
+    averaging_influence[data.treated] = (per_person - difference) / data.n_treated
+    influence = (
+        averaging_influence
+        + params_influence @ gradient_params
+        + gradient_baseline * baseline_influence
+    )
+    return difference, float(np.sqrt(influence @ influence)), note

@@ -1,0 +1,50 @@
+"""`marts.fct_survey_score`: one row per employee and wave, scored by `surveys.scoring`."""
+
+from __future__ import annotations
+
+import duckdb
+
+from surveys.instruments import SCALED_ITEM_CODES
+from surveys.scoring import score_responses
+from warehouse.catalogue import apply_comments
+from warehouse.db import arrow_table
+
+SCORE_COLUMNS = (
+    "loneliness",
+    "lonely",
+    "engagement",
+    "career_lonely",
+    "has_advocate_fav",
+    "psych_safety_fav",
+    "enps",
+)
+
+
+def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -> int:
+    """Score each employee's latest scored response per wave; returns the row count."""
+    responses = arrow_table(
+        con,
+        f"SELECT r.employee_id, r.wave, w.wave_date, {', '.join(SCALED_ITEM_CODES)} "
+        "FROM staging.survey_responses r JOIN staging.survey_waves w USING (wave) "
+        "WHERE r.scored AND NOT r.superseded AND r.employee_id IS NOT NULL",
+    ).to_pandas(date_as_object=False)
+    scores = score_responses(
+        responses[list(SCALED_ITEM_CODES)].astype("Int64"), lonely_threshold=lonely_threshold
+    )
+    frame = responses[["employee_id", "wave", "wave_date"]].join(scores[list(SCORE_COLUMNS)])
+    con.register("_scores", frame)
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE marts.fct_survey_score AS
+        SELECT CAST(employee_id AS VARCHAR) AS employee_id, CAST(wave AS VARCHAR) AS wave,
+            CAST(wave_date AS DATE) AS wave_date, CAST(loneliness AS INTEGER) AS loneliness,
+            CAST(lonely AS BOOLEAN) AS lonely, CAST(engagement AS DOUBLE) AS engagement,
+            CAST(career_lonely AS BOOLEAN) AS career_lonely,
+            CAST(has_advocate_fav AS BOOLEAN) AS has_advocate_fav,
+            CAST(psych_safety_fav AS BOOLEAN) AS psych_safety_fav, CAST(enps AS INTEGER) AS enps
+        FROM _scores ORDER BY wave_date, employee_id
+        """
+    )
+    con.unregister("_scores")
+    apply_comments(con, "marts.fct_survey_score")
+    return len(frame)

@@ -1,0 +1,291 @@
+"""Stage survey responses: link them to a person and a wave, parse answers, flag what is
+not scored, and keep a respondent's latest scored response per wave.
+
+Outputs:
+- `staging.survey_responses`: every loaded response, with `scored`, `unscored_reason` and
+  `superseded` flags and the numeric answers;
+- `staging.survey_comments`: the free-text comments, which never leave that table;
+- `staging.survey_waves`: per wave, its date (median time of its scored responses) and
+  counts of responses, scored, unfinished, preview, spam and incomplete instruments;
+- `quarantine.surveys`: rows that failed, with reasons (comments withheld), rebuilt from
+  `quarantine.survey_reasons`, which keeps the reasons per file so a wave can be re-staged
+  alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from quality.contract import normalise_header
+from quality.frames import iso_timestamp_sql, raw_columns
+from quality.staging import (
+    FRAME,
+    StageResult,
+    frame_chunks,
+    materialise_frame,
+    reconcile_ledger,
+    split_rows,
+    validated_chunks,
+    write_quarantine,
+)
+from surveys.answers import parse_answers
+from surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
+from surveys.scoring import count_incomplete
+from warehouse.db import quote_ident, quote_literal
+
+COMMENT = "comment"
+RESPONSE_TIME_COLUMNS = ("submitted_at", "recordeddate", "enddate")
+UNFINISHED = ("false", "0", "no")
+# Qualtrics writes Status as text, or as a code in numeric exports (1 preview, 8 spam).
+STATUS_NOT_SCORED = {"survey preview": "preview", "1": "preview", "spam": "spam", "8": "spam"}
+
+
+def _text(column: str | None) -> str:
+    return f"nullif(trim(r.{quote_ident(column)}), '')" if column else "NULL::VARCHAR"
+
+
+def _first_present(candidates: list[str], present: set[str]) -> str:
+    texts = [_text(c) for c in candidates if c in present]
+    if not texts:
+        return "NULL::VARCHAR"
+    return texts[0] if len(texts) == 1 else f"coalesce({', '.join(texts)})"
+
+
+def survey_frame_sql(
+    con: duckdb.DuckDBPyConnection,
+    respondent_column: str,
+    item_map: dict[str, str],
+    files: list[str] | None = None,
+) -> str:
+    """The validation frame of survey rows (of `files`, or all), answers as `<item>__text`."""
+    columns = raw_columns(con, "surveys")
+    present = set(columns)
+    data_columns = [c for c in columns if not c.startswith("_")]
+    sources = {code: [code] for code in [*SCALED_ITEM_CODES, COMMENT]}
+    for column, code in sorted(item_map.items()):
+        if code in sources and column != code:
+            sources[code].append(column)
+    answers = [
+        f"{_first_present(names, present)} AS {code}__text"
+        for code, names in sources.items()
+        if code != COMMENT
+    ]
+    response_time = _first_present(list(RESPONSE_TIME_COLUMNS), present)
+    status_cases = " ".join(
+        f"WHEN '{code}' THEN '{reason}'" for code, reason in STATUS_NOT_SCORED.items()
+    )
+    finished = _first_present(["finished"], present)
+    status = _first_present(["status"], present)
+    stem = r"regexp_replace(regexp_extract(r._source_file, '[^/]+$'), '\.[^.]*$', '')"
+    identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
+    where = ""
+    if files is not None:
+        where = "WHERE r._source_file IN (" + (", ".join(map(quote_literal, files)) or "NULL") + ")"
+    return f"""
+        SELECT r._source_file, r._source_line, r._malformed,
+            {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
+            coalesce({_first_present(["wave"], present)}, {stem}) AS wave,
+            {response_time} AS submitted_at__text,
+            {iso_timestamp_sql(response_time)} AS submitted_at,
+            CASE WHEN lower({finished}) IN {UNFINISHED} THEN 'unfinished'
+                 ELSE CASE lower({status}) {status_cases} END END AS unscored_reason,
+            {", ".join(answers)},
+            {_first_present(sources[COMMENT], present)} AS comment,
+            CASE WHEN row_number() OVER same_row > 1
+                 THEN min(r._source_line) OVER same_row END AS _duplicate_of
+        FROM raw.surveys r {where}
+        WINDOW same_row AS (PARTITION BY {identical} ORDER BY r._source_line)
+        ORDER BY r._source_file, r._source_line
+    """
+
+
+def scale_descriptions() -> dict[str, str]:
+    return {
+        code: f"{ITEMS_BY_CODE[code].scale.name} scale ({ITEMS_BY_CODE[code].scale.describe()})"
+        for code in SCALED_ITEM_CODES
+    }
+
+
+def parsed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the numeric answer of every item beside its text; NA where it does not parse."""
+    texts = frame[[f"{code}__text" for code in SCALED_ITEM_CODES]]
+    numeric, _ = parse_answers(texts.rename(columns=lambda c: c.removesuffix("__text")))
+    frame = frame.assign(_scored=frame["unscored_reason"].isna())
+    return pd.concat([frame, numeric[list(SCALED_ITEM_CODES)]], axis=1)
+
+
+def stage_surveys(
+    con: duckdb.DuckDBPyConnection,
+    run_date: date,
+    respondent_column: str = "employee_id",
+    item_map: dict[str, str] | None = None,
+    files: list[str] | None = None,
+) -> list[StageResult]:
+    """Validate and stage survey rows: all of them, or only those of `files` (a new or changed
+    wave), leaving every other file's rows as they are. One result per wave validated."""
+    from quality.suites import survey_suite
+
+    _ensure_tables(con)
+    # The waves whose rows change: those these files staged before, and those they hold now.
+    waves = None if files is None else set(_staged_waves(con, files))
+    _forget(con, files)
+    results = []
+    if raw_columns(con, "surveys"):
+        materialise_frame(
+            con, survey_frame_sql(con, respondent_column, item_map or {}, files), group="wave"
+        )
+        suite = survey_suite(scale_descriptions(), run_date)
+        parsed = ((wave, parsed_frame(chunk)) for wave, chunk in frame_chunks(con, group="wave"))
+        for wave, chunk, validation in validated_chunks(parsed, suite):
+            if not results or results[-1].source != f"surveys wave {wave}":
+                results.append(StageResult(f"surveys wave {wave}"))
+            passed, quarantined = split_rows(chunk, validation, results[-1])
+            _insert(con, passed, quarantined)
+            if waves is not None:
+                waves.add(wave)
+        con.execute(f"DROP TABLE {FRAME}")
+    _refresh(con, None if waves is None else sorted(waves))
+    return results
+
+
+def _staged_waves(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+    return [
+        wave
+        for (wave,) in con.execute(
+            "SELECT DISTINCT wave FROM staging.survey_responses "
+            "WHERE _source_file IN (SELECT unnest(?))",
+            [files],
+        ).fetchall()
+    ]
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    answers = ", ".join(f"{code} INTEGER" for code in SCALED_ITEM_CODES)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS staging.survey_responses (employee_id VARCHAR, "
+        "wave VARCHAR, submitted_at TIMESTAMP, scored BOOLEAN, unscored_reason VARCHAR, "
+        f"superseded BOOLEAN, {answers}, _source_file VARCHAR, _source_line BIGINT)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS staging.survey_comments (employee_id VARCHAR, wave VARCHAR, "
+        "comment VARCHAR, _source_file VARCHAR, _source_line BIGINT)"
+    )
+    con.execute(
+        "COMMENT ON TABLE staging.survey_comments IS 'SENSITIVE: free-text survey comments. "
+        "Kept for authorised review only; never shown in a report or copied to another table.'"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS staging.survey_waves (wave VARCHAR, wave_date DATE, "
+        "responses BIGINT, scored BIGINT, superseded BIGINT, unfinished BIGINT, preview BIGINT, "
+        "spam BIGINT, incomplete_loneliness BIGINT, incomplete_engagement BIGINT)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS quarantine.survey_reasons "
+        "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+    )
+
+
+STAGED_TABLES = ("staging.survey_responses", "staging.survey_comments", "quarantine.survey_reasons")
+
+
+def _forget(con: duckdb.DuckDBPyConnection, files: list[str] | None) -> None:
+    """Drop what earlier runs staged from these files (from every file when `files` is None)."""
+    for table in STAGED_TABLES:
+        if files is None:
+            con.execute(f"DELETE FROM {table}")
+        else:
+            con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT unnest(?))", [files])
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, passed: pd.DataFrame, quarantined: pd.DataFrame
+) -> None:
+    answers = ", ".join(f"CAST({code} AS INTEGER)" for code in SCALED_ITEM_CODES)
+    con.register("_passed", passed)
+    con.execute(
+        "INSERT INTO staging.survey_responses SELECT employee_id, wave, "
+        "CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, unscored_reason, false, "
+        f"{answers}, _source_file, _source_line FROM _passed"
+    )
+    con.execute(
+        "INSERT INTO staging.survey_comments SELECT employee_id, wave, comment, _source_file, "
+        "_source_line FROM _passed WHERE comment IS NOT NULL"
+    )
+    con.unregister("_passed")
+    con.register("_quarantined", quarantined)
+    con.execute("INSERT INTO quarantine.survey_reasons SELECT * FROM _quarantined")
+    con.unregister("_quarantined")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
+    """Recompute what spans files: superseded responses and the counts of `waves` (of every
+    wave when None; a response can only supersede one of its own wave), the quarantine and
+    the ledger."""
+    of_waves, params = "true", {}
+    if waves is not None:
+        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _restaged AS
+        SELECT * REPLACE (
+            scored AND row_number() OVER (
+                PARTITION BY wave, employee_id, scored
+                ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
+            ) > 1 AS superseded)
+        FROM staging.survey_responses WHERE {of_waves}
+        """,
+        params,
+    )
+    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
+    con.execute(
+        "INSERT INTO staging.survey_responses "
+        "SELECT * FROM _restaged ORDER BY wave, employee_id, submitted_at"
+    )
+    con.execute("DROP TABLE _restaged")
+    if raw_columns(con, "surveys"):
+        write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
+        reconcile_ledger(
+            con, "surveys", "(SELECT * FROM staging.survey_responses WHERE NOT superseded)"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE quarantine.surveys "
+            "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+        )
+    _write_waves(con, of_waves, params)
+
+
+def _write_waves(con: duckdb.DuckDBPyConnection, of_waves: str, params: dict) -> None:
+    """Count the waves selected by the predicate `of_waves` again; drop waves left empty."""
+    con.execute(
+        f"DELETE FROM staging.survey_waves w WHERE {of_waves} OR NOT EXISTS "
+        "(SELECT 1 FROM staging.survey_responses r WHERE r.wave = w.wave)",
+        params,
+    )
+    counted = con.execute(
+        f"""
+        SELECT wave,
+            CAST(median(submitted_at) FILTER (WHERE scored AND NOT superseded) AS DATE),
+            count(*), count(*) FILTER (WHERE scored AND NOT superseded),
+            count(*) FILTER (WHERE superseded),
+            count(*) FILTER (WHERE unscored_reason = 'unfinished'),
+            count(*) FILTER (WHERE unscored_reason = 'preview'),
+            count(*) FILTER (WHERE unscored_reason = 'spam')
+        FROM staging.survey_responses WHERE {of_waves} GROUP BY wave ORDER BY wave
+        """,
+        params,
+    ).fetchall()
+    for wave, wave_date, *counts in counted:
+        answers = con.execute(
+            f"SELECT {', '.join(SCALED_ITEM_CODES)} FROM staging.survey_responses "
+            "WHERE wave = ? AND scored AND NOT superseded",
+            [wave],
+        ).df()
+        incomplete = count_incomplete(answers.astype("Int64"))
+        con.execute(
+            "INSERT INTO staging.survey_waves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [wave, wave_date, *counts, incomplete["loneliness"], incomplete["engagement"]],
+        )
