@@ -1,5 +1,7 @@
 """The last step of a run: publish the warehouse and the pages, all or nothing."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from warehouse.publishing import publish_run
@@ -8,13 +10,65 @@ from warehouse.resources import ReportsResource, WarehouseResource
 PUBLICATION = dg.AssetKey(["meta", "publication"])
 
 
-def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(key=PUBLICATION, group_name="publish", kinds={"duckdb"}, deps=upstream)
+def blocking_checks(assets: Sequence[dg.AssetsDefinition]) -> dict[dg.AssetKey, set[str]]:
+    """{asset: names of its blocking checks} for the assets that have any."""
+    gates: dict[dg.AssetKey, set[str]] = {}
+    for asset in assets:
+        for spec in asset.check_specs:
+            if spec.blocking:
+                gates.setdefault(spec.asset_key, set()).add(spec.name)
+    return gates
+
+
+def ungated_assets(
+    instance: dg.DagsterInstance, run_id: str, gates: dict[dg.AssetKey, set[str]]
+) -> list[str]:
+    """Assets this run rebuilt without every blocking check of theirs passing in this run.
+
+    Dagster stops what depends on a failed blocking check, but a selection launched from the UI
+    can leave a check out; the asset is then rebuilt and nothing stops it. Assets the run did not
+    rebuild are as the last published run left them (every run starts from that copy)."""
+    built = {
+        entry.dagster_event.asset_key
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    }
+    passed = {
+        (
+            entry.dagster_event.event_specific_data.asset_key,
+            entry.dagster_event.event_specific_data.check_name,
+        )
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        if entry.dagster_event.event_specific_data.passed
+    }
+    return sorted(
+        f"{key.to_user_string()} (check {name} did not pass in this run)"
+        for key in built & gates.keys()
+        for name in sorted(gates[key])
+        if (key, name) not in passed
+    )
+
+
+def publication_asset(upstream: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefinition:
+    gates = blocking_checks(upstream)
+
+    @dg.asset(
+        key=PUBLICATION,
+        group_name="publish",
+        kinds={"duckdb"},
+        deps=[key for asset in upstream for key in asset.keys],
+    )
     def publication(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
     ) -> dg.MaterializeResult:
         """The published warehouse and reports: replaced when every blocking check passed."""
         run_id = context.run.run_id
+        ungated = ungated_assets(context.instance, run_id, gates)
+        if ungated:
+            raise dg.Failure(
+                "Nothing was published: this run rebuilt "
+                + "; ".join(ungated)
+                + ". Run the whole job (or include the checks) to publish."
+            )
         with warehouse.connect() as con:
             con.execute(
                 "INSERT OR REPLACE INTO meta.runs (run_id, finished_at, status) "

@@ -7,7 +7,7 @@ import dagster as dg
 from ingest.inbox import InboxFile, plan_loads, scan_inbox
 from ingest.landing import land_file, record_unread
 from quality.contract import SOURCE_ORDER
-from warehouse.db import prepare_working_copy, table_exists
+from warehouse.db import table_exists
 from warehouse.resources import InboxResource, WarehouseResource
 
 INBOX_FILES = dg.AssetKey(["meta", "inbox_files"])
@@ -24,7 +24,6 @@ def inbox_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
 ) -> dg.MaterializeResult:
     """The files in the inbox this run, their source and hash, and what the run does with each."""
-    prepare_working_copy(warehouse.published, warehouse.working)
     files = scan_inbox(Path(inbox.path))
     with warehouse.connect() as con:
         plan = plan_loads(con, files)

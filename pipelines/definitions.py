@@ -24,6 +24,9 @@ def build_definitions(
         sensors=[survey_wave_sensor, inbox_sensor, run_failure_log_sensor, abandoned_run_sensor],
         resources=resources_from(settings),
         loggers=loggers,
+        # Every run, a job's or a selection launched from the UI, runs its steps in one process:
+        # the warehouse resource then takes the writer lock and the working copy once per run.
+        executor=dg.in_process_executor,
     )
 
 

@@ -26,7 +26,7 @@ _layers = [
     *effects_assets,
     *report_assets,
 ]
-all_assets = [*_layers, publication_asset([a.key for a in _layers])]
+all_assets = [*_layers, publication_asset(_layers)]
 
 # A survey wave alone: land and validate its files, then rebuild what depends on surveys.
 wave_job = dg.define_asset_job(

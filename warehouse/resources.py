@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from warehouse.db import connect
+from warehouse.db import connect, prepare_working_copy
 from warehouse.failures import record_abandoned_run
 from warehouse.locking import WriterLock, waiting_message
 from warehouse.publishing import recover
@@ -61,6 +61,9 @@ class WarehouseResource(dg.ConfigurableResource):
         recovered = recover(self.published, self.working)
         if recovered:
             log(recovered)
+        # Every run, whatever it selects, starts from the last published state, so no run can
+        # publish what an earlier, failed run built.
+        prepare_working_copy(self.published, self.working)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is None:
