@@ -108,7 +108,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     reconcile_ledger(con, source, f"staging.{source}")
     key = ", ".join(SOURCES[source].key)
     con.execute(
-        f"CREATE OR REPLACE TABLE {STAGED_KEYS} AS SELECT {key}, _source_file, _source_line FROM staging.{source}"
+        f"CREATE OR REPLACE TABLE {STAGED_KEYS} AS "
+        f"SELECT {key}, _source_file, _source_line FROM staging.{source}"
     )
     try:
         result.results += validate_table(
