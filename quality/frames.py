@@ -1,18 +1,18 @@
-"""The validation frame of a source, built in DuckDB from `raw.<source>`.
+"""The validation table of a source, built in DuckDB from `raw.<source>`.
 
 Each contract column is typed from its text (`hire_date`), the text is kept beside it for
 messages (`hire_date__text`), identical repeats within a file are marked (`_duplicate_of`),
-as are different rows of a file sharing a key (`_key_conflict`), and references are looked
-up in staging tables already validated (`advisor_id__hire_date`).
+as are different rows of a file sharing a key (`_key_conflict`). Rules that reach into other
+sources query their staged tables themselves (`quality.suites`).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from pipelines.warehouse import quote_ident, quote_literal
 from quality.contract import SOURCES, Column, Kind
-from quality.suites import ACTIVITY_SLACK_DAYS, KEY_CONFLICT, text_column
-from warehouse.db import quote_ident
+from quality.suites import KEY_CONFLICT, text_column
 
 LINEAGE_SQL = "_source_file, _source_line, _malformed"
 
@@ -67,61 +67,36 @@ def _column_sql(column: Column, present: set[str]) -> list[str]:
     return selected
 
 
-def _lookups(source: str) -> tuple[str, str]:
-    """Extra columns and joins for the rules that reach into other sources."""
-    if source == "employees":
-        return (
-            "m.hire_date AS manager_id__hire_date",
-            "LEFT JOIN (SELECT DISTINCT nullif(trim(employee_id), '') AS employee_id, "
-            "DATE '1900-01-01' AS hire_date FROM raw.employees) m ON m.employee_id = t.manager_id",
-        )
-    if source == "job_events":
-        return (
-            "e.hire_date AS employee_id__hire_date",
-            "LEFT JOIN staging.employees e ON e.employee_id = t.employee_id",
-        )
-    if source == "pairings":
-        return (
-            "p.start_date AS program_id__start_date, a.hire_date AS advisor_id__hire_date, "
-            "a.termination_date AS advisor_id__termination_date, "
-            "q.hire_date AS participant_id__hire_date, "
-            "q.termination_date AS participant_id__termination_date",
-            "LEFT JOIN staging.programs p ON p.program_id = t.program_id "
-            "LEFT JOIN staging.employees a ON a.employee_id = t.advisor_id "
-            "LEFT JOIN staging.employees q ON q.employee_id = t.participant_id",
-        )
-    if source == "activities":
-        slack = f"INTERVAL {ACTIVITY_SLACK_DAYS} DAY"
-        return (
-            f"CAST(p.start_date - {slack} AS DATE) AS pairing_id__earliest, "
-            f"CAST(coalesce(p.end_date, current_date) + {slack} AS DATE) AS pairing_id__latest",
-            "LEFT JOIN staging.pairings p ON p.pairing_id = t.pairing_id",
-        )
-    return "", ""
+def of_files(files: list[str] | None, alias: str = "r") -> str:
+    """A WHERE clause keeping the rows of `files` (every row when None)."""
+    if files is None:
+        return ""
+    return (
+        f"WHERE {alias}._source_file IN (" + (", ".join(map(quote_literal, files)) or "NULL") + ")"
+    )
 
 
-def frame_sql(con: duckdb.DuckDBPyConnection, source: str) -> str:
-    """SELECT producing the validation frame of a source, ordered by file and line."""
+def typed_columns_sql(source: str, present: set[str]) -> list[str]:
+    return [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
+
+
+def frame_sql(con: duckdb.DuckDBPyConnection, source: str, files: list[str] | None = None) -> str:
+    """SELECT producing the validation table of a source: the rows of `files`, or all."""
     present = set(raw_columns(con, source))
     data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
-    columns = [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
+    columns = typed_columns_sql(source, present)
     identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
     key = ", ".join(["_source_file", *SOURCES[source].key])
-    lookups, joins = _lookups(source)
     return f"""
         WITH typed AS (
             SELECT {LINEAGE_SQL}, {", ".join(columns)},
                 CASE WHEN row_number() OVER same_row > 1
                      THEN min(_source_line) OVER same_row END AS _duplicate_of
-            FROM raw.{source} r
+            FROM raw.{source} r {of_files(files)}
             WINDOW same_row AS (PARTITION BY {identical} ORDER BY _source_line)
-        ), keyed AS (
-            SELECT *, CASE WHEN _duplicate_of IS NULL AND count(*) FILTER (
-                    WHERE _duplicate_of IS NULL) OVER (PARTITION BY {key}) > 1
-                THEN true END AS {KEY_CONFLICT}
-            FROM typed
         )
-        SELECT t.*{", " + lookups if lookups else ""}
-        FROM keyed t {joins}
-        ORDER BY t._source_file, t._source_line
+        SELECT *, CASE WHEN _duplicate_of IS NULL AND count(*) FILTER (
+                WHERE _duplicate_of IS NULL) OVER (PARTITION BY {key}) > 1
+            THEN true END AS {KEY_CONFLICT}
+        FROM typed
     """

@@ -1,39 +1,31 @@
-"""Stage a source: validate its raw rows, quarantine failures with every reason, keep the rest.
+"""Stage a source: validate the rows of its newly landed files, quarantine failures with every
+reason, and rebuild staging from what is stored.
 
-Rows that pass go to `staging.<source>`, typed; among them the row from the file that sorts
-last by name wins per key. Rows that fail go to `quarantine.<source>` with their file, line
-and reasons. For every file, rows read = rows loaded + rows quarantined, and the ledger in
-`meta.loaded_files` says so.
+Each file is validated once, when it lands: its rows' reasons go to `meta.row_reasons` and
+its ledger row gets its counts. Staging is then rebuilt from `raw` less those rows, typed;
+among them the row from the file that sorts last by name wins per key. Rows that fail go to
+`quarantine.<source>` with their file, line and reasons. For every file, rows read = rows
+loaded + rows quarantined, and the ledger in `meta.loaded_files` says so.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
+from assets.staging.frames import frame_sql, raw_columns, typed_sql
+from pipelines.warehouse import quote_ident, quote_literal, table_exists
 from quality.contract import SOURCES, is_contact_column
-from quality.frames import frame_sql, raw_columns
-from quality.validation import (
-    ExpectationResult,
-    Validation,
-    columns_read,
-    readable_rule,
-    run_suite,
-)
-from warehouse.db import arrow_table, quote_ident, quote_literal
-from warehouse.parallel import imap_in_processes
+from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
 
-# Rows validated at a time: the validation frame lives in DuckDB, one chunk at a time in pandas.
-CHUNK_ROWS = 200_000
+# Tables GX reads live in the main schema: it reaches them through cursors of the
+# connection, which do not see its temporary tables, and its column lookup drops schemas.
 FRAME = "_validation_frame"
-QUARANTINED = "_quarantined_rows"
+STAGED_KEYS = "_staged_keys"
+FAILURES = "_failed_rows"
+ROW_REASONS = "meta.row_reasons"
 
 
 @dataclass
@@ -42,8 +34,10 @@ class StageResult:
     rows_read: int = 0
     rows_staged: int = 0
     rows_quarantined: int = 0
+    files_validated: list[str] = field(default_factory=list)
     results: list[ExpectationResult] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    gx_results: list = field(default_factory=list)  # GX's own, for Data Docs
 
     @property
     def quarantined_share(self) -> float:
@@ -58,153 +52,111 @@ def _has_raw(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     return bool(raw_columns(con, source))
 
 
+def ensure_row_reasons(con: duckdb.DuckDBPyConnection) -> None:
+    """The reasons of every quarantined row of every validated file, kept across runs."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {ROW_REASONS} (source VARCHAR, _source_file VARCHAR, "
+        "_source_line BIGINT, reasons VARCHAR)"
+    )
+    con.execute(
+        f"COMMENT ON TABLE {ROW_REASONS} IS 'Why each quarantined row failed, per source, file "
+        "and line: kept so that a file is validated once, when it lands.'"
+    )
+
+
+def pending_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """Files of `source` landed in raw but never validated (their ledger counts are unset)."""
+    if not _has_raw(con, source):
+        return []
+    return [
+        file
+        for (file,) in con.execute(
+            f"SELECT DISTINCT r._source_file FROM raw.{source} r JOIN meta.loaded_files l "
+            "ON l.file = r._source_file AND l.status = 'loaded' AND l.rows_loaded IS NULL "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
+
+
 def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) -> StageResult:
+    """Validate the source's new files and rebuild its staging and quarantine; with no new
+    file, leave them as they are."""
     from quality.suites import dataset_suite, row_suite
 
     result = StageResult(source)
-    _create_empty(con, source)
+    ensure_row_reasons(con)
     if not _has_raw(con, source):
+        _create_empty(con, source)
         return result
-    materialise_frame(con, frame_sql(con, source))
-    suite = row_suite(source, run_date)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {QUARANTINED} "
-        "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
+    files = pending_files(con, source)
+    if not files and table_exists(con, f"staging.{source}"):
+        result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
+        return result
+    if files:
+        con.execute(f"CREATE OR REPLACE TABLE {FRAME} AS {frame_sql(con, source, files)}")
+        try:
+            result.results += validate_rows(con, source, files, row_suite(source, run_date), result)
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {FRAME}")
+        result.files_validated = files
+    reasons = (
+        f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = {quote_literal(source)})"
     )
-    read = ["_source_file", "_source_line", *columns_read(suite, frame_columns(con))]
-    for _, chunk, validation in validated_chunks(frame_chunks(con, columns=read), suite):
-        _, quarantined = split_rows(chunk, validation, result)
-        con.register("_chunk_quarantined", quarantined)
-        con.execute(f"INSERT INTO {QUARANTINED} SELECT * FROM _chunk_quarantined")
-        con.unregister("_chunk_quarantined")
-    write_quarantine(con, source, QUARANTINED)
-    _write_staging(con, source)
-    con.execute(f"DROP TABLE {FRAME}; DROP TABLE {QUARANTINED}")
+    write_quarantine(con, source, reasons)
+    _write_staging(con, source, reasons)
     result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
     reconcile_ledger(con, source, f"staging.{source}")
     key = ", ".join(SOURCES[source].key)
-    staged_keys = con.execute(f"SELECT {key} FROM staging.{source}").df()
-    result.results += run_suite(dataset_suite(source), staged_keys).results
+    con.execute(
+        f"CREATE OR REPLACE TABLE {STAGED_KEYS} AS "
+        f"SELECT {key}, _source_file, _source_line FROM staging.{source}"
+    )
+    try:
+        result.results += validate_table(
+            con, STAGED_KEYS, dataset_suite(source), run=result.gx_results
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {STAGED_KEYS}")
     return result
 
 
-def materialise_frame(con: duckdb.DuckDBPyConnection, sql: str, group: str | None = None) -> None:
-    """The validation frame `sql` selects, as a temporary table numbered for chunking (within
-    each value of `group`, if given)."""
-    partition = f"PARTITION BY {group} " if group else ""
-    # Stored in chunk order, so that each chunk's range is read from its own row groups.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {FRAME} AS SELECT *, row_number() OVER "
-        f"({partition}ORDER BY _source_file, _source_line) - 1 AS _chunk_row FROM ({sql}) "
-        f"ORDER BY {group + ', ' if group else ''}_chunk_row"
-    )
+def validate_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    files: list[str],
+    suite,
+    result: StageResult,
+    group: str | None = None,
+) -> list[ExpectationResult]:
+    """Run the row suite over the validation table (FRAME, the rows of `files`); store each
+    failing row's reasons in ROW_REASONS (replacing what these files had) and add the counts
+    to `result`."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FAILURES} {FAILURES_DDL}")
+    try:
+        results = validate_table(con, FRAME, suite, FAILURES, run=result.gx_results)
+        con.execute(
+            f"DELETE FROM {ROW_REASONS} WHERE source = ? AND _source_file IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [source, files],
+        )
+        con.execute(
+            f"INSERT INTO {ROW_REASONS} SELECT ?, * FROM ({collect_reasons(FAILURES)})", [source]
+        )
+        result.rows_read += con.execute(f"SELECT count(*) FROM {FRAME}").fetchone()[0]
+        result.rows_quarantined += con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT _source_file, _source_line FROM {FAILURES})"
+        ).fetchone()[0]
+        result.top_reasons = _top_reasons(results)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {FAILURES}")
+    return results
 
 
-def frame_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    empty = con.execute(f"SELECT * EXCLUDE (_chunk_row) FROM {FRAME} LIMIT 0")
-    return [name for name, *_ in empty.description]
-
-
-def frame_chunks(
-    con: duckdb.DuckDBPyConnection, group: str | None = None, columns: list[str] | None = None
-) -> Iterator[tuple[object, pd.DataFrame]]:
-    """(group value, chunk) over the materialised frame, in file and line order: at most
-    CHUNK_ROWS rows at a time, and never two groups in one chunk; all its columns, or
-    `columns`."""
-    rows = CHUNK_ROWS
-    selected = ", ".join(map(quote_ident, columns)) if columns else "* EXCLUDE (_chunk_row)"
-    groups = (
-        [
-            value
-            for (value,) in con.execute(
-                f"SELECT DISTINCT {group} FROM {FRAME} ORDER BY 1"
-            ).fetchall()
-        ]
-        if group
-        else [None]
-    )
-    for value in groups:
-        where = f"{group} IS NOT DISTINCT FROM {_literal(value)} AND " if group else ""
-        start = 0
-        while True:
-            chunk = _pandas(
-                con,
-                f"SELECT {selected} FROM {FRAME} WHERE {where}"
-                f"_chunk_row >= {start} AND _chunk_row < {start + rows} ORDER BY _chunk_row",
-            )
-            if chunk.empty:
-                break
-            yield value, chunk
-            start += rows
-
-
-def _literal(value: object) -> str:
-    return "NULL" if value is None else quote_literal(str(value))
-
-
-# Whole numbers and booleans stay nullable, as in DuckDB's own DataFrame conversion: a line
-# number is "3", not "3.0", in a reason.
-_NULLABLE = {
-    pa.int64(): pd.Int64Dtype(),
-    pa.int32(): pd.Int64Dtype(),
-    pa.bool_(): pd.BooleanDtype(),
-}
-
-
-def _pandas(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    """The result of `query` through Arrow: a third of the time of DuckDB's conversion."""
-    return arrow_table(con, query).to_pandas(date_as_object=False, types_mapper=_NULLABLE.get)
-
-
-def validated_chunks(
-    chunks: Iterable[tuple[object, pd.DataFrame]], suite
-) -> Iterator[tuple[object, pd.DataFrame, Validation]]:
-    """(group value, chunk, its validation) for each chunk, in order. Chunks are validated in
-    worker processes, one per CPU, while the next are read; each worker gets only the columns
-    the suite reads."""
-    in_flight: deque[tuple[object, pd.DataFrame]] = deque()
-
-    def to_validate() -> Iterator[pd.DataFrame]:
-        for value, chunk in chunks:
-            in_flight.append((value, chunk))
-            yield chunk[columns_read(suite, chunk.columns)]
-
-    for validation in imap_in_processes(partial(run_suite, suite), to_validate()):
-        value, chunk = in_flight.popleft()
-        yield value, chunk, validation
-
-
-def split_rows(
-    frame: pd.DataFrame, validation: Validation, result: StageResult
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a validated frame into passing rows and quarantined (file, line, reasons); the
-    counts and expectation results add to `result`, so chunks of one source add up."""
-    failed = frame.index.isin(validation.failed_rows)
-    quarantined = frame.loc[failed, ["_source_file", "_source_line"]].assign(
-        reasons=validation.reasons.reindex(frame.index[failed]).to_numpy()
-    )
-    result.rows_read += len(frame)
-    result.rows_quarantined += len(quarantined)
-    result.results = _combined(result.results + validation.results)
-    result.top_reasons = _top_reasons(result.results)
-    return frame.loc[~failed], quarantined
-
-
-def _combined(results: list[ExpectationResult]) -> list[ExpectationResult]:
-    """One result per expectation: the same rule run over several chunks adds up."""
-    combined: dict[tuple, ExpectationResult] = {}
-    for r in results:
-        key = (r.suite, r.expectation, r.column, r.level, r.reason)
-        if (seen := combined.get(key)) is None:
-            combined[key] = r
-        else:
-            combined[key] = replace(
-                seen,
-                success=seen.success and r.success,
-                unexpected_count=seen.unexpected_count + r.unexpected_count,
-                element_count=seen.element_count + r.element_count,
-            )
-    return list(combined.values())
+def _top_reasons(results: list[ExpectationResult], limit: int = 5) -> list[tuple[str, int]]:
+    """The row rules that quarantined most rows, in words."""
+    failed = [r for r in results if r.level == "row" and r.unexpected_count]
+    failed.sort(key=lambda r: r.unexpected_count, reverse=True)
+    return [(r.reason, r.unexpected_count) for r in failed[:limit]]
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -217,13 +169,6 @@ def _create_empty(con: duckdb.DuckDBPyConnection, source: str) -> None:
         f"CREATE OR REPLACE TABLE quarantine.{source} "
         "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
     )
-
-
-def _top_reasons(results: list[ExpectationResult], limit: int = 5) -> list[tuple[str, int]]:
-    """The row rules that quarantined most rows, as readable templates."""
-    failed = [r for r in results if r.level == "row" and r.unexpected_count]
-    failed.sort(key=lambda r: r.unexpected_count, reverse=True)
-    return [(readable_rule(r.reason), r.unexpected_count) for r in failed[:limit]]
 
 
 def write_quarantine(
@@ -246,22 +191,6 @@ def write_quarantine(
         f"CREATE OR REPLACE TABLE quarantine.{source} AS SELECT {selected}, q.reasons "
         f"FROM raw.{source} r JOIN {reasons_table} q USING (_source_file, _source_line) "
         "ORDER BY r._source_file, r._source_line"
-    )
-
-
-def _write_staging(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """Typed contract columns of the frame's rows not quarantined; per key, the row from the
-    file that sorts last by name wins."""
-    spec = SOURCES[source]
-    columns = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
-    key = ", ".join(spec.key)
-    con.execute(
-        f"CREATE OR REPLACE TABLE staging.{source} AS "
-        f"SELECT {columns}, _source_file, _source_line FROM {FRAME} "
-        f"ANTI JOIN {QUARANTINED} USING (_source_file, _source_line) "
-        f"QUALIFY row_number() OVER (PARTITION BY {key} "
-        "ORDER BY _source_file DESC, _source_line DESC) = 1 "
-        f"ORDER BY {key}"
     )
 
 
@@ -318,3 +247,27 @@ def record_results(
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             rows,
         )
+
+
+def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) -> None:
+    """Typed contract columns of the raw rows not quarantined; per key, the row from the file
+    that sorts last by name wins."""
+    spec = SOURCES[source]
+    present = set(raw_columns(con, source))
+    columns = []
+    for column in spec.columns:
+        text = (
+            f"nullif(trim(r.{quote_ident(column.name)}), '')"
+            if column.name in present
+            else "NULL::VARCHAR"
+        )
+        columns.append(f"CAST({typed_sql(column, text)} AS {column.sql_type}) AS {column.name}")
+    key = ", ".join(spec.key)
+    con.execute(
+        f"CREATE OR REPLACE TABLE staging.{source} AS "
+        f"SELECT {', '.join(columns)}, r._source_file, r._source_line FROM raw.{source} r "
+        f"ANTI JOIN {reasons} q USING (_source_file, _source_line) "
+        f"QUALIFY row_number() OVER (PARTITION BY {key} "
+        "ORDER BY r._source_file DESC, r._source_line DESC) = 1 "
+        f"ORDER BY {key}"
+    )

@@ -1,13 +1,16 @@
 """One Great Expectations suite per source: the single definition of what valid means.
 
 Column rules are generated from `quality.contract`; rules across columns and sources are
-written out below. Each expectation carries in `meta`:
+written out below, those that reach into other tables as `UnexpectedRowsExpectation`s in SQL.
+Suites run on DuckDB tables through GX's SQL data source (`quality.validation`). Each
+expectation carries in `meta`:
 - `reason`: a template for the sentence a person reads in quarantine, filled from the row
-  (placeholders are column names of the validation frame; `<col>__text` holds the raw text);
+  (placeholders are column names of the validation table; `<col>__text` holds the raw text);
+- `rule` (optional): the rule in words where the template alone would not say it;
 - `level`: `row` (failing rows are quarantined) or `dataset` (a failure stops the run).
 
-The validation frame of a source holds its typed contract columns, `<col>__text` for every
-column that is parsed, the lineage columns, and the lookups of `quality.frames`.
+The validation table of a source holds its typed contract columns, `<col>__text` for every
+column that is parsed, and the lineage columns (`assets.staging.frames`).
 """
 
 from __future__ import annotations
@@ -23,21 +26,24 @@ if TYPE_CHECKING:
 
 
 class _Expectations:
-    """`great_expectations.expectations` and ours (`quality.custom_expectations`), imported on
-    first use: the import takes seconds."""
+    """`great_expectations.expectations`, imported on first use: the import takes seconds."""
 
     def __getattr__(self, name: str):
         import great_expectations as gx
 
-        from quality import custom_expectations
-
-        return getattr(custom_expectations, name, None) or getattr(gx.expectations, name)
+        return getattr(gx.expectations, name)
 
 
 E = _Expectations()
-PANDAS = "pandas"
 KEY_CONFLICT = "_key_conflict"
 ACTIVITY_SLACK_DAYS = 14  # "a few days' slack" for activities logged around a pairing's dates
+
+
+def col(name: str):
+    """A GX row-condition column: `col("x").is_not_null() & (col("y") == "z")`."""
+    from great_expectations.expectations.row_conditions import Column as ConditionColumn
+
+    return ConditionColumn(name)
 
 
 def text_column(column: Column) -> str:
@@ -49,12 +55,19 @@ def text_column(column: Column) -> str:
     )
 
 
-def _row(expectation_type, reason: str, **kwargs) -> Expectation:
-    return expectation_type(**kwargs, meta={"reason": reason, "level": "row"})
+def _row(expectation_type, reason: str, rule: str | None = None, **kwargs) -> Expectation:
+    meta = {"reason": reason, "level": "row", **({"rule": rule} if rule else {})}
+    return expectation_type(**kwargs, meta=meta)
 
 
-def _when(condition: str) -> dict:
-    return {"row_condition": condition, "condition_parser": PANDAS}
+def _when(condition) -> dict:
+    return {"row_condition": condition}
+
+
+def _rows_where(sql: str, reason: str) -> Expectation:
+    """Rows selected by `sql`, a query over `{batch}` (aliased `t`) returning the lineage
+    columns of the rows that break the rule."""
+    return _row(E.UnexpectedRowsExpectation, reason, unexpected_rows_query=sql)
 
 
 def column_rules(column: Column, run_date: date) -> list[Expectation]:
@@ -71,7 +84,7 @@ def column_rules(column: Column, run_date: date) -> list[Expectation]:
                 E.ExpectColumnValuesToNotBeNull,
                 f"{name} '{shown}' is not {what[column.kind]}",
                 column=name,
-                **_when(f"{text_column(column)}.notnull()"),
+                **_when(col(text_column(column)).is_not_null()),
             )
         )
     if column.allowed:
@@ -87,7 +100,7 @@ def column_rules(column: Column, run_date: date) -> list[Expectation]:
         bounds = _describe_bounds(column.minimum, column.maximum)
         rules.append(
             _row(
-                E.ExpectColumnValuesToBeWithin,
+                E.ExpectColumnValuesToBeBetween,
                 f"{name} {shown} is {bounds}",
                 column=name,
                 min_value=column.minimum,
@@ -97,13 +110,17 @@ def column_rules(column: Column, run_date: date) -> list[Expectation]:
     if column.not_in_future:
         rules.append(
             _row(
-                E.ExpectColumnValuesToBeWithin,
+                E.ExpectColumnValuesToBeBetween,
                 f"{name} {shown} is in the future",
                 column=name,
-                max_value=datetime.combine(run_date, datetime.max.time()),
+                max_value=_end_of(run_date),
             )
         )
     return rules
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.max.time())
 
 
 def _describe_bounds(low: float | None, high: float | None) -> str:
@@ -117,11 +134,15 @@ def _file_rules(key: tuple[str, ...]) -> list[Expectation]:
     """Every row of a file is well-formed and appears once; one key, one row per file.
 
     Whether a row repeats another, or shares its key with a different row of its file, is
-    found in SQL over the whole file (`_duplicate_of`, `_key_conflict`): the frame is
-    validated in chunks, and a rule across rows would only see its own chunk.
+    marked in SQL when the validation table is built (`_duplicate_of`, `_key_conflict`).
     """
     rules = [
-        _row(E.ExpectColumnValuesToBeNull, "{_malformed}", column="_malformed"),
+        _row(
+            E.ExpectColumnValuesToBeNull,
+            "{_malformed}",
+            rule="the line does not have the header's fields",
+            column="_malformed",
+        ),
         _row(
             E.ExpectColumnValuesToBeNull,
             "duplicate of line {_duplicate_of}",
@@ -152,31 +173,47 @@ def _not_before(column: str, bound: str, reason: str, strictly: bool = False) ->
     )
 
 
-def _exists(lookup: str, reference: str, reason: str) -> Expectation:
-    """A reference exists when its lookup (a required column of the referenced row) was found."""
-    return _row(
-        E.ExpectColumnValuesToNotBeNull, reason, column=lookup, **_when(f"{reference}.notnull()")
+LINEAGE = "t._source_file, t._source_line"
+
+
+def _exists(column: str, table: str, key: str, reason: str) -> Expectation:
+    """A reference names a row of `table` (a staged source already validated, one row per
+    key). GX writes `{batch}` unaliased unless the query joins, so the rules that name `t`
+    join."""
+    return _rows_where(
+        f"SELECT {LINEAGE} FROM {{batch}} t LEFT JOIN {table} r ON r.{key} = t.{column} "
+        f"WHERE t.{column} IS NOT NULL AND r.{key} IS NULL",
+        reason,
     )
 
 
 def _not_self(first: str, second: str, reason: str) -> Expectation:
-    return _row(E.ExpectColumnPairValuesToDiffer, reason, column_A=first, column_B=second)
+    return _rows_where(
+        f"SELECT _source_file, _source_line FROM {{batch}} WHERE {first} = {second}", reason
+    )
 
 
 def _employed_on(person: str, day: str) -> list[Expectation]:
+    employee = f"JOIN staging.employees e ON e.employee_id = t.{person}"
     return [
-        _not_before(
-            day,
-            f"{person}__hire_date",
+        _rows_where(
+            f"SELECT {LINEAGE} FROM {{batch}} t {employee} WHERE t.{day} < e.hire_date",
             f"{person} {{{person}}} was not yet hired on {day} {{{day}__text}}",
         ),
-        _not_before(
-            f"{person}__termination_date",
-            day,
+        _rows_where(
+            f"SELECT {LINEAGE} FROM {{batch}} t {employee} WHERE e.termination_date <= t.{day}",
             f"{person} {{{person}}} had left on or before {day} {{{day}__text}}",
-            strictly=True,
         ),
     ]
+
+
+def _pairing_window(condition: str, reason: str) -> Expectation:
+    slack = f"INTERVAL {ACTIVITY_SLACK_DAYS} DAY"
+    return _rows_where(
+        f"SELECT {LINEAGE} FROM {{batch}} t JOIN staging.pairings p "
+        f"ON p.pairing_id = t.pairing_id WHERE {condition.format(slack=slack)}",
+        reason,
+    )
 
 
 CROSS_RULES = {
@@ -190,29 +227,33 @@ CROSS_RULES = {
             E.ExpectColumnValuesToNotBeNull,
             "termination_type is missing for a termination on {termination_date__text}",
             column="termination_type__text",
-            **_when("termination_date.notnull()"),
+            **_when(col("termination_date").is_not_null()),
         ),
+        # Any employee of any file may manage: the whole raw table, not only staged rows.
         _exists(
-            "manager_id__hire_date", "manager_id", "manager_id {manager_id} is not an employee"
+            "manager_id",
+            "(SELECT DISTINCT nullif(trim(employee_id), '') AS employee_id FROM raw.employees)",
+            "employee_id",
+            "manager_id {manager_id} is not an employee",
         ),
         _not_self("employee_id", "manager_id", "manager_id {manager_id} is the employee themself"),
     ],
     "job_events": lambda: [
         _exists(
-            "employee_id__hire_date", "employee_id", "employee_id {employee_id} is not an employee"
+            "employee_id",
+            "staging.employees",
+            "employee_id",
+            "employee_id {employee_id} is not an employee",
         ),
-        _not_before(
-            "effective_date",
-            "employee_id__hire_date",
+        _rows_where(
+            f"SELECT {LINEAGE} FROM {{batch}} t JOIN staging.employees e "
+            "ON e.employee_id = t.employee_id WHERE t.effective_date < e.hire_date",
             "effective_date {effective_date__text} is before the employee's hire_date",
         ),
-        _row(
-            E.ExpectColumnPairValuesAToBeGreaterThanB,
+        _rows_where(
+            "SELECT _source_file, _source_line FROM {batch} "
+            "WHERE event_type = 'promotion' AND to_level <= from_level",
             "promotion from level {from_level__text} to {to_level__text} does not raise the level",
-            column_A="to_level",
-            column_B="from_level",
-            ignore_row_if="either_value_is_missing",
-            **_when('event_type == "promotion"'),
         ),
     ],
     "programs": lambda: [
@@ -223,13 +264,22 @@ CROSS_RULES = {
         ),
     ],
     "pairings": lambda: [
-        _exists("program_id__start_date", "program_id", "program_id {program_id} is not a program"),
         _exists(
-            "advisor_id__hire_date", "advisor_id", "advisor_id {advisor_id} is not an employee"
+            "program_id",
+            "staging.programs",
+            "program_id",
+            "program_id {program_id} is not a program",
         ),
         _exists(
-            "participant_id__hire_date",
+            "advisor_id",
+            "staging.employees",
+            "employee_id",
+            "advisor_id {advisor_id} is not an employee",
+        ),
+        _exists(
             "participant_id",
+            "staging.employees",
+            "employee_id",
             "participant_id {participant_id} is not an employee",
         ),
         _not_self(
@@ -246,15 +296,18 @@ CROSS_RULES = {
         *_employed_on("participant_id", "start_date"),
     ],
     "activities": lambda: [
-        _exists("pairing_id__earliest", "pairing_id", "pairing_id {pairing_id} is not a pairing"),
-        _not_before(
-            "activity_date",
-            "pairing_id__earliest",
+        _exists(
+            "pairing_id",
+            "staging.pairings",
+            "pairing_id",
+            "pairing_id {pairing_id} is not a pairing",
+        ),
+        _pairing_window(
+            "t.activity_date < p.start_date - {slack}",
             "activity_date {activity_date__text} is before pairing {pairing_id} started",
         ),
-        _not_before(
-            "pairing_id__latest",
-            "activity_date",
+        _pairing_window(
+            "t.activity_date > coalesce(p.end_date, current_date) + {slack}",
             "activity_date {activity_date__text} is after pairing {pairing_id} ended",
         ),
     ],
@@ -292,7 +345,7 @@ def survey_suite(items: dict[str, str], run_date: date) -> ExpectationSuite:
     """
     from great_expectations.core import ExpectationSuite
 
-    scored = "_scored == True"
+    scored = col("_scored") == True  # noqa: E712 (a GX condition, not a comparison)
     rules = [
         _row(
             E.ExpectColumnValuesToNotBeNull,
@@ -304,13 +357,13 @@ def survey_suite(items: dict[str, str], run_date: date) -> ExpectationSuite:
             E.ExpectColumnValuesToNotBeNull,
             "response time '{submitted_at__text}' is not a real date",
             column="submitted_at",
-            **_when(f"submitted_at__text.notnull() and {scored}"),
+            **_when(col("submitted_at__text").is_not_null() & scored),
         ),
         _row(
-            E.ExpectColumnValuesToBeWithin,
+            E.ExpectColumnValuesToBeBetween,
             "response time {submitted_at__text} is in the future",
             column="submitted_at",
-            max_value=datetime.combine(run_date, datetime.max.time()),
+            max_value=_end_of(run_date),
             **_when(scored),
         ),
         *(
@@ -318,7 +371,7 @@ def survey_suite(items: dict[str, str], run_date: date) -> ExpectationSuite:
                 E.ExpectColumnValuesToNotBeNull,
                 f"{code} answer '{{{code}__text}}' is not on the {scale}",
                 column=code,
-                **_when(f"{code}__text.notnull() and {scored}"),
+                **_when(col(f"{code}__text").is_not_null() & scored),
             )
             for code, scale in items.items()
         ),

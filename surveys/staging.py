@@ -17,24 +17,25 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from quality.contract import normalise_header
 from quality.frames import iso_timestamp_sql, raw_columns
 from quality.staging import (
     FRAME,
+    ROW_REASONS,
     StageResult,
-    frame_chunks,
-    materialise_frame,
+    ensure_row_reasons,
+    pending_files,
     reconcile_ledger,
-    split_rows,
-    validated_chunks,
+    validate_rows,
     write_quarantine,
 )
-from surveys.answers import parse_answers
-from surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
-from surveys.scoring import count_incomplete
-from warehouse.db import quote_ident, quote_literal
+from assets.staging.frames import iso_timestamp_sql, of_files, raw_columns
+from assets.surveys.answers import parse_answer
+from assets.surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
+from assets.surveys.scoring import count_incomplete
+from pipelines.warehouse import quote_ident
+from quality.contract import normalise_header
 
 COMMENT = "comment"
 RESPONSE_TIME_COLUMNS = ("submitted_at", "recordeddate", "enddate")
@@ -81,9 +82,7 @@ def survey_frame_sql(
     status = _first_present(["status"], present)
     stem = r"regexp_replace(regexp_extract(r._source_file, '[^/]+$'), '\.[^.]*$', '')"
     identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
-    where = ""
-    if files is not None:
-        where = "WHERE r._source_file IN (" + (", ".join(map(quote_literal, files)) or "NULL") + ")"
+    where = of_files(files)
     return f"""
         SELECT r._source_file, r._source_line, r._malformed,
             {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
@@ -109,12 +108,43 @@ def scale_descriptions() -> dict[str, str]:
     }
 
 
-def parsed_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the numeric answer of every item beside its text; NA where it does not parse."""
-    texts = frame[[f"{code}__text" for code in SCALED_ITEM_CODES]]
-    numeric, _ = parse_answers(texts.rename(columns=lambda c: c.removesuffix("__text")))
-    frame = frame.assign(_scored=frame["unscored_reason"].isna())
-    return pd.concat([frame, numeric[list(SCALED_ITEM_CODES)]], axis=1)
+ANSWERS = "_survey_answers"
+SURVEY_ROWS = "_survey_rows"
+
+
+def _answers_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Each distinct answer text of each item, read once on the item's scale: (code, text,
+    value), value NULL where it is not on the scale."""
+    texts = con.execute(
+        " UNION ALL ".join(
+            f"SELECT DISTINCT '{code}' AS code, {code}__text AS text FROM {SURVEY_ROWS} "
+            f"WHERE {code}__text IS NOT NULL"
+            for code in SCALED_ITEM_CODES
+        )
+    ).fetchall()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ANSWERS} (code VARCHAR, text VARCHAR, value INTEGER)"
+    )
+    parsed = [(code, text, parse_answer(text, ITEMS_BY_CODE[code]).value) for code, text in texts]
+    if parsed:
+        con.executemany(f"INSERT INTO {ANSWERS} VALUES (?, ?, ?)", parsed)
+
+
+def _build_frame(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """The validation table of survey rows: the frame of `survey_frame_sql`, `_scored`, and
+    every item's answer as a number beside its text."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SURVEY_ROWS} AS {sql}")
+    _answers_table(con)
+    values = ", ".join(f"{code}.value AS {code}" for code in SCALED_ITEM_CODES)
+    joins = " ".join(
+        f"LEFT JOIN {ANSWERS} {code} ON {code}.code = '{code}' AND {code}.text = f.{code}__text"
+        for code in SCALED_ITEM_CODES
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {FRAME} AS SELECT f.*, f.unscored_reason IS NULL AS _scored, "
+        f"{values} FROM {SURVEY_ROWS} f {joins}"
+    )
+    con.execute(f"DROP TABLE {SURVEY_ROWS}; DROP TABLE {ANSWERS}")
 
 
 def stage_surveys(
@@ -124,30 +154,61 @@ def stage_surveys(
     item_map: dict[str, str] | None = None,
     files: list[str] | None = None,
 ) -> list[StageResult]:
-    """Validate and stage survey rows: all of them, or only those of `files` (a new or changed
-    wave), leaving every other file's rows as they are. One result per wave validated."""
+    """Validate and stage the survey rows of files never validated: all of them, or those
+    among `files` (a wave's), leaving every other file's rows as they are. One result per
+    wave validated."""
     from quality.suites import survey_suite
 
     _ensure_tables(con)
+    ensure_row_reasons(con)
+    todo = pending_files(con, "surveys")
+    if files is not None:
+        todo = [f for f in todo if f in set(files)]
+    if not todo:
+        return []
     # The waves whose rows change: those these files staged before, and those they hold now.
-    waves = None if files is None else set(_staged_waves(con, files))
-    _forget(con, files)
+    waves = set(_staged_waves(con, todo))
+    _forget(con, todo)
+    _build_frame(con, survey_frame_sql(con, respondent_column, item_map or {}, todo))
+    overall = StageResult("surveys")
+    try:
+        validate_rows(con, "surveys", todo, survey_suite(scale_descriptions(), run_date), overall)
+        results = _wave_results(con, overall)
+        _insert(con)
+        waves |= {r.source.removeprefix("surveys wave ") for r in results}
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {FRAME}")
+    _refresh(con, sorted(waves))
+    return results
+
+
+def _wave_results(con: duckdb.DuckDBPyConnection, overall: StageResult) -> list[StageResult]:
+    """Per wave of the validation table: rows read and quarantined, and its most common
+    reasons. GX's results (one run over every wave) go with the first wave."""
+    reasons = f"(SELECT * FROM {ROW_REASONS} WHERE source = 'surveys')"
+    counted = con.execute(
+        f"SELECT f.wave, count(*), count(q._source_line) FROM {FRAME} f "
+        f"LEFT JOIN {reasons} q USING (_source_file, _source_line) GROUP BY f.wave ORDER BY 1"
+    ).fetchall()
     results = []
-    if raw_columns(con, "surveys"):
-        materialise_frame(
-            con, survey_frame_sql(con, respondent_column, item_map or {}, files), group="wave"
+    for wave, read, quarantined in counted:
+        top = con.execute(
+            f"SELECT reason, count(*) FROM (SELECT unnest(string_split(q.reasons, '; ')) AS reason "
+            f"FROM {FRAME} f JOIN {reasons} q USING (_source_file, _source_line) "
+            "WHERE f.wave IS NOT DISTINCT FROM ?) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+            [wave],
+        ).fetchall()
+        results.append(
+            StageResult(
+                f"surveys wave {wave}",
+                rows_read=read,
+                rows_quarantined=quarantined,
+                top_reasons=[(r, n) for r, n in top],
+            )
         )
-        suite = survey_suite(scale_descriptions(), run_date)
-        parsed = ((wave, parsed_frame(chunk)) for wave, chunk in frame_chunks(con, group="wave"))
-        for wave, chunk, validation in validated_chunks(parsed, suite):
-            if not results or results[-1].source != f"surveys wave {wave}":
-                results.append(StageResult(f"surveys wave {wave}"))
-            passed, quarantined = split_rows(chunk, validation, results[-1])
-            _insert(con, passed, quarantined)
-            if waves is not None:
-                waves.add(wave)
-        con.execute(f"DROP TABLE {FRAME}")
-    _refresh(con, None if waves is None else sorted(waves))
+    if results:
+        results[0].results = overall.results
+        results[0].gx_results = overall.gx_results
     return results
 
 
@@ -200,24 +261,25 @@ def _forget(con: duckdb.DuckDBPyConnection, files: list[str] | None) -> None:
             con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT unnest(?))", [files])
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection, passed: pd.DataFrame, quarantined: pd.DataFrame
-) -> None:
+def _insert(con: duckdb.DuckDBPyConnection) -> None:
+    """The validation table's rows that passed into staging; every failure's reasons are
+    already in ROW_REASONS, and are copied to `quarantine.survey_reasons`."""
     answers = ", ".join(f"CAST({code} AS INTEGER)" for code in SCALED_ITEM_CODES)
-    con.register("_passed", passed)
+    reasons = f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = 'surveys')"
+    passed = f"(SELECT f.* FROM {FRAME} f ANTI JOIN {reasons} q USING (_source_file, _source_line))"
     con.execute(
         "INSERT INTO staging.survey_responses SELECT employee_id, wave, "
         "CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, unscored_reason, false, "
-        f"{answers}, _source_file, _source_line FROM _passed"
+        f"{answers}, _source_file, _source_line FROM {passed}"
     )
     con.execute(
         "INSERT INTO staging.survey_comments SELECT employee_id, wave, comment, _source_file, "
-        "_source_line FROM _passed WHERE comment IS NOT NULL"
+        f"_source_line FROM {passed} WHERE comment IS NOT NULL"
     )
-    con.unregister("_passed")
-    con.register("_quarantined", quarantined)
-    con.execute("INSERT INTO quarantine.survey_reasons SELECT * FROM _quarantined")
-    con.unregister("_quarantined")
+    con.execute(
+        f"INSERT INTO quarantine.survey_reasons SELECT q.* FROM {reasons} q "
+        f"SEMI JOIN {FRAME} f USING (_source_file, _source_line)"
+    )
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:

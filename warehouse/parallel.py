@@ -1,12 +1,10 @@
-"""Spread CPU-bound Python work (Cox fits, Great Expectations over chunks) over forked
-worker processes that never touch the warehouse."""
+"""Spread CPU-bound Python work (Cox fits) over forked worker processes that never touch the
+warehouse."""
 
 import multiprocessing
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from itertools import chain, islice
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -30,31 +28,6 @@ def map_in_processes(
         return [function(item) for item in items]
     with _forked_pool(workers, lambda position: function(items[position])) as pool:
         return list(pool.map(_call, range(len(items))))
-
-
-def imap_in_processes(
-    function: Callable[[Item], Result], items: Iterable[Item], workers: int | None = None
-) -> Iterator[Result]:
-    """function(item) for each item, in order, spread over one process per CPU.
-
-    Items are drawn as results are taken, at most one more than there are workers in flight,
-    so a stream of chunks read from the warehouse is never all in memory. They are pickled to
-    the workers, which exist before the items do. A stream of one item is worked here.
-    """
-    items = iter(items)
-    head = list(islice(items, 2))
-    workers = _workers(workers, len(head))
-    if workers <= 1:
-        yield from map(function, chain(head, items))
-        return
-    with _forked_pool(workers, function) as pool:
-        pending = deque()
-        for item in chain(head, items):
-            pending.append(pool.submit(_call, item))
-            if len(pending) > workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def _workers(requested: int | None, items: int) -> int:
