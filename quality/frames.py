@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.warehouse import quote_ident, quote_literal
 from quality.contract import SOURCES, Column, Kind
 from quality.suites import KEY_CONFLICT, text_column
+from warehouse.db import quote_ident, quote_literal
 
 LINEAGE_SQL = "_source_file, _source_line, _malformed"
 

@@ -15,10 +15,10 @@ from datetime import date
 
 import duckdb
 
-from assets.staging.frames import frame_sql, raw_columns, typed_sql
-from pipelines.warehouse import quote_ident, quote_literal, table_exists
 from quality.contract import SOURCES, is_contact_column
+from quality.frames import frame_sql, raw_columns, typed_sql
 from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
+from warehouse.db import quote_ident, quote_literal, table_exists
 
 # Tables GX reads live in the main schema: it reaches them through cursors of the
 # connection, which do not see its temporary tables, and its column lookup drops schemas.

@@ -10,7 +10,7 @@ expectation carries in `meta`:
 - `level`: `row` (failing rows are quarantined) or `dataset` (a failure stops the run).
 
 The validation table of a source holds its typed contract columns, `<col>__text` for every
-column that is parsed, and the lineage columns (`assets.staging.frames`).
+column that is parsed, and the lineage columns (`quality.frames`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.warehouse import quote_ident, quote_literal
+from warehouse.db import quote_ident, quote_literal
 
 INDEX_COLUMNS = ["_source_file", "_source_line"]
 RESULT_FORMAT = {

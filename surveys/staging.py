@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 
 from quality.contract import normalise_header
-from quality.frames import iso_timestamp_sql, raw_columns
+from quality.frames import iso_timestamp_sql, of_files, raw_columns
 from quality.staging import (
     FRAME,
     ROW_REASONS,
@@ -30,12 +30,10 @@ from quality.staging import (
     validate_rows,
     write_quarantine,
 )
-from assets.staging.frames import iso_timestamp_sql, of_files, raw_columns
-from assets.surveys.answers import parse_answer
-from assets.surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
-from assets.surveys.scoring import count_incomplete
-from pipelines.warehouse import quote_ident
-from quality.contract import normalise_header
+from surveys.answers import parse_answer
+from surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
+from surveys.scoring import count_incomplete
+from warehouse.db import quote_ident
 
 COMMENT = "comment"
 RESPONSE_TIME_COLUMNS = ("submitted_at", "recordeddate", "enddate")

@@ -1,7 +1,7 @@
 import os
 import time
 
-from pipelines.parallel import map_in_processes
+from warehouse.parallel import map_in_processes
 
 
 def _pid_and_square(value: int) -> tuple[int, int]:
