@@ -47,8 +47,11 @@ COHORT_INPUTS = ("staging.programs", "staging.pairings", "staging.employees", "s
 DIGEST_COLUMN = "inputs_digest"
 DAYS_PER_YEAR = 365.25
 LOOKBACK_MONTHS = 12
-# Comparison people drawn per participant within each monthly trial, by a fixed seed.
+# Where a track has more eligible comparison person-months than MAX_UNSAMPLED (a large
+# organisation), comparison people are drawn per participant within each monthly trial, by a
+# fixed seed; below it everyone eligible is compared.
 COMPARISONS_PER_PARTICIPANT = 10
+MAX_UNSAMPLED = 100_000
 SAMPLE_SEED = "mentorlens-16"
 BASELINE_MAX_MONTHS_SETTING = "MENTORLENS_BASELINE_MAX_MONTHS"
 DEFAULT_BASELINE_MAX_MONTHS = 18
@@ -149,19 +152,21 @@ eligible AS (
                      OR p.end_date >= t.trial_start - INTERVAL {LOOKBACK_MONTHS} MONTH)
         )
 ),
--- At most $per_participant comparison people per participant in each trial, drawn by a hash
--- of the person and the trial with a fixed seed: the same data always gives the same sample.
+-- Where a track has more than $max_unsampled eligible person-months, at most $per_participant
+-- comparison people per participant in each trial, drawn by a hash of the person and the
+-- trial with a fixed seed: the same data always gives the same sample.
 sampled AS (
     SELECT program_id, relationship_type, employee_id, 'comparison' AS "group",
         trial_start AS index_date, NULL::DATE AS first_pairing_start, paired_later_on,
         trial_start, count(*) OVER trial AS trial_eligible
     FROM eligible
     WINDOW trial AS (PARTITION BY program_id, relationship_type, trial_start)
-    QUALIFY row_number() OVER (
-        PARTITION BY program_id, relationship_type, trial_start
-        ORDER BY hash(employee_id || '|' || program_id || '|' || relationship_type || '|'
-            || CAST(trial_start AS VARCHAR) || '|' || $seed), employee_id
-    ) <= $per_participant * participants
+    QUALIFY count(*) OVER (PARTITION BY program_id, relationship_type) <= $max_unsampled
+        OR row_number() OVER (
+            PARTITION BY program_id, relationship_type, trial_start
+            ORDER BY hash(employee_id || '|' || program_id || '|' || relationship_type || '|'
+                || CAST(trial_start AS VARCHAR) || '|' || $seed), employee_id
+        ) <= $per_participant * participants
 ),
 members AS (
     SELECT s.*, NULL::BIGINT AS trial_eligible FROM starters_employed s
@@ -307,7 +312,11 @@ def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     million people.
     """
     params = {"as_of": as_of}
-    people_params = params | {"seed": SAMPLE_SEED, "per_participant": COMPARISONS_PER_PARTICIPANT}
+    people_params = params | {
+        "seed": SAMPLE_SEED,
+        "per_participant": COMPARISONS_PER_PARTICIPANT,
+        "max_unsampled": MAX_UNSAMPLED,
+    }
     digest = _people_inputs_digest(con, as_of)
     if _remembered_people_digest(con) != digest:
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
@@ -337,7 +346,7 @@ def baseline_max_months() -> int:
 
 def _people_inputs_digest(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     inputs = [table_fingerprint(con, table) for table in COHORT_INPUTS]
-    settings = (as_of, COHORT_SQL, SAMPLE_SEED, COMPARISONS_PER_PARTICIPANT)
+    settings = (as_of, COHORT_SQL, SAMPLE_SEED, COMPARISONS_PER_PARTICIPANT, MAX_UNSAMPLED)
     return hashlib.blake2b(repr((inputs, settings)).encode(), digest_size=20).hexdigest()
 
 

@@ -193,8 +193,9 @@ _STUDY_COHORT = TableDoc(
     "The study design (sequential monthly trials): one row per program, relationship type, "
     "trial and person: each participant once, at their first pairing (time zero); comparison "
     "people employed on a trial month's first day, not advisors in the program, not yet "
-    "paired in it and no participant of the type in the 12 months before (up to 10 per "
-    "participant, drawn with a fixed seed), censored if paired later; advisors once, at their "
+    "paired in it and no participant of the type in the 12 months before (in a track with "
+    "over 100,000 eligible person-months, up to 10 per participant drawn with a fixed seed), "
+    "censored if paired later; advisors once, at their "
     "first pairing. With covariates as of time zero, follow-up from it and survey waves.",
     {
         "program_id": _PROGRAM,
@@ -203,8 +204,9 @@ _STUDY_COHORT = TableDoc(
         "group": _GROUP,
         "trial_start": "First day of the person's monthly trial (the program's start_date in "
         "its first month).",
-        "trial_eligible": "Comparison rows: people eligible as comparison in the trial, of whom "
-        "up to 10 per participant were drawn; NULL for participants and advisors.",
+        "trial_eligible": "Comparison rows: people eligible as comparison in the trial (where "
+        "fewer are listed, up to 10 per participant were drawn); NULL for participants and "
+        "advisors.",
         "index_date": "Time zero: participants' and advisors' first pairing start (not before "
         "the program's start); comparison people's trial_start. Follow-up starts here.",
         "program_end_date": "The program's end_date (follow-up surveys are from here on).",

@@ -405,3 +405,26 @@ def test_same_day_events_give_the_same_level_whatever_their_order():
         rows = read_cohort(con).set_index("employee_id")["job_level"]
         levels.append((rows["before"], rows["after"]))
     assert levels == [(4, 5), (4, 5)]
+
+
+def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed_seed(
+    monkeypatch,
+):
+    from assets.effects import cohorts
+
+    monkeypatch.setattr(cohorts, "MAX_UNSAMPLED", 0)
+    monkeypatch.setattr(cohorts, "COMPARISONS_PER_PARTICIPANT", 1)
+    drawn = []
+    for _ in range(2):
+        con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, as_of=AS_OF)
+        build_study_cohort(con, date.fromisoformat(AS_OF))
+        cohort = read_cohort(con)
+        track = cohort.loc[
+            (cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")
+        ]
+        per_trial = track.groupby("trial_start")["group"].value_counts().unstack(fill_value=0)
+        assert (per_trial["comparison"] <= per_trial["participant"]).all()
+        comparison = track.loc[track["group"] == "comparison"]
+        assert (comparison["trial_eligible"] >= 2).all()  # more were eligible than drawn
+        drawn.append(sorted(zip(comparison["trial_start"], comparison["employee_id"], strict=True)))
+    assert drawn[0] == drawn[1]
