@@ -296,11 +296,15 @@ def estimate_effect(
     elif too_few_events:
         result = not_estimable(n_treated, n_control, method, too_few_events)
     elif outcome.kind == "cox":
+        # Pooled: a baseline hazard per program (stratified), not a program term.
+        strata = "program_id" if study.program_id == POOLED else None
+        categorical = tuple(c for c in categorical if c != strata)
         people = _eventless_categories_merged(study.people, outcome.second, categorical)
         model = (people, outcome.first, outcome.second, TREATED, covariates, categorical)
-        result = cox_hazard_ratio(*model, cluster=CLUSTER)
+        result = cox_hazard_ratio(*model, cluster=CLUSTER, strata=strata)
         if np.isfinite(result.estimate):
-            ph_p_value, ph_holds = proportional_hazards_check(*model)  # reuses the fit
+            # Reuses the fit.
+            ph_p_value, ph_holds = proportional_hazards_check(*model, strata=strata)
     elif outcome.kind == "retention":
         result = retention_difference(
             _eventless_categories_merged(study.people, outcome.second, categorical),
@@ -435,8 +439,9 @@ def program_effects_by_subgroup(
     rows = _estimated(units, min_group_size, surveys, METHODS, outcomes)
     columns = [c for c in SUBGROUP_COLUMNS if c not in FAMILY_COLUMNS]
     frame = _with_pooled_copies(pd.DataFrame(rows, columns=columns))
-    parts = frame["subgroup"].str.partition("=")
-    frame["dimension"], frame["category"] = parts[0], parts[2]
+    parts = [str(label).partition("=") for label in frame["subgroup"]]
+    frame["dimension"] = pd.Series([p[0] for p in parts], index=frame.index, dtype="object")
+    frame["category"] = pd.Series([p[2] for p in parts], index=frame.index, dtype="object")
     family = ["program_id", "relationship_type", "outcome", "method"]
     frame["p_value_holm"] = frame.groupby(family, sort=False)["p_value"].transform(
         lambda p: holm_adjust(p.to_numpy())

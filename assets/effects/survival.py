@@ -50,11 +50,19 @@ def _has_repeats(clusters: np.ndarray | None) -> bool:
 
 
 def _robust_covariance(data: "_SurvivalData", fit: CoxFit) -> np.ndarray:
-    """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form)."""
+    """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form), each
+    row's residual taken within its stratum."""
     design = data.design.to_numpy()
-    relative_risk = _relative_risk(design, fit.params, _risk_shift(design, fit.params))
-    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
-    scores = _score_residuals(data.duration, data.event, relative_risk, design, risk_sets)
+    shift = _risk_shift(design, fit.params)
+    scores = np.zeros_like(design)
+    for rows in data.stratum_rows():
+        if not data.event[rows].any():
+            continue  # no event in the stratum: no jumps, no compensator
+        relative_risk = _relative_risk(design[rows], fit.params, shift)
+        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
+        scores[rows] = _score_residuals(
+            data.duration[rows], data.event[rows], relative_risk, design[rows], risk_sets
+        )
     summed = cluster_sums(scores, data.clusters)
     return fit.covariance @ (summed.T @ summed) @ fit.covariance
 
@@ -180,6 +188,14 @@ class _SurvivalData:
     n_treated: int
     n_control: int
     clusters: np.ndarray | None = None  # one label per row: variances summed within each
+    strata: np.ndarray | None = None  # one label per row: a baseline hazard per stratum
+
+    def stratum_rows(self) -> list[np.ndarray]:
+        """Positions of each stratum's rows (all rows when not stratified)."""
+        if self.strata is None:
+            return [np.arange(self.duration.size)]
+        labels = np.unique(self.strata, return_inverse=True)[1]
+        return [np.flatnonzero(labels == label) for label in range(labels.max(initial=-1) + 1)]
 
     @property
     def treated(self) -> np.ndarray:
@@ -194,13 +210,18 @@ def cox_hazard_ratio(
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
     cluster: str | None = None,
+    strata: str | None = None,
 ) -> Estimate:
     """Hazard ratio of treatment 1 against 0 (Efron ties); `adjusted` when covariates are given.
+
+    With `strata` (a column), each of its values has a baseline hazard of its own.
 
     With `cluster` (a column), the standard error is the robust sandwich with score residuals
     summed within each cluster (Lin & Wei 1989), as R's coxph(cluster =) gives: one person may
     appear in several monthly trials."""
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical, cluster)
+    data = _survival_data(
+        frame, duration, event, treatment, covariates, categorical, cluster, strata
+    )
     method = method_name(covariates, categorical)
     fit, note = _fit_if_estimable(data)
     if fit is None:
@@ -237,6 +258,7 @@ def proportional_hazards_check(
     treatment: str,
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    strata: str | None = None,
 ) -> tuple[float, bool]:
     """(p-value, holds) of the Grambsch–Therneau test for the treatment term.
 
@@ -244,20 +266,27 @@ def proportional_hazards_check(
     the treatment's scaled Schoenfeld residuals with the rank of the event time, chi-square on
     1 df. `holds` is False when p < 0.05; an untestable model gives (nan, True).
     """
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical, strata=strata)
     fit, _ = _fit_if_estimable(data)
     if fit is None:
         return np.nan, True
     design = data.design.to_numpy()
-    relative_risk = _relative_risk(design, fit.params, _risk_shift(design, fit.params))
-    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
-    is_event = data.event == 1
-    own_time = np.searchsorted(risk_sets.times, data.duration[is_event])
-    schoenfeld = design[is_event] - risk_sets.covariate_means[own_time]
-    n_events = int(is_event.sum())
+    shift = _risk_shift(design, fit.params)
+    residuals, times = [], []
+    for rows in data.stratum_rows():
+        is_event = data.event[rows] == 1
+        if not is_event.any():
+            continue
+        relative_risk = _relative_risk(design[rows], fit.params, shift)
+        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
+        own_time = np.searchsorted(risk_sets.times, data.duration[rows][is_event])
+        residuals.append(design[rows][is_event] - risk_sets.covariate_means[own_time])
+        times.append(data.duration[rows][is_event])
+    schoenfeld = np.concatenate(residuals)
+    n_events = len(schoenfeld)
     # Only the treatment's column of the scaled residuals (D · r V) is needed.
     scaled = n_events * (schoenfeld @ fit.covariance[:, 0])
-    time_rank = rankdata(data.duration[is_event])
+    time_rank = rankdata(np.concatenate(times))
     centred_rank = time_rank - time_rank.mean()
     if not centred_rank.any():
         return np.nan, True  # a single event time: no change over time to detect
@@ -276,6 +305,7 @@ def _survival_data(
     covariates: Sequence[str],
     categorical: Sequence[str],
     cluster: str | None = None,
+    strata: str | None = None,
 ) -> _SurvivalData:
     complete = frame.loc[frame[[duration, event, treatment]].notna().all(axis=1)]
     durations = pd.to_numeric(complete[duration]).to_numpy(dtype=float)
@@ -285,7 +315,8 @@ def _survival_data(
     treated = zero_one_values(complete[treatment])
     design = design_matrix(complete, treatment, covariates, categorical)
     clusters = None if cluster is None else complete[cluster].to_numpy()
-    return _SurvivalData(durations, events, design, *group_sizes(treated), clusters)
+    labels = None if strata is None else complete[strata].astype("str").to_numpy()
+    return _SurvivalData(durations, events, design, *group_sizes(treated), clusters, labels)
 
 
 def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
@@ -317,7 +348,7 @@ def _fit_cox(data: _SurvivalData) -> CoxFit | None:
     if key in _RECENT_FITS:
         _RECENT_FITS.move_to_end(key)
         return _RECENT_FITS[key]
-    fit = fit_cox(data.duration, data.event, data.design.to_numpy())
+    fit = fit_cox(data.duration, data.event, data.design.to_numpy(), data.strata)
     _RECENT_FITS[key] = fit
     if len(_RECENT_FITS) > RECENT_FITS_KEPT:
         _RECENT_FITS.popitem(last=False)
@@ -326,6 +357,8 @@ def _fit_cox(data: _SurvivalData) -> CoxFit | None:
 
 def _fit_key(data: _SurvivalData) -> bytes:
     digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
+    if data.strata is not None:
+        digest.update(repr(data.strata.tolist()).encode())
     for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return digest.digest()

@@ -311,14 +311,21 @@ _PROGRAM_EFFECTS = TableDoc(
 )
 
 _PROGRAM_EFFECTS_BY_SUBGROUP = TableDoc(
-    "Adjusted program effects within each gender and ethnicity category, estimated where each "
-    "arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also Holm-adjusted across the "
-    "subgroups of one program, type, outcome and method.",
+    "Program effects (naive and adjusted) within each gender and ethnicity category, estimated "
+    "where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
+    "Holm-adjusted across the subgroups of one program, type, outcome and method, and a test "
+    "of whether the effect differs between a dimension's categories.",
     {
         **_EFFECT_COLUMNS,
         "subgroup": "gender=<value> or ethnicity=<value> ('not disclosed' where empty).",
+        "dimension": "gender or ethnicity.",
+        "category": "The dimension's category ('not disclosed' where empty).",
         "p_value_holm": "p_value adjusted (Holm) across the subgroups of one program, type, "
         "outcome and method.",
+        "p_interaction": "Does the effect differ between the dimension's categories: Cochran's "
+        "Q over their estimates (log hazard ratios for hazard ratios), the Wald test of "
+        "treatment × category; the same on every row of one program, type, outcome, method "
+        "and dimension; NULL with fewer than two categories estimated.",
     },
 )
 
