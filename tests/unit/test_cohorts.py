@@ -428,3 +428,16 @@ def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed
         assert (comparison["trial_eligible"] >= 2).all()  # more were eligible than drawn
         drawn.append(sorted(zip(comparison["trial_start"], comparison["employee_id"], strict=True)))
     assert drawn[0] == drawn[1]
+
+
+def test_a_baseline_wave_older_than_the_cap_is_no_baseline(monkeypatch):
+    """w1 (15 February) is 1.5 months before mentee_promoted's time zero (1 April)."""
+    as_of = date.fromisoformat(AS_OF)
+    for months, expected in (("18", "w1"), ("2", "w1"), ("1", None)):
+        monkeypatch.setenv("MENTORLENS_BASELINE_MAX_MONTHS", months)
+        con = tiny_warehouse(
+            EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, survey_scores=SURVEY_SCORES, as_of=AS_OF
+        )
+        build_study_cohort(con, as_of)
+        baseline = person(read_cohort(con), "mentee_promoted")["baseline_wave"]
+        assert (baseline if pd.notna(baseline) else None) == expected, months
