@@ -11,6 +11,7 @@ from effects.program_effects import (
     build_program_effects_by_subgroup,
     hazards_not_proportional,
     missing_estimates,
+    not_estimable_rows,
 )
 from warehouse.resources import ReportsResource, WarehouseResource
 from warehouse.tables import read_as_of
@@ -73,11 +74,22 @@ def program_effects(
     context.log.info(f"marts.program_effects: {estimated} of {len(effects)} rows estimated.")
     yield dg.MaterializeResult(metadata={"dagster/row_count": len(effects), "estimated": estimated})
     missing = missing_estimates(effects)
+    not_estimable = not_estimable_rows(effects)
+    counted = (
+        f"{len(not_estimable)} of {len(effects)} rows not estimable (NULL figures): "
+        + "; ".join(not_estimable)
+        if not_estimable
+        else "Every row is estimated."
+    )
     yield dg.AssetCheckResult(
         check_name=EVERY_OUTCOME_ESTIMATED,
         passed=not missing,
         severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(missing) or "Every outcome has a naive and an adjusted row.",
+        description="; ".join(missing)
+        + (" " if missing else "")
+        + ("Every outcome has a naive and an adjusted row. " if not missing else "")
+        + counted,
+        metadata={"not_estimable": len(not_estimable)},
     )
     rejected = hazards_not_proportional(effects)
     yield dg.AssetCheckResult(

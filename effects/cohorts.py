@@ -30,6 +30,7 @@ date).
 """
 
 import hashlib
+import os
 from datetime import date
 
 import duckdb
@@ -46,6 +47,14 @@ COHORT_INPUTS = ("staging.programs", "staging.pairings", "staging.employees", "s
 DIGEST_COLUMN = "inputs_digest"
 DAYS_PER_YEAR = 365.25
 LOOKBACK_MONTHS = 12
+# Where a track has more eligible comparison person-months than MAX_UNSAMPLED (a large
+# organisation), comparison people are drawn per participant within each monthly trial, by a
+# fixed seed; below it everyone eligible is compared.
+COMPARISONS_PER_PARTICIPANT = 10
+MAX_UNSAMPLED = 100_000
+SAMPLE_SEED = "mentorlens-16"
+BASELINE_MAX_MONTHS_SETTING = "MENTORLENS_BASELINE_MAX_MONTHS"
+DEFAULT_BASELINE_MAX_MONTHS = 18
 
 SURVEY_OUTCOMES = ("loneliness", "engagement", "career_lonely")
 WAVES = ("baseline", "followup")
@@ -68,11 +77,9 @@ WHERE false
 """
 
 COHORT_SQL = f"""
-WITH tracks AS (
-    SELECT DISTINCT g.program_id, p.relationship_type,
-        g.start_date AS index_date, g.end_date AS program_end_date
-    FROM staging.programs g JOIN staging.pairings p USING (program_id)
-    WHERE g.start_date < $as_of
+WITH programs AS (
+    SELECT program_id, start_date AS program_start, end_date AS program_end_date
+    FROM staging.programs WHERE start_date < $as_of
 ),
 sides AS (
     SELECT program_id, relationship_type, participant_id AS employee_id,
@@ -83,45 +90,104 @@ sides AS (
 ),
 track_roles AS (
     SELECT program_id, relationship_type, employee_id,
-        bool_or(is_participant) AS is_participant,
-        bool_or(NOT is_participant) AS is_advisor,
-        min(start_date) FILTER (WHERE is_participant) AS first_pairing_start
+        min(start_date) FILTER (WHERE is_participant) AS first_pairing_start,
+        min(start_date) FILTER (WHERE NOT is_participant) AS first_advised_start
     FROM sides GROUP BY ALL
 ),
-in_program AS (SELECT DISTINCT program_id, employee_id FROM sides),
-recent_participants AS (
-    SELECT DISTINCT t.program_id, t.relationship_type, p.participant_id AS employee_id
-    FROM tracks t JOIN staging.pairings p
-        ON p.relationship_type = t.relationship_type
-        AND p.start_date < t.index_date
-        AND (p.end_date IS NULL
-             OR p.end_date >= t.index_date - INTERVAL {LOOKBACK_MONTHS} MONTH)
+program_advisors AS (SELECT DISTINCT program_id, employee_id FROM sides WHERE NOT is_participant),
+-- When someone is first paired (as a participant, any type) in a program: a comparison member
+-- is censored then.
+program_paired AS (
+    SELECT program_id, employee_id, min(start_date) AS paired_on
+    FROM sides WHERE is_participant GROUP BY ALL
 ),
-grouped AS (
-    SELECT t.*, e.*,
-        CASE
-            WHEN r.is_participant THEN 'participant'
-            WHEN r.is_advisor THEN 'advisor'
-            WHEN i.employee_id IS NULL AND x.employee_id IS NULL THEN 'comparison'
-        END AS "group",
-        r.first_pairing_start
-    FROM tracks t
+-- Participants (time zero: their first pairing of the track) and advisors (their first pairing
+-- as an advisor), each employed on their time zero, which falls before the as-of date.
+starters AS (
+    SELECT r.program_id, r.relationship_type, r.employee_id,
+        CASE WHEN r.first_pairing_start IS NOT NULL THEN 'participant' ELSE 'advisor' END
+            AS "group",
+        greatest(coalesce(r.first_pairing_start, r.first_advised_start), g.program_start)
+            AS index_date,
+        r.first_pairing_start,
+        NULL::DATE AS paired_later_on
+    FROM track_roles r JOIN programs g USING (program_id)
+),
+starters_employed AS (
+    SELECT s.*, greatest(date_trunc('month', s.index_date)::DATE, g.program_start) AS trial_start
+    FROM starters s
+    JOIN programs g USING (program_id)
+    JOIN staging.employees e USING (employee_id)
+    WHERE s.index_date < $as_of
+        AND e.hire_date <= s.index_date
+        AND (e.termination_date IS NULL OR e.termination_date > s.index_date)
+),
+trials AS (
+    SELECT program_id, relationship_type, trial_start, count(*) AS participants
+    FROM starters_employed WHERE "group" = 'participant' GROUP BY ALL
+),
+-- A trial's comparison people: employed on its first day, never an advisor in the program, not
+-- paired in it by the end of the trial's month, and no participant of the type in the
+-- {LOOKBACK_MONTHS} months before.
+eligible AS (
+    SELECT t.program_id, t.relationship_type, t.trial_start, t.participants, e.employee_id,
+        f.paired_on AS paired_later_on
+    FROM trials t
     JOIN staging.employees e
-        ON e.hire_date <= t.index_date
-        AND (e.termination_date IS NULL OR e.termination_date > t.index_date)
-    LEFT JOIN track_roles r USING (program_id, relationship_type, employee_id)
-    LEFT JOIN in_program i USING (program_id, employee_id)
-    LEFT JOIN recent_participants x USING (program_id, relationship_type, employee_id)
+        ON e.hire_date <= t.trial_start
+        AND (e.termination_date IS NULL OR e.termination_date > t.trial_start)
+    LEFT JOIN program_advisors a
+        ON a.program_id = t.program_id AND a.employee_id = e.employee_id
+    LEFT JOIN program_paired f
+        ON f.program_id = t.program_id AND f.employee_id = e.employee_id
+    WHERE a.employee_id IS NULL
+        AND (f.paired_on IS NULL
+             OR f.paired_on >= date_trunc('month', t.trial_start) + INTERVAL 1 MONTH)
+        AND NOT EXISTS (
+            SELECT 1 FROM staging.pairings p
+            WHERE p.participant_id = e.employee_id
+                AND p.relationship_type = t.relationship_type
+                AND p.start_date < t.trial_start
+                AND (p.end_date IS NULL
+                     OR p.end_date >= t.trial_start - INTERVAL {LOOKBACK_MONTHS} MONTH)
+        )
 ),
-cohort AS (SELECT * FROM grouped WHERE "group" IS NOT NULL),
-index_dates AS (SELECT DISTINCT index_date FROM tracks),
+-- Where a track has more than $max_unsampled eligible person-months, at most $per_participant
+-- comparison people per participant in each trial, drawn by a hash of the person and the
+-- trial with a fixed seed: the same data always gives the same sample.
+sampled AS (
+    SELECT program_id, relationship_type, employee_id, 'comparison' AS "group",
+        trial_start AS index_date, NULL::DATE AS first_pairing_start, paired_later_on,
+        trial_start, count(*) OVER trial AS trial_eligible
+    FROM eligible
+    WINDOW trial AS (PARTITION BY program_id, relationship_type, trial_start)
+    QUALIFY count(*) OVER (PARTITION BY program_id, relationship_type) <= $max_unsampled
+        OR row_number() OVER (
+            PARTITION BY program_id, relationship_type, trial_start
+            ORDER BY hash(employee_id || '|' || program_id || '|' || relationship_type || '|'
+                || CAST(trial_start AS VARCHAR) || '|' || $seed), employee_id
+        ) <= $per_participant * participants
+),
+members AS (
+    SELECT s.*, NULL::BIGINT AS trial_eligible FROM starters_employed s
+    UNION ALL BY NAME
+    SELECT * FROM sampled
+),
+cohort AS (
+    SELECT m.*, g.program_end_date, e.* EXCLUDE (employee_id)
+    FROM members m
+    JOIN programs g USING (program_id)
+    JOIN staging.employees e USING (employee_id)
+),
+time_zeros AS (SELECT DISTINCT employee_id, index_date FROM members),
 -- Several events on one day: the day ends at the highest level reached and starts from the
 -- lowest left, whatever order the rows came in, so that the same data always gives the same
 -- cohort.
 level_before AS (
     SELECT d.index_date, j.employee_id, j.to_level AS level
-    FROM index_dates d JOIN staging.job_events j
-        ON j.effective_date <= d.index_date AND j.to_level IS NOT NULL
+    FROM time_zeros d JOIN staging.job_events j
+        ON j.employee_id = d.employee_id
+        AND j.effective_date <= d.index_date AND j.to_level IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY d.index_date, j.employee_id
         ORDER BY j.effective_date DESC, j.event_type = 'hire', j.to_level DESC, j.event_type
@@ -129,8 +195,9 @@ level_before AS (
 ),
 level_after AS (
     SELECT d.index_date, j.employee_id, j.from_level AS level
-    FROM index_dates d JOIN staging.job_events j
-        ON j.effective_date > d.index_date AND j.from_level IS NOT NULL
+    FROM time_zeros d JOIN staging.job_events j
+        ON j.employee_id = d.employee_id
+        AND j.effective_date > d.index_date AND j.from_level IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY d.index_date, j.employee_id
         ORDER BY j.effective_date, j.event_type <> 'hire', j.from_level, j.event_type
@@ -138,15 +205,17 @@ level_after AS (
 ),
 promotions AS (
     SELECT d.index_date, j.employee_id, min(j.effective_date) AS promoted_on
-    FROM index_dates d JOIN staging.job_events j
-        ON j.effective_date > d.index_date
+    FROM time_zeros d JOIN staging.job_events j
+        ON j.employee_id = d.employee_id
+        AND j.effective_date > d.index_date
         AND (j.event_type = 'promotion' OR j.to_level > j.from_level)
     GROUP BY ALL
 ),
 followed AS (
     SELECT c.*,
-        least(coalesce(c.termination_date, $as_of), $as_of) AS follow_up_end,
-        c.termination_date <= $as_of AS exited,
+        least(coalesce(c.termination_date, $as_of), $as_of,
+              coalesce(c.paired_later_on, $as_of)) AS follow_up_end,
+        c.termination_date <= least($as_of, coalesce(c.paired_later_on, $as_of)) AS exited,
         coalesce(b.level, a.level, c.job_level) AS level_at_index,
         p.promoted_on
     FROM cohort c
@@ -155,7 +224,8 @@ followed AS (
     LEFT JOIN promotions p USING (index_date, employee_id)
 )
 SELECT program_id, relationship_type, employee_id, "group",
-    index_date, program_end_date, first_pairing_start,
+    trial_start, trial_eligible, index_date, program_end_date, first_pairing_start,
+    paired_later_on,
     level_at_index AS job_level,
     datediff('day', hire_date, index_date) / {DAYS_PER_YEAR} AS tenure_years,
     performance_rating, department, gender, ethnicity,
@@ -199,24 +269,30 @@ def _survey_sql(cohort: str, scores: str) -> str:
         SELECT d.employee_id, d.index_date, {SCORE_COLUMNS}
         FROM (SELECT DISTINCT employee_id, index_date FROM {cohort}) d JOIN scores s
             ON s.employee_id = d.employee_id AND s.wave_date <= d.index_date
+            AND s.wave_date >= d.index_date - to_months($baseline_months)
         QUALIFY row_number() OVER (
             PARTITION BY d.employee_id, d.index_date ORDER BY s.wave_date DESC, s.wave DESC
         ) = 1
     ),
     followup AS (
-        SELECT d.employee_id, d.program_end_date, {SCORE_COLUMNS}
-        FROM (SELECT DISTINCT employee_id, program_end_date FROM {cohort}) d JOIN scores s
+        SELECT d.employee_id, d.program_end_date, d.paired_later_on, {SCORE_COLUMNS}
+        FROM (SELECT DISTINCT employee_id, program_end_date, paired_later_on FROM {cohort}) d
+        JOIN scores s
             ON s.employee_id = d.employee_id
             AND s.wave_date >= d.program_end_date AND s.wave_date <= $as_of
+            AND (d.paired_later_on IS NULL OR s.wave_date < d.paired_later_on)
         QUALIFY row_number() OVER (
-            PARTITION BY d.employee_id, d.program_end_date ORDER BY s.wave_date, s.wave
+            PARTITION BY d.employee_id, d.program_end_date, d.paired_later_on
+            ORDER BY s.wave_date, s.wave
         ) = 1
     )
     SELECT c.*, {values("b", "baseline")}, {values("f", "followup")}
     FROM {cohort} c
     LEFT JOIN baseline b USING (employee_id, index_date)
-    LEFT JOIN followup f USING (employee_id, program_end_date)
-    ORDER BY c.program_id, c.relationship_type, c."group", c.employee_id
+    LEFT JOIN followup f
+        ON f.employee_id = c.employee_id AND f.program_end_date = c.program_end_date
+        AND f.paired_later_on IS NOT DISTINCT FROM c.paired_later_on
+    ORDER BY c.program_id, c.relationship_type, c."group", c.trial_start, c.employee_id
     """
 
 
@@ -236,22 +312,42 @@ def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     million people.
     """
     params = {"as_of": as_of}
+    people_params = params | {
+        "seed": SAMPLE_SEED,
+        "per_participant": COMPARISONS_PER_PARTICIPANT,
+        "max_unsampled": MAX_UNSAMPLED,
+    }
     digest = _people_inputs_digest(con, as_of)
     if _remembered_people_digest(con) != digest:
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
         con.execute(
             f"CREATE OR REPLACE TABLE {COHORT_PEOPLE} AS "
             f"SELECT *, $digest AS {DIGEST_COLUMN} FROM ({COHORT_SQL})",
-            params | {"digest": digest},
+            people_params | {"digest": digest},
         )
         apply_comments(con, COHORT_PEOPLE)
     people = f"(SELECT * EXCLUDE ({DIGEST_COLUMN}) FROM {COHORT_PEOPLE})"
-    return create_table_as(con, STUDY_COHORT, _survey_sql(people, survey_scores_query(con)), params)
+    survey_params = params | {"baseline_months": baseline_max_months()}
+    return create_table_as(
+        con, STUDY_COHORT, _survey_sql(people, survey_scores_query(con)), survey_params
+    )
+
+
+def baseline_max_months() -> int:
+    """How old a baseline wave may be at time zero (MENTORLENS_BASELINE_MAX_MONTHS, default 18)."""
+    text = os.environ.get(BASELINE_MAX_MONTHS_SETTING, "").strip()
+    if not text:
+        return DEFAULT_BASELINE_MAX_MONTHS
+    months = int(text)
+    if not 1 <= months <= 120:
+        raise ValueError(f"{BASELINE_MAX_MONTHS_SETTING} must be 1–120 months, not {text}")
+    return months
 
 
 def _people_inputs_digest(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     inputs = [table_fingerprint(con, table) for table in COHORT_INPUTS]
-    return hashlib.blake2b(repr((inputs, as_of, COHORT_SQL)).encode(), digest_size=20).hexdigest()
+    settings = (as_of, COHORT_SQL, SAMPLE_SEED, COMPARISONS_PER_PARTICIPANT, MAX_UNSAMPLED)
+    return hashlib.blake2b(repr((inputs, settings)).encode(), digest_size=20).hexdigest()
 
 
 def _remembered_people_digest(con: duckdb.DuckDBPyConnection) -> str | None:

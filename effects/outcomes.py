@@ -8,7 +8,8 @@ import pandas as pd
 
 from effects.cohorts import STUDY_COHORT, WAVE_SCORE_COLUMNS
 from effects.subgroups import DIMENSIONS, subgroups
-from stats.survival import cumulative_incidence, km_at
+from stats.competing import aalen_johansen
+from stats.survival import km_at
 from warehouse.db import arrow_table, quote_ident
 from warehouse.tables import write_frame
 
@@ -61,6 +62,13 @@ class CohortCounts:
 
 
 SUBGROUPED = (*KEYS, *DIMENSIONS)
+# Promotion (1), an exit of any kind before it (2, competing), or censored (0).
+PROMOTED, EXITED = 1, 2
+PROMOTION_CAUSE = (
+    f"CASE WHEN promotion_event = 1 THEN {PROMOTED} "
+    f"WHEN promotion_event = 0 AND exit_type IS NOT NULL THEN {EXITED} "
+    "WHEN promotion_event = 0 THEN 0 END"
+)
 
 
 def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
@@ -85,19 +93,22 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
         f"FROM {STUDY_COHORT} GROUP BY ALL ORDER BY ALL",
     ).to_pandas()
     return CohortCounts(
-        counted("exit_days", "exit_event"), counted("promotion_days", "promotion_event"), surveys
+        counted("exit_days", "exit_event"), counted("promotion_days", PROMOTION_CAUSE), surveys
     )
 
 
 def _km_figures(
     counts: pd.DataFrame, name: str, months: tuple[int, ...], incidence: bool
 ) -> dict[str, float]:
-    """Kaplan–Meier survival (or, with `incidence`, 1 − survival) at each horizon."""
+    """Kaplan–Meier survival at each horizon, or with `incidence` the cumulative incidence of
+    cause 1 (Aalen–Johansen: `event` 2 is a competing event)."""
     horizons = [m * DAYS_PER_MONTH for m in months]
-    km = km_at(counts["days"], counts["event"], horizons, counts["people"])
-    value = "incidence" if incidence else "survival"
     if incidence:
-        km = cumulative_incidence(km)
+        km = aalen_johansen(counts["days"], counts["event"], horizons, counts["people"])
+        value = "incidence"
+    else:
+        km = km_at(counts["days"], counts["event"], horizons, counts["people"])
+        value = "survival"
     figures = {}
     for month, (_, row) in zip(months, km.iterrows(), strict=True):
         figures |= _with_interval(f"{name}_{month}m", row[[value, "ci_low", "ci_high"]])
@@ -105,7 +116,7 @@ def _km_figures(
 
 
 def _events(counts: pd.DataFrame) -> int:
-    return int((pd.to_numeric(counts["event"]) * counts["people"]).sum())
+    return int(((pd.to_numeric(counts["event"]) == 1) * counts["people"]).sum())
 
 
 def _survey_figures(surveys: pd.DataFrame) -> dict[str, float]:

@@ -4,16 +4,18 @@ comparison group, per program and relationship type, naive and adjusted (OUTPUTS
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import pairwise
 
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
-from effects.cohorts import read_cohort, surveys_scored
+from effects.cohorts import COMPARISONS_PER_PARTICIPANT, read_cohort, surveys_scored
 from effects.memo import recall, remember, survival_inputs_digest
 from effects.subgroups import subgroups
 from stats.did import diff_in_diff
-from stats.estimate import MISSING_LEVEL, Estimate, not_estimable
+from stats.estimate import MISSING_LEVEL, Z_95, Estimate, not_estimable
 from stats.proportions import holm_adjust
 from stats.survival import (
     cox_hazard_ratio,
@@ -29,11 +31,21 @@ PROGRAM_EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"
 POOLED = "all"
 METHODS = ("naive", "adjusted")
 TREATED = "treated"
-# Pre-program covariates of the adjusted models; department and gender are categories.
-COVARIATES = ("job_level", "tenure_years", "performance_rating")
-CATEGORICAL = ("department", "gender")
+CLUSTER = "employee_id"
+# Pre-program covariates of the adjusted models, in the forms the data needs: job level as
+# categories (small levels merged with a neighbour), tenure in bands, performance rating as a
+# number with a missing indicator, department and gender as categories.
+LEVEL_GROUP = "level_group"
+TENURE_BAND = "tenure_band"
+COVARIATES = ("performance_rating",)
+CATEGORICAL = (LEVEL_GROUP, TENURE_BAND, "department", "gender")
+TENURE_BAND_EDGES = (0.0, 1.0, 2.0, 5.0, 10.0)
+# A job level with fewer people than this share of a study (or than MIN_LEVEL_PEOPLE) is
+# merged with its neighbour.
+MIN_LEVEL_SHARE = 0.02
+MIN_LEVEL_PEOPLE = 20
+WAVE_PAIR = "wave_pair"
 NO_SURVEY_SCORES = "no survey scores"
-LATE_PAIRING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -73,9 +85,14 @@ COLUMNS = {
 SUBGROUP_COLUMNS = {
     **dict(list(COLUMNS.items())[:2]),
     "subgroup": "VARCHAR",
+    "dimension": "VARCHAR",
+    "category": "VARCHAR",
     **dict(list(COLUMNS.items())[2:]),
     "p_value_holm": "DOUBLE",
+    "p_interaction": "DOUBLE",
 }
+# Computed over a study's subgroup rows once they are all estimated.
+FAMILY_COLUMNS = ("p_value_holm", "p_interaction")
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,58 @@ class Study:
         ]
 
 
+def level_groups(levels: pd.Series) -> pd.Series:
+    """Job levels as categories, each level with fewer than MIN_LEVEL_SHARE of the rows (and
+    at least MIN_LEVEL_PEOPLE) merged with the next level up (the top ones with the level
+    below): a level's own effect need not be linear, and a handful of people cannot carry
+    one. Missing levels are a category of their own."""
+    numbers = pd.to_numeric(levels, errors="coerce")
+    minimum = max(MIN_LEVEL_PEOPLE, MIN_LEVEL_SHARE * len(levels))
+    counts = numbers.value_counts().sort_index()
+    groups: list[list[float]] = []
+    pending: list[float] = []
+    for level in counts.index:
+        pending.append(level)
+        if counts[pending].sum() >= minimum:
+            groups.append(pending)
+            pending = []
+    if pending:
+        if groups:
+            groups[-1] += pending
+        else:
+            groups.append(pending)
+    label = {level: _level_label(group) for group in groups for level in group}
+    named = numbers.map(label)
+    return named.where(numbers.notna(), "(missing)").astype("category")
+
+
+def _level_label(group: list[float]) -> str:
+    low, high = int(min(group)), int(max(group))
+    return f"L{low:02d}" if low == high else f"L{low:02d}-{high:02d}"
+
+
+def tenure_bands(years: pd.Series) -> pd.Series:
+    """Tenure in bands: under 1 year, 1–2, 2–5, 5–10, 10 or more."""
+    edges = [*TENURE_BAND_EDGES, np.inf]
+    labels = [f"{lo:g}-{hi:g}y" if np.isfinite(hi) else f"{lo:g}y+" for lo, hi in pairwise(edges)]
+    banded = pd.cut(pd.to_numeric(years), edges, right=False, labels=labels)
+    return banded
+
+
+def with_model_covariates(people: pd.DataFrame) -> pd.DataFrame:
+    """The study's people with the covariates in the forms the adjusted models use, and the
+    (baseline wave, follow-up wave) pair of the survey differences."""
+    columns = {
+        LEVEL_GROUP: level_groups(people["job_level"]),
+        TENURE_BAND: tenure_bands(people["tenure_years"]),
+    }
+    if "baseline_wave" in people and "followup_wave" in people:
+        columns[WAVE_PAIR] = (
+            people["baseline_wave"].astype("str") + " > " + people["followup_wave"].astype("str")
+        ).where(people["baseline_wave"].notna() & people["followup_wave"].notna())
+    return people.assign(**columns)
+
+
 def studies(cohort: pd.DataFrame) -> list[Study]:
     """One study per program and relationship type, then per type its programs pooled; a type
     run by a single program is its own pool (its rows are copied, see `_with_pooled_copies`)."""
@@ -105,8 +174,13 @@ def studies(cohort: pd.DataFrame) -> list[Study]:
     found = []
     for relationship_type, of_type in compared.groupby("relationship_type", sort=True):
         programs = [
-            Study(program_id, relationship_type, people.reset_index(drop=True), _late_note(people))
-            for program_id, people in of_type.groupby("program_id", sort=True)
+            Study(
+                program_id,
+                relationship_type,
+                with_model_covariates(people.reset_index(drop=True)),
+                _sampling_note(people),
+            )
+            for program_id, people in of_type.groupby("program_id", sort=True, observed=True)
         ]
         found += programs if len(programs) == 1 else [*programs, pooled(programs)]
     return found
@@ -116,13 +190,21 @@ def pooled(programs: list[Study]) -> Study:
     """The programs of one type stacked.
 
     Someone in two programs' cohorts appears once per program, each time with that program's
-    index date and covariates, and the adjusted models add the program as a category. Those
-    rows are not independent, so pooled intervals are somewhat too narrow when many recur.
+    time zero and covariates, and the adjusted models add the program as a category (the
+    DiD a program fixed effect in both methods). Variances are clustered on employee_id, so a
+    person recurring across programs and trials does not narrow the intervals.
     """
+    people = pd.concat(
+        [
+            p.people.drop(columns=[LEVEL_GROUP, TENURE_BAND, WAVE_PAIR], errors="ignore")
+            for p in programs
+        ],
+        ignore_index=True,
+    )
     return Study(
         POOLED,
         programs[0].relationship_type,
-        pd.concat([p.people for p in programs], ignore_index=True),
+        with_model_covariates(people),
         f"{len(programs)} programs pooled: {', '.join(p.program_id for p in programs)}",
         (*CATEGORICAL, "program_id"),
     )
@@ -150,16 +232,20 @@ def _joined(*notes: str | None) -> str | None:
     return "; ".join(kept) if kept else None
 
 
-def _late_note(people: pd.DataFrame) -> str | None:
-    """Participants are followed from the program's start even when paired later: say so."""
-    participants = people.loc[people[TREATED] == 1]
-    delay = (participants["first_pairing_start"] - participants["index_date"]).dt.days
-    late = int((delay > LATE_PAIRING_DAYS).sum())
-    if not late:
+def _sampling_note(people: pd.DataFrame) -> str | None:
+    """Say so when a trial's comparison people were sampled (the contract asks for it)."""
+    if "trial_eligible" not in people or "trial_start" not in people:
+        return None
+    comparison = people.loc[people[TREATED] == 0]
+    per_trial = comparison.groupby("trial_start", observed=True).agg(
+        drawn=("employee_id", "size"), eligible=("trial_eligible", "max")
+    )
+    if not (per_trial["eligible"] > per_trial["drawn"]).any():
         return None
     return (
-        f"{late} of {len(participants)} participants were paired more than "
-        f"{LATE_PAIRING_DAYS} days after the program start"
+        f"comparison people drawn at random (fixed seed): {int(per_trial['drawn'].sum()):,} of "
+        f"{int(per_trial['eligible'].sum()):,} eligible person-months, up to "
+        f"{COMPARISONS_PER_PARTICIPANT} per participant in each monthly trial"
     )
 
 
@@ -198,18 +284,27 @@ def estimate_effect(
     covariates = COVARIATES if method == "adjusted" else ()
     categorical = study.categorical if method == "adjusted" else ()
     ph_p_value, ph_holds = np.nan, None
+    too_few_events = (
+        _too_few_events(study.people, outcome, min_group_size) if outcome.kind != "did" else None
+    )
     if outcome.kind == "did" and not surveys:
         result = not_estimable(n_treated, n_control, method, NO_SURVEY_SCORES)
     elif min(n_treated, n_control) < min_group_size:
         result = not_estimable(
             n_treated, n_control, method, f"fewer than {min_group_size} people in a group"
         )
+    elif too_few_events:
+        result = not_estimable(n_treated, n_control, method, too_few_events)
     elif outcome.kind == "cox":
+        # Pooled: a baseline hazard per program (stratified), not a program term.
+        strata = "program_id" if study.program_id == POOLED else None
+        categorical = tuple(c for c in categorical if c != strata)
         people = _eventless_categories_merged(study.people, outcome.second, categorical)
         model = (people, outcome.first, outcome.second, TREATED, covariates, categorical)
-        result = cox_hazard_ratio(*model)
+        result = cox_hazard_ratio(*model, cluster=CLUSTER, strata=strata)
         if np.isfinite(result.estimate):
-            ph_p_value, ph_holds = proportional_hazards_check(*model)  # reuses the fit
+            # Reuses the fit.
+            ph_p_value, ph_holds = proportional_hazards_check(*model, strata=strata)
     elif outcome.kind == "retention":
         result = retention_difference(
             _eventless_categories_merged(study.people, outcome.second, categorical),
@@ -219,18 +314,42 @@ def estimate_effect(
             covariates=covariates,
             categorical=categorical,
             method=method,
+            cluster=CLUSTER,
         )
     else:
+        fixed_effects = [WAVE_PAIR] if WAVE_PAIR in study.people else []
+        if study.program_id == POOLED:
+            fixed_effects.append("program_id")
         result = diff_in_diff(
             study.people,
             outcome.first,
             outcome.second,
             TREATED,
             covariates,
-            categorical,
+            [c for c in categorical if c not in fixed_effects],
             scale=outcome.scale,
+            fixed_effects=fixed_effects,
+            cluster=CLUSTER,
         )
     return _row(outcome, result, study.note, ph_p_value, ph_holds)
+
+
+OUTCOME_EVENTS = {
+    "voluntary_exit_hr": "voluntary exits",
+    "promotion_hr": "promotions",
+    "retention_12m_diff": "voluntary exits",
+}
+
+
+def _too_few_events(people: pd.DataFrame, outcome: Outcome, minimum: int) -> str | None:
+    """Why a time-to-event estimate is not made: an arm with fewer than `minimum` events."""
+    observed = people[[outcome.first, outcome.second]].notna().all(axis=1).to_numpy()
+    events = pd.to_numeric(people[outcome.second]).to_numpy(dtype=float)[observed]
+    treated = people[TREATED].to_numpy()[observed] == 1
+    for arm, name in ((treated, "participants"), (~treated, "the comparison group")):
+        if np.nansum(events[arm]) < minimum:
+            return f"fewer than {minimum} {OUTCOME_EVENTS[outcome.code]} among {name}"
+    return None
 
 
 def _row(
@@ -307,21 +426,47 @@ def program_effects_by_subgroup(
     surveys: bool,
     outcomes: tuple[Outcome, ...] = OUTCOMES,
 ) -> pd.DataFrame:
-    """The adjusted effects within each gender and ethnicity category, with p-values also
-    Holm-adjusted across the subgroups of one program, type and outcome.
+    """Both methods' effects within each gender and ethnicity category, with p-values also
+    Holm-adjusted across the subgroups of one program, type, outcome and method, and per
+    dimension a test of whether the effect differs between its categories (`p_interaction`).
 
-    Only `adjusted`: within a subgroup the naive contrast is as confounded as overall, and
-    these estimates exist to ask whether a program works equally for everyone.
+    The interaction test is Cochran's Q over the categories' estimates (log hazard ratios for
+    hazard ratios) with their clustered standard errors: the categories hold different people,
+    so their estimates are independent, and Q is the Wald test of treatment × category in a
+    model fitted separately per category (every covariate's effect free to differ too).
     """
     units = [subset for study in studies(cohort) for subset in study.by_subgroup()]
-    rows = _estimated(units, min_group_size, surveys, ("adjusted",), outcomes)
-    columns = [c for c in SUBGROUP_COLUMNS if c != "p_value_holm"]
+    rows = _estimated(units, min_group_size, surveys, METHODS, outcomes)
+    columns = [c for c in SUBGROUP_COLUMNS if c not in FAMILY_COLUMNS]
     frame = _with_pooled_copies(pd.DataFrame(rows, columns=columns))
+    parts = [str(label).partition("=") for label in frame["subgroup"]]
+    frame["dimension"] = pd.Series([p[0] for p in parts], index=frame.index, dtype="object")
+    frame["category"] = pd.Series([p[2] for p in parts], index=frame.index, dtype="object")
     family = ["program_id", "relationship_type", "outcome", "method"]
     frame["p_value_holm"] = frame.groupby(family, sort=False)["p_value"].transform(
         lambda p: holm_adjust(p.to_numpy())
     )
+    frame["p_interaction"] = np.nan
+    for keys, rows in frame.groupby([*family, "dimension"], sort=False):
+        frame.loc[rows.index, "p_interaction"] = _interaction_p(rows, keys[2].endswith("_hr"))
     return frame[list(SUBGROUP_COLUMNS)]
+
+
+def _interaction_p(rows: pd.DataFrame, ratio: bool) -> float:
+    """Cochran's Q p-value over the estimated categories of one dimension; NaN under two."""
+    estimated = rows.loc[rows["estimate"].notna() & rows["ci_low"].notna()]
+    if len(estimated) < 2:
+        return np.nan
+    values = estimated[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    if ratio:
+        values = np.log(values)
+    std_error = (values[:, 2] - values[:, 1]) / (2 * Z_95)
+    if not (std_error > 0).all():
+        return np.nan
+    weight = 1 / std_error**2
+    pooled = float(weight @ values[:, 0] / weight.sum())
+    q = float(weight @ (values[:, 0] - pooled) ** 2)
+    return float(chi2.sf(q, len(estimated) - 1))
 
 
 def build_program_effects(con: duckdb.DuckDBPyConnection, min_group_size: int) -> pd.DataFrame:
@@ -402,7 +547,30 @@ def missing_estimates(effects: pd.DataFrame) -> list[str]:
         f"{r.program_id}/{r.relationship_type}: {r.method} {r.outcome} lacks its interval or n"
         for r in estimated.loc[incomplete].itertuples()
     ]
+    unexplained = effects.loc[effects["estimate"].isna() & effects["note"].isna()]
+    problems += [
+        f"{r.program_id}/{r.relationship_type}: {r.method} {r.outcome} is not estimable "
+        "without a note saying why"
+        for r in unexplained.itertuples()
+    ]
+    half_made = effects.loc[
+        effects["estimate"].isna() & effects[["ci_low", "ci_high", "p_value"]].notna().any(axis=1)
+    ]
+    problems += [
+        f"{r.program_id}/{r.relationship_type}: {r.method} {r.outcome} has no estimate but "
+        "an interval or p-value"
+        for r in half_made.itertuples()
+    ]
     return problems
+
+
+def not_estimable_rows(effects: pd.DataFrame) -> list[str]:
+    """Each row published without figures, with its note: what the check reports."""
+    missing = effects.loc[effects["estimate"].isna()]
+    return [
+        f"{r.program_id}/{r.relationship_type} {r.method} {r.outcome}: {r.note}"
+        for r in missing.itertuples()
+    ]
 
 
 def hazards_not_proportional(effects: pd.DataFrame) -> list[str]:

@@ -90,7 +90,9 @@ class Curve:
 
 
 def step_chart(
-    curves: Sequence[Curve], y_title: str, x_title: str = "Months since the program started"
+    curves: Sequence[Curve],
+    y_title: str,
+    x_title: str = "Months since the first pairing (comparison: its trial month)",
 ) -> go.Figure:
     figure = go.Figure()
     for curve in curves:

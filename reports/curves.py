@@ -17,7 +17,8 @@ from effects.cohorts import STUDY_COHORT
 from effects.outcomes import DAYS_PER_MONTH
 from reports.reader import Reader
 from reports.suppression import Suppression
-from stats.survival import cumulative_incidence, km_curve
+from stats.competing import aalen_johansen_curve
+from stats.survival import km_curve
 
 
 def follow_up_counts(reader: Reader, duration: str, event: str) -> pd.DataFrame | None:
@@ -37,13 +38,15 @@ def group_curve(
     """Columns `months`, `value`, `low`, `high`, `n_at_risk` from one group's `follow_up`
     counts (columns `days`, `event`, `people`); None when the group may not be drawn."""
     people = pd.to_numeric(follow_up["people"])
-    events = int((pd.to_numeric(follow_up["event"]) * people).sum())
+    events = int(((pd.to_numeric(follow_up["event"]) == 1) * people).sum())
     if suppression.share(events, int(people.sum())):
         return None
-    curve = km_curve(follow_up["days"], follow_up["event"], people)
     if incidence:
-        curve = cumulative_incidence(curve).rename(columns={"incidence": "value"})
+        # `event` 1: the event; 2: a competing one (an exit before a promotion); 0: censored.
+        curve = aalen_johansen_curve(follow_up["days"], follow_up["event"], people)
+        curve = curve.rename(columns={"incidence": "value"})
     else:
+        curve = km_curve(follow_up["days"], follow_up["event"], people)
         curve = curve.rename(columns={"survival": "value"})
     curve = curve.loc[curve["n_at_risk"] >= suppression.k]
     if curve.empty:

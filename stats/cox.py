@@ -51,12 +51,30 @@ class _EventStructure:
     n_times: int
 
 
-def fit_cox(duration: np.ndarray, event: np.ndarray, design: np.ndarray) -> CoxFit | None:
-    """β̂ and its covariance; None when the information matrix is singular or not finite."""
-    structure = _event_structure(
-        np.asarray(duration, float), np.asarray(event, float), np.asarray(design, float)
-    )
-    params = np.zeros(structure.design.shape[1])
+def fit_cox(
+    duration: np.ndarray,
+    event: np.ndarray,
+    design: np.ndarray,
+    strata: np.ndarray | None = None,
+) -> CoxFit | None:
+    """β̂ and its covariance; None when the information matrix is singular or not finite.
+
+    With `strata` (a label per row), each stratum has a baseline hazard of its own: the
+    partial likelihood is the sum of the strata's (risk sets never cross strata)."""
+    duration, event = np.asarray(duration, float), np.asarray(event, float)
+    design = np.asarray(design, float)
+    if strata is None:
+        structure = [_event_structure(duration, event, design)]
+    else:
+        labels = np.unique(strata, return_inverse=True)[1]
+        structure = [
+            _event_structure(duration[rows], event[rows], design[rows])
+            for rows in (labels == label for label in range(labels.max(initial=-1) + 1))
+            if event[rows].any()
+        ]
+    if not structure:
+        return None
+    params = np.zeros(design.shape[1])
     loglik, gradient, information = _derivatives(structure, params)
     converged = False
     for _ in range(MAX_ITERATIONS):
@@ -117,7 +135,23 @@ def _event_structure(
     )
 
 
-def _derivatives(data: _EventStructure, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _derivatives(
+    strata: list[_EventStructure], params: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log partial likelihood, gradient and observed information, summed over the strata."""
+    totals = [_stratum_derivatives(data, params) for data in strata]
+    if len(totals) == 1:
+        return totals[0]
+    return (
+        float(sum(t[0] for t in totals)),
+        sum(t[1] for t in totals),
+        sum(t[2] for t in totals),
+    )
+
+
+def _stratum_derivatives(
+    data: _EventStructure, params: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Log partial likelihood, its gradient and the observed information at `params`."""
     x = data.design
     linear = x @ params

@@ -29,15 +29,23 @@ def diff_in_diff(
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
     scale: float = 1.0,
+    fixed_effects: Sequence[str] = (),
+    cluster: str | None = None,
 ) -> Estimate:
     """Mean change of the treated minus mean change of the comparison group, times `scale`.
 
     OLS of (followup − baseline) on treatment (`naive`) or on treatment and covariates
     (`adjusted`), with HC3 standard errors. Only people with both values count. Use
     scale=100 to report a 0/1 outcome in percentage points.
+
+    `fixed_effects` are categorical columns entered in both methods (the (baseline wave,
+    follow-up wave) pair, the program of a pool). With `cluster`, the variance is the
+    cluster-robust CR1 sandwich when a cluster holds several rows (HC3 otherwise).
     """
     method = method_name(covariates, categorical)
-    used = frame[list(dict.fromkeys([baseline, followup, treatment, *covariates, *categorical]))]
+    extra = [*fixed_effects, *([cluster] if cluster else [])]
+    names = [baseline, followup, treatment, *covariates, *categorical, *extra]
+    used = frame[list(dict.fromkeys(names))]
     # Only the model's columns are copied with the rows: a cohort has dozens more.
     both_waves = used.loc[used[[baseline, followup, treatment]].notna().all(axis=1)]
     n_treated, n_control = group_sizes(zero_one_values(both_waves[treatment]))
@@ -48,7 +56,9 @@ def diff_in_diff(
     change = pd.to_numeric(both_waves[followup]).to_numpy(dtype=float) - pd.to_numeric(
         both_waves[baseline]
     ).to_numpy(dtype=float)
-    design = design_matrix(both_waves, treatment, covariates, categorical).to_numpy()
+    design = design_matrix(
+        both_waves, treatment, covariates, [*categorical, *fixed_effects]
+    ).to_numpy()
     treated = design[:, 0]
     # The treatment last: the fit's QR then also tells whether the covariates determine it.
     regressors = np.column_stack([np.ones(len(change)), design[:, 1:], treated])
@@ -62,7 +72,8 @@ def diff_in_diff(
         return not_estimable(
             n_treated, n_control, method, "the treatment is fully determined by the covariates"
         )
-    coefficient, std_error, note = _treatment_coefficient(change, regressors, q, r)
+    clusters = both_waves[cluster].to_numpy() if cluster else None
+    coefficient, std_error, note = _treatment_coefficient(change, regressors, q, r, clusters)
     effect = wald_estimate(coefficient, std_error, n_treated, n_control, method, note)
     low, high = sorted((scale * effect.ci_low, scale * effect.ci_high))
     return Estimate(
@@ -78,7 +89,11 @@ def diff_in_diff(
 
 
 def _treatment_coefficient(
-    outcome: np.ndarray, regressors: np.ndarray, q: np.ndarray, r: np.ndarray
+    outcome: np.ndarray,
+    regressors: np.ndarray,
+    q: np.ndarray,
+    r: np.ndarray,
+    clusters: np.ndarray | None = None,
 ) -> tuple[float, float, str | None]:
     """OLS coefficient of the treatment (the last column) and its HC3 standard error (HC1
     when someone has leverage 1), from the QR of the regressors.
@@ -90,6 +105,15 @@ def _treatment_coefficient(
     n, columns = regressors.shape
     params = solve_triangular(r, q.T @ outcome)
     residuals = outcome - regressors @ params
+    a = q[:, -1] / r[-1, -1]
+    if clusters is not None:
+        codes, uniques = pd.factorize(clusters)
+        n_clusters = len(uniques)
+        if 1 < n_clusters < n:
+            summed = np.bincount(codes, a * residuals, minlength=n_clusters)
+            correction = n_clusters / (n_clusters - 1) * (n - 1) / (n - columns)
+            variance = float(correction * summed @ summed)
+            return float(params[-1]), float(np.sqrt(variance)) if variance > 0 else np.nan, None
     leverage = np.einsum("ij,ij->i", q, q)
     if leverage.max() < MAX_LEVERAGE_FOR_HC3:
         weights, note = (residuals / (1 - leverage)) ** 2, None
@@ -98,6 +122,5 @@ def _treatment_coefficient(
         note = "a person has leverage 1, so HC1 standard errors were used instead of HC3"
     # The last row of R⁻¹ is 1/R_kk at the end, so the treatment's variance is
     # Σ w_i a_i² with a = Q_k / R_kk.
-    a = q[:, -1] / r[-1, -1]
     variance = float(weights @ a**2)
     return float(params[-1]), float(np.sqrt(variance)) if variance > 0 else np.nan, note

@@ -29,6 +29,42 @@ from stats.estimate import (
 
 TWELVE_MONTHS_DAYS = 365.25
 PH_CHECK_ALPHA = 0.05
+# A hazard ratio whose 95% interval spans more than this factor (e^9.2 ≈ 10,000) says nothing:
+# it is how separation shows when the fit stops before running off.
+MAX_LOG_INTERVAL_WIDTH = np.log(1e4)
+
+
+def cluster_sums(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """`values` (rows, or rows × columns) summed within each cluster label."""
+    codes, uniques = pd.factorize(clusters)
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        return np.bincount(codes, values, minlength=len(uniques))
+    return np.column_stack(
+        [np.bincount(codes, values[:, j], minlength=len(uniques)) for j in range(values.shape[1])]
+    )
+
+
+def _has_repeats(clusters: np.ndarray | None) -> bool:
+    return clusters is not None and len(pd.unique(clusters)) < len(clusters)
+
+
+def _robust_covariance(data: "_SurvivalData", fit: CoxFit) -> np.ndarray:
+    """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form), each
+    row's residual taken within its stratum."""
+    design = data.design.to_numpy()
+    shift = _risk_shift(design, fit.params)
+    scores = np.zeros_like(design)
+    for rows in data.stratum_rows():
+        if not data.event[rows].any():
+            continue  # no event in the stratum: no jumps, no compensator
+        relative_risk = _relative_risk(design[rows], fit.params, shift)
+        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
+        scores[rows] = _score_residuals(
+            data.duration[rows], data.event[rows], relative_risk, design[rows], risk_sets
+        )
+    summed = cluster_sums(scores, data.clusters)
+    return fit.covariance @ (summed.T @ summed) @ fit.covariance
 
 
 # --- Kaplan–Meier --------------------------------------------------------------------------
@@ -151,6 +187,15 @@ class _SurvivalData:
     design: pd.DataFrame  # treatment first
     n_treated: int
     n_control: int
+    clusters: np.ndarray | None = None  # one label per row: variances summed within each
+    strata: np.ndarray | None = None  # one label per row: a baseline hazard per stratum
+
+    def stratum_rows(self) -> list[np.ndarray]:
+        """Positions of each stratum's rows (all rows when not stratified)."""
+        if self.strata is None:
+            return [np.arange(self.duration.size)]
+        labels = np.unique(self.strata, return_inverse=True)[1]
+        return [np.flatnonzero(labels == label) for label in range(labels.max(initial=-1) + 1)]
 
     @property
     def treated(self) -> np.ndarray:
@@ -164,16 +209,36 @@ def cox_hazard_ratio(
     treatment: str,
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> Estimate:
-    """Hazard ratio of treatment 1 against 0 (Efron ties); `adjusted` when covariates are given."""
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    """Hazard ratio of treatment 1 against 0 (Efron ties); `adjusted` when covariates are given.
+
+    With `strata` (a column), each of its values has a baseline hazard of its own.
+
+    With `cluster` (a column), the standard error is the robust sandwich with score residuals
+    summed within each cluster (Lin & Wei 1989), as R's coxph(cluster =) gives: one person may
+    appear in several monthly trials."""
+    data = _survival_data(
+        frame, duration, event, treatment, covariates, categorical, cluster, strata
+    )
     method = method_name(covariates, categorical)
     fit, note = _fit_if_estimable(data)
     if fit is None:
         return not_estimable(data.n_treated, data.n_control, method, note)
-    log_hr = wald_estimate(
-        fit.params[0], fit.treatment_std_error, data.n_treated, data.n_control, method, note
-    )
+    std_error = fit.treatment_std_error
+    if data.clusters is not None:
+        std_error = float(np.sqrt(max(_robust_covariance(data, fit)[0, 0], 0.0)))
+    log_hr = wald_estimate(fit.params[0], std_error, data.n_treated, data.n_control, method, note)
+    if not np.isfinite(log_hr.estimate):
+        return log_hr
+    if log_hr.ci_high - log_hr.ci_low > MAX_LOG_INTERVAL_WIDTH:
+        return not_estimable(
+            data.n_treated,
+            data.n_control,
+            method,
+            "the hazard ratio's interval is too wide to mean anything (near separation)",
+        )
     return Estimate(
         float(np.exp(log_hr.estimate)),
         float(np.exp(log_hr.ci_low)),
@@ -193,6 +258,7 @@ def proportional_hazards_check(
     treatment: str,
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    strata: str | None = None,
 ) -> tuple[float, bool]:
     """(p-value, holds) of the Grambsch–Therneau test for the treatment term.
 
@@ -200,20 +266,27 @@ def proportional_hazards_check(
     the treatment's scaled Schoenfeld residuals with the rank of the event time, chi-square on
     1 df. `holds` is False when p < 0.05; an untestable model gives (nan, True).
     """
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical, strata=strata)
     fit, _ = _fit_if_estimable(data)
     if fit is None:
         return np.nan, True
     design = data.design.to_numpy()
-    relative_risk = _relative_risk(design, fit.params, _risk_shift(design, fit.params))
-    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
-    is_event = data.event == 1
-    own_time = np.searchsorted(risk_sets.times, data.duration[is_event])
-    schoenfeld = design[is_event] - risk_sets.covariate_means[own_time]
-    n_events = int(is_event.sum())
+    shift = _risk_shift(design, fit.params)
+    residuals, times = [], []
+    for rows in data.stratum_rows():
+        is_event = data.event[rows] == 1
+        if not is_event.any():
+            continue
+        relative_risk = _relative_risk(design[rows], fit.params, shift)
+        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
+        own_time = np.searchsorted(risk_sets.times, data.duration[rows][is_event])
+        residuals.append(design[rows][is_event] - risk_sets.covariate_means[own_time])
+        times.append(data.duration[rows][is_event])
+    schoenfeld = np.concatenate(residuals)
+    n_events = len(schoenfeld)
     # Only the treatment's column of the scaled residuals (D · r V) is needed.
     scaled = n_events * (schoenfeld @ fit.covariance[:, 0])
-    time_rank = rankdata(data.duration[is_event])
+    time_rank = rankdata(np.concatenate(times))
     centred_rank = time_rank - time_rank.mean()
     if not centred_rank.any():
         return np.nan, True  # a single event time: no change over time to detect
@@ -231,6 +304,8 @@ def _survival_data(
     treatment: str,
     covariates: Sequence[str],
     categorical: Sequence[str],
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> _SurvivalData:
     complete = frame.loc[frame[[duration, event, treatment]].notna().all(axis=1)]
     durations = pd.to_numeric(complete[duration]).to_numpy(dtype=float)
@@ -239,7 +314,9 @@ def _survival_data(
     events = zero_one_values(complete[event])
     treated = zero_one_values(complete[treatment])
     design = design_matrix(complete, treatment, covariates, categorical)
-    return _SurvivalData(durations, events, design, *group_sizes(treated))
+    clusters = None if cluster is None else complete[cluster].to_numpy()
+    labels = None if strata is None else complete[strata].astype("str").to_numpy()
+    return _SurvivalData(durations, events, design, *group_sizes(treated), clusters, labels)
 
 
 def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
@@ -253,8 +330,10 @@ def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
         return None, "the treatment is fully determined by the covariates"
     fit = _fit_cox(data)
     if fit is None or not np.isfinite(fit.treatment_std_error):
-        return None, "Cox model could not be fitted"
-    return fit, None if fit.converged else "Cox model did not converge: treat with caution"
+        return None, "the Cox model could not be fitted"
+    if not fit.converged:
+        return None, "the Cox model did not converge (a coefficient runs off: separation)"
+    return fit, None
 
 
 # The same model is often fitted twice in a row: the hazard ratio, then its proportional-hazards
@@ -269,7 +348,7 @@ def _fit_cox(data: _SurvivalData) -> CoxFit | None:
     if key in _RECENT_FITS:
         _RECENT_FITS.move_to_end(key)
         return _RECENT_FITS[key]
-    fit = fit_cox(data.duration, data.event, data.design.to_numpy())
+    fit = fit_cox(data.duration, data.event, data.design.to_numpy(), data.strata)
     _RECENT_FITS[key] = fit
     if len(_RECENT_FITS) > RECENT_FITS_KEPT:
         _RECENT_FITS.popitem(last=False)
@@ -278,6 +357,8 @@ def _fit_cox(data: _SurvivalData) -> CoxFit | None:
 
 def _fit_key(data: _SurvivalData) -> bytes:
     digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
+    if data.strata is not None:
+        digest.update(repr(data.strata.tolist()).encode())
     for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return digest.digest()
@@ -377,6 +458,7 @@ def retention_difference(
     covariates: Sequence[str] = (),
     categorical: Sequence[str] = (),
     method: Literal["naive", "adjusted"] = "naive",
+    cluster: str | None = None,
 ) -> Estimate:
     """Treated people's survival at the horizon minus their survival without treatment, in
     percentage points.
@@ -385,10 +467,14 @@ def retention_difference(
     of S(h | x, treated) − S(h | x, untreated) from the adjusted Cox model with a Breslow
     baseline; its standard error is the delta method on the joint influence functions of β̂,
     Λ̂0(h) and the average over the treated.
+
+    With `cluster`, the influence functions are summed within each cluster before squaring
+    (the naive difference then uses Kaplan–Meier influence functions where a cluster repeats,
+    Greenwood's formula where none does).
     """
     if method not in ("naive", "adjusted"):
         raise ValueError(f"method must be 'naive' or 'adjusted', not {method!r}")
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical)
+    data = _survival_data(frame, duration, event, treatment, covariates, categorical, cluster)
     if data.n_treated < 2 or data.n_control < 2:
         return not_estimable(data.n_treated, data.n_control, method, "fewer than 2 people")
     if horizon_days > data.duration.max():
@@ -426,6 +512,12 @@ def _km_difference(data: _SurvivalData, horizon: float) -> tuple[float, float, s
     if not np.isfinite(difference):
         return np.nan, np.nan, "a group's follow-up is shorter than the horizon"
     std_error = float(np.hypot(treated_se[0], control_se[0]))
+    if _has_repeats(data.clusters):
+        influence = np.zeros(data.duration.size)
+        for arm in (data.treated, ~data.treated):
+            sign = 1.0 if arm is data.treated else -1.0
+            influence[arm] = sign * _km_influence(data.duration[arm], data.event[arm], horizon)
+        std_error = float(np.sqrt(np.sum(cluster_sums(influence, data.clusters) ** 2)))
     if std_error == 0:
         return np.nan, np.nan, "no events before the horizon in either group"
     return difference, std_error, None
@@ -477,4 +569,20 @@ def _standardised_difference(
         + params_influence @ gradient_params
         + gradient_baseline * baseline_influence
     )
+    if data.clusters is not None:
+        influence = cluster_sums(influence, data.clusters)
     return difference, float(np.sqrt(influence @ influence)), note
+
+
+def _km_influence(duration: np.ndarray, event: np.ndarray, horizon: float) -> np.ndarray:
+    """Each row's influence on the Kaplan–Meier S(horizon):
+    −S(h) [dN_i 1{T_i ≤ h} / Y(T_i) − Σ_{t_j ≤ min(T_i, h)} d_j / Y_j²]."""
+    times, position = np.unique(duration, return_inverse=True)
+    at_risk = np.bincount(position, minlength=times.size)[::-1].cumsum()[::-1].astype(float)
+    deaths = np.bincount(position, weights=event, minlength=times.size)
+    survival = float(np.prod((1 - deaths / at_risk)[times <= horizon]))
+    jump = event * (duration <= horizon) / at_risk[position]
+    compensator = np.cumsum(np.where(times <= horizon, deaths / at_risk**2, 0.0))[
+        np.searchsorted(times, np.minimum(duration, horizon), side="right") - 1
+    ]
+    return -survival * (jump - compensator)

@@ -40,9 +40,9 @@ _SUBGROUP = (
     "all, or gender=<value> / ethnicity=<value> as given in the HRIS ('not disclosed' where empty)."
 )
 _GROUP = (
-    "participant (in a pairing of this program and type on the index date), comparison "
-    "(everyone else employed then, outside the program, not a participant of this type in the "
-    "12 months before) or advisor."
+    "participant (paired in this program and type; time zero at the first pairing), "
+    "comparison (employed on a monthly trial's first day, not an advisor in the program, not "
+    "yet paired in it, not a participant of this type in the 12 months before) or advisor."
 )
 
 _RUN_INFO = TableDoc(
@@ -190,32 +190,46 @@ _CAREER_LONELINESS = TableDoc(
 )
 
 _STUDY_COHORT = TableDoc(
-    "The study design: one row per program, relationship type and person employed on the "
-    "index date (the program's start) in the participant, comparison or advisor group, with "
-    "pre-program covariates, follow-up from the index date and survey waves.",
+    "The study design (sequential monthly trials): one row per program, relationship type, "
+    "trial and person: each participant once, at their first pairing (time zero); comparison "
+    "people employed on a trial month's first day, not advisors in the program, not yet "
+    "paired in it and no participant of the type in the 12 months before (in a track with "
+    "over 100,000 eligible person-months, up to 10 per participant drawn with a fixed seed), "
+    "censored if paired later; advisors once, at their "
+    "first pairing. With covariates as of time zero, follow-up from it and survey waves.",
     {
         "program_id": _PROGRAM,
         "relationship_type": _TYPE,
         "employee_id": "The employee.",
         "group": _GROUP,
-        "index_date": "The program's start_date: follow-up starts here for every group.",
+        "trial_start": "First day of the person's monthly trial (the program's start_date in "
+        "its first month).",
+        "trial_eligible": "Comparison rows: people eligible as comparison in the trial (where "
+        "fewer are listed, up to 10 per participant were drawn); NULL for participants and "
+        "advisors.",
+        "index_date": "Time zero: participants' and advisors' first pairing start (not before "
+        "the program's start); comparison people's trial_start. Follow-up starts here.",
         "program_end_date": "The program's end_date (follow-up surveys are from here on).",
         "first_pairing_start": "Participants: start of their first pairing in the program.",
-        "job_level": "Job level on the index date (from job events, else the snapshot).",
-        "tenure_years": "Years from hire to the index date.",
+        "paired_later_on": "Comparison people later paired in the program: that date, where "
+        "their follow-up (and survey follow-up) is censored.",
+        "job_level": "Job level at time zero (from job events, else the snapshot).",
+        "tenure_years": "Years from hire to time zero.",
         "performance_rating": "Latest performance rating before any program (1–5).",
         "department": "Department.",
         "gender": "Gender as given; NULL = not disclosed.",
         "ethnicity": "Ethnicity as given; NULL = not disclosed.",
-        "follow_up_end": "End of follow-up: the exit, or the as-of date.",
+        "follow_up_end": "End of follow-up: the exit, a later pairing (comparison), or the "
+        "as-of date.",
         "exit_type": "termination_type of an exit by the as-of date; NULL otherwise.",
-        "exit_days": "Days from the index date to a voluntary exit or the end of follow-up.",
+        "exit_days": "Days from time zero to a voluntary exit or the end of follow-up.",
         "exit_event": "1 when the follow-up ended with a voluntary exit, 0 when censored.",
-        "promotion_days": "Days from the index date to the first promotion or the end of "
+        "promotion_days": "Days from time zero to the first promotion or the end of "
         "follow-up; NULL at the organisation's top job level (nobody to be promoted to).",
-        "promotion_event": "1 when promoted after the index date, 0 when censored; NULL at the "
+        "promotion_event": "1 when promoted after time zero, 0 when censored; NULL at the "
         "top job level.",
-        "baseline_wave": "Latest survey wave on or before the index date.",
+        "baseline_wave": "Latest survey wave on or before time zero, at most "
+        "MENTORLENS_BASELINE_MAX_MONTHS (default 18) months before it.",
         "baseline_wave_date": "Date of the baseline wave.",
         "loneliness_baseline": "UCLA-3 loneliness (3–9) at baseline.",
         "engagement_baseline": "UWES-3 engagement (0–6) at baseline.",
@@ -231,15 +245,16 @@ _STUDY_COHORT = TableDoc(
 _PROGRAM_OUTCOMES = TableDoc(
     "Outcomes per program, relationship type, group and subgroup: Kaplan–Meier voluntary "
     "retention and share promoted with 95% intervals, and survey means at baseline and "
-    "follow-up. Months are 30.4375 days from the index date.",
+    "follow-up. Months are 30.4375 days from time zero (each participant's first pairing; a "
+    "comparison person's trial month). A comparison person may count in several trials.",
     {
         "program_id": _PROGRAM,
         "relationship_type": _TYPE,
         "group": _GROUP,
         "subgroup": _SUBGROUP,
-        "n": "People in the group on the index date.",
-        "voluntary_exits": "Voluntary exits after the index date.",
-        "promotions": "People promoted after the index date (the top job level left out).",
+        "n": "People in the group at time zero (comparison: person-trials).",
+        "voluntary_exits": "Voluntary exits after time zero.",
+        "promotions": "People promoted after time zero (the top job level left out).",
         **_interval(
             "Kaplan–Meier probability of no voluntary exit by 6 months; NULL beyond the follow-up.",
             "retention_6m",
@@ -247,10 +262,14 @@ _PROGRAM_OUTCOMES = TableDoc(
         **_interval("Kaplan–Meier probability of no voluntary exit by 12 months.", "retention_12m"),
         **_interval("Kaplan–Meier probability of no voluntary exit by 24 months.", "retention_24m"),
         **_interval(
-            "Share promoted by 12 months (1 − Kaplan–Meier; exits censor).", "promoted_12m"
+            "Share promoted by 12 months: cumulative incidence (Aalen–Johansen), exit of any "
+            "kind a competing event.",
+            "promoted_12m",
         ),
         **_interval(
-            "Share promoted by 24 months (1 − Kaplan–Meier; exits censor).", "promoted_24m"
+            "Share promoted by 24 months: cumulative incidence (Aalen–Johansen), exit of any "
+            "kind a competing event.",
+            "promoted_24m",
         ),
         "survey_n": "People with both a baseline and a follow-up wave; the survey means are "
         "theirs.",
@@ -269,10 +288,11 @@ _EFFECT_COLUMNS = {
     "outcome": "voluntary_exit_hr, promotion_hr (Cox hazard ratios), retention_12m_diff "
     "(percentage points), loneliness_did (UCLA-3 points), engagement_did (UWES points), "
     "career_lonely_did (percentage points).",
-    "method": "naive (participation alone) or adjusted (plus job level, tenure, performance "
-    "rating with a missing indicator, department and gender as of the index date; pooled rows "
-    "also the program).",
-    "estimate": "The effect of participation; NULL when not estimable (see note).",
+    "method": "naive (participation alone) or adjusted (plus job level as categories, tenure "
+    "in bands, performance rating with a missing indicator, department and gender as of time "
+    "zero; pooled rows also the program). Variances are clustered on employee_id.",
+    "estimate": "The effect of participation; NULL when not estimable (too few people or "
+    "events, no convergence, separation, a degenerate interval: see note).",
     "ci_low": "Lower bound of the 95% interval.",
     "ci_high": "Upper bound of the 95% interval.",
     "p_value": "Two-sided p-value for no effect.",
@@ -291,14 +311,21 @@ _PROGRAM_EFFECTS = TableDoc(
 )
 
 _PROGRAM_EFFECTS_BY_SUBGROUP = TableDoc(
-    "Adjusted program effects within each gender and ethnicity category, estimated where each "
-    "arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also Holm-adjusted across the "
-    "subgroups of one program, type, outcome and method.",
+    "Program effects (naive and adjusted) within each gender and ethnicity category, estimated "
+    "where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
+    "Holm-adjusted across the subgroups of one program, type, outcome and method, and a test "
+    "of whether the effect differs between a dimension's categories.",
     {
         **_EFFECT_COLUMNS,
         "subgroup": "gender=<value> or ethnicity=<value> ('not disclosed' where empty).",
+        "dimension": "gender or ethnicity.",
+        "category": "The dimension's category ('not disclosed' where empty).",
         "p_value_holm": "p_value adjusted (Holm) across the subgroups of one program, type, "
         "outcome and method.",
+        "p_interaction": "Does the effect differ between the dimension's categories: Cochran's "
+        "Q over their estimates (log hazard ratios for hazard ratios), the Wald test of "
+        "treatment × category; the same on every row of one program, type, outcome, method "
+        "and dimension; NULL with fewer than two categories estimated.",
     },
 )
 

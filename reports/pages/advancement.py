@@ -3,6 +3,7 @@
 import pandas as pd
 from markupsafe import Markup
 
+from effects.outcomes import PROMOTION_CAUSE
 from reports.charts import COMPARISON as COMPARISON_COLOUR
 from reports.charts import PARTICIPANT, BarSeries, bar_chart, embed
 from reports.context import COMPARISON, ReportContext, Track
@@ -35,12 +36,12 @@ PROMOTION = TimeToEvent(
     column="promoted",
     horizons=(12, 24),
     duration="promotion_days",
-    event="promotion_event",
+    event=PROMOTION_CAUSE,
     incidence=True,
-    y_title="Promoted since the program started",
+    y_title="Promoted since their time zero",
     exhibit_title="Share promoted, month by month",
-    table_caption="Share promoted (1 − Kaplan–Meier; leavers stop being followed) with 95% "
-    "intervals",
+    table_caption="Share promoted (cumulative incidence: leaving first ends the chance of "
+    "promotion) with 95% intervals",
     hazard_outcome="promotion_hr",
     hazard_label="Hazard ratio of promotion",
 )

@@ -31,6 +31,7 @@ EMPLOYEES = [
     ),
     employee("mentee_promoted", "2019-01-01", job_level=4),
     employee("mentee_hired_late", "2024-05-01"),
+    employee("mentee_paired_later", "2018-01-01"),
     # Advisors, and a coachee of the same program.
     employee("mentor", "2010-01-01", job_level=6),
     employee("coachee", "2015-01-01"),
@@ -110,6 +111,7 @@ PAIRINGS = [
     pairing("X2", "P1", "mentor", "mentor", "mentee_promoted", "2024-04-01", "2024-12-31"),
     pairing("X3", "P1", "mentor", "mentor", "mentee_hired_late", "2024-06-01", "2024-12-31"),
     pairing("X4", "P1", "coach", "mentor", "coachee", "2024-04-01", "2024-12-31"),
+    pairing("X7", "P1", "mentor", "mentor", "mentee_paired_later", "2024-07-15", "2024-12-31"),
     pairing("X5", "P0", "mentor", "mentor", "recent_mentee", "2022-01-01", "2023-10-31"),
     pairing("X6", "P0", "mentor", "mentor", "former_mentee", "2022-01-01", "2023-03-31"),
 ]
@@ -148,18 +150,27 @@ def cohort() -> pd.DataFrame:
     return read_cohort(con)
 
 
-def person(cohort: pd.DataFrame, employee_id: str, kind: str = "mentor") -> pd.Series:
+def person(
+    cohort: pd.DataFrame, employee_id: str, kind: str = "mentor", trial: date = INDEX
+) -> pd.Series:
+    """The person's row in the given monthly trial (by default the program's first)."""
     rows = cohort.loc[
         (cohort["program_id"] == "P1")
         & (cohort["relationship_type"] == kind)
         & (cohort["employee_id"] == employee_id)
+        & (cohort["trial_start"] == pd.Timestamp(trial))
     ]
-    assert len(rows) == 1, f"{employee_id} is in the {kind} cohort {len(rows)} times"
+    assert len(rows) == 1, f"{employee_id} is in the {kind} trial {trial} {len(rows)} times"
     return rows.iloc[0]
 
 
-def members(cohort: pd.DataFrame, kind: str = "mentor") -> dict[str, str]:
-    rows = cohort.loc[(cohort["program_id"] == "P1") & (cohort["relationship_type"] == kind)]
+def members(cohort: pd.DataFrame, kind: str = "mentor", trial: date = INDEX) -> dict[str, str]:
+    """Everyone in one monthly trial (by default the program's first) and their group."""
+    rows = cohort.loc[
+        (cohort["program_id"] == "P1")
+        & (cohort["relationship_type"] == kind)
+        & (cohort["trial_start"] == pd.Timestamp(trial))
+    ]
     return dict(zip(rows["employee_id"], rows["group"], strict=True))
 
 
@@ -178,10 +189,47 @@ def test_groups_of_the_mentoring_track(cohort):
         "promoted_before_only": "comparison",
         "rebuilt_level": "comparison",
         "at_the_top": "comparison",
+        "mentee_paired_later": "comparison",  # until paired (censored then)
     }
 
 
-def test_only_people_employed_on_the_index_date_are_compared(cohort):
+def test_each_month_with_first_pairings_is_a_trial(cohort):
+    track = cohort.loc[(cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")]
+    trials = sorted(track["trial_start"].dt.date.unique())
+    assert trials == [INDEX, date(2024, 6, 1), date(2024, 7, 1)]
+    participants = track.loc[track["group"] == "participant"]
+    assert sorted(participants["employee_id"]) == [
+        "mentee_hired_late",
+        "mentee_leaves",
+        "mentee_paired_later",
+        "mentee_promoted",
+    ]  # each participant once, in the trial of their first pairing
+
+
+def test_a_participant_paired_late_counts_from_their_own_pairing(cohort):
+    late = person(cohort, "mentee_hired_late", trial=date(2024, 6, 1))
+    assert late["group"] == "participant"
+    assert late["index_date"] == pd.Timestamp("2024-06-01")
+    assert late["exit_days"] == (date(2025, 12, 31) - date(2024, 6, 1)).days
+    later = person(cohort, "mentee_paired_later", trial=date(2024, 7, 1))
+    assert later["index_date"] == pd.Timestamp("2024-07-15")
+
+
+def test_a_comparison_person_paired_later_is_censored_then(cohort):
+    before = person(cohort, "mentee_paired_later")
+    assert before["group"] == "comparison"
+    assert before["paired_later_on"] == pd.Timestamp("2024-07-15")
+    assert before["exit_days"] == (date(2024, 7, 15) - INDEX).days
+    assert before["exit_event"] == 0
+    # A later trial follows the still-unpaired comparison people from its own first day.
+    june = person(cohort, "stays", trial=date(2024, 6, 1))
+    assert june["index_date"] == pd.Timestamp("2024-06-01")
+    # The trial's own participants and earlier ones are not its comparison people.
+    assert members(cohort, trial=date(2024, 7, 1))["mentee_paired_later"] == "participant"
+    assert "mentee_leaves" not in members(cohort, trial=date(2024, 6, 1))
+
+
+def test_only_people_employed_on_the_trials_first_day_are_compared(cohort):
     assert "mentee_hired_late" not in members(cohort)
     assert "left_before" not in members(cohort)
 
@@ -191,9 +239,10 @@ def test_a_recent_participant_of_the_type_is_no_comparison(cohort):
     assert members(cohort)["former_mentee"] == "comparison"  # 12 months before: fine again
 
 
-def test_everyone_in_the_program_is_kept_out_of_its_comparison_groups(cohort):
+def test_advisors_and_those_paired_in_the_program_are_kept_out_of_its_comparison_groups(cohort):
     assert "coachee" not in members(cohort, "mentor")
     assert members(cohort, "coach") == {
+        "mentee_paired_later": "comparison",  # not yet paired in the program
         "coachee": "participant",
         "mentor": "advisor",
         "fired": "comparison",
@@ -205,6 +254,8 @@ def test_everyone_in_the_program_is_kept_out_of_its_comparison_groups(cohort):
         "at_the_top": "comparison",
         "recent_mentee": "comparison",  # a mentee, but coaching's comparison only asks of coaching
     }
+    # Paired as mentees in the program's first month: not coaching's comparison either.
+    assert "mentee_leaves" not in members(cohort, "coach")
 
 
 # --- time from the index date ----------------------------------------------------------------
@@ -354,3 +405,39 @@ def test_same_day_events_give_the_same_level_whatever_their_order():
         rows = read_cohort(con).set_index("employee_id")["job_level"]
         levels.append((rows["before"], rows["after"]))
     assert levels == [(4, 5), (4, 5)]
+
+
+def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed_seed(
+    monkeypatch,
+):
+    from effects import cohorts
+
+    monkeypatch.setattr(cohorts, "MAX_UNSAMPLED", 0)
+    monkeypatch.setattr(cohorts, "COMPARISONS_PER_PARTICIPANT", 1)
+    drawn = []
+    for _ in range(2):
+        con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, as_of=AS_OF)
+        build_study_cohort(con, date.fromisoformat(AS_OF))
+        cohort = read_cohort(con)
+        track = cohort.loc[
+            (cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")
+        ]
+        per_trial = track.groupby("trial_start")["group"].value_counts().unstack(fill_value=0)
+        assert (per_trial["comparison"] <= per_trial["participant"]).all()
+        comparison = track.loc[track["group"] == "comparison"]
+        assert (comparison["trial_eligible"] >= 2).all()  # more were eligible than drawn
+        drawn.append(sorted(zip(comparison["trial_start"], comparison["employee_id"], strict=True)))
+    assert drawn[0] == drawn[1]
+
+
+def test_a_baseline_wave_older_than_the_cap_is_no_baseline(monkeypatch):
+    """w1 (15 February) is 1.5 months before mentee_promoted's time zero (1 April)."""
+    as_of = date.fromisoformat(AS_OF)
+    for months, expected in (("18", "w1"), ("2", "w1"), ("1", None)):
+        monkeypatch.setenv("MENTORLENS_BASELINE_MAX_MONTHS", months)
+        con = tiny_warehouse(
+            EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, survey_scores=SURVEY_SCORES, as_of=AS_OF
+        )
+        build_study_cohort(con, as_of)
+        baseline = person(read_cohort(con), "mentee_promoted")["baseline_wave"]
+        assert (baseline if pd.notna(baseline) else None) == expected, months

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import chi2
 
 from effects.program_effects import (
     METHODS,
@@ -143,9 +144,9 @@ def test_missing_estimates_names_a_missing_method(effects):
     assert missing_estimates(without) == ["SPO-1/sponsor: no adjusted promotion_hr"]
 
 
-def test_subgroup_effects_are_adjusted_with_holm_across_one_outcomes_subgroups(cohort):
+def test_subgroup_effects_by_both_methods_with_holm_and_an_interaction_test(cohort):
     effects = program_effects_by_subgroup(cohort.loc[cohort["program_id"] == "SPO-1"], 5, True)
-    assert set(effects["method"]) == {"adjusted"}
+    assert set(effects["method"]) == set(METHODS)
     assert set(effects["program_id"]) == {"SPO-1", "all"}
     spo = effects.loc[effects["program_id"] == "SPO-1"]
     assert set(spo["subgroup"]) == {
@@ -156,9 +157,96 @@ def test_subgroup_effects_are_adjusted_with_holm_across_one_outcomes_subgroups(c
         "ethnicity=Black",
         "ethnicity=White",
     }
-    exits = spo.loc[spo["outcome"] == "voluntary_exit_hr"]
-    np.testing.assert_allclose(
-        exits["p_value_holm"].to_numpy(), holm_adjust(exits["p_value"].to_numpy())
+    assert (spo["dimension"] + "=" + spo["category"] == spo["subgroup"]).all()
+    for method in METHODS:
+        exits = spo.loc[(spo["outcome"] == "voluntary_exit_hr") & (spo["method"] == method)]
+        np.testing.assert_allclose(
+            exits["p_value_holm"].to_numpy(), holm_adjust(exits["p_value"].to_numpy())
+        )
+        tested = exits["p_value"].notna()
+        assert (exits.loc[tested, "p_value_holm"] >= exits.loc[tested, "p_value"]).all()
+        for _, rows in exits.groupby("dimension"):
+            # One test per dimension, on every row of it.
+            assert rows["p_interaction"].nunique() == 1
+            assert 0 < rows["p_interaction"].iloc[0] <= 1
+
+
+def test_the_interaction_test_is_cochrans_q_on_the_log_hazard_ratios():
+    from effects.program_effects import _interaction_p
+
+    rows = pd.DataFrame(
+        {
+            "estimate": [0.5, 2.0, np.nan],
+            "ci_low": [0.5 / np.exp(1.959964 * 0.2), 2.0 / np.exp(1.959964 * 0.3), np.nan],
+            "ci_high": [0.5 * np.exp(1.959964 * 0.2), 2.0 * np.exp(1.959964 * 0.3), np.nan],
+        }
     )
-    tested = exits["p_value"].notna()
-    assert (exits.loc[tested, "p_value_holm"] >= exits.loc[tested, "p_value"]).all()
+    difference = np.log(2.0) - np.log(0.5)
+    expected = chi2.sf(difference**2 / (0.2**2 + 0.3**2), 1)
+    assert _interaction_p(rows, ratio=True) == pytest.approx(expected, rel=1e-6)
+    assert np.isnan(_interaction_p(rows.iloc[[0, 2]], ratio=True))
+
+
+def test_tiny_groups_and_separation_are_published_as_not_estimable():
+    """A subgroup too small, or one where every participant stays (no exits among them), has
+    NULL figures and a one-sentence note, never a hazard ratio of 2e10 from 0 to infinity."""
+    rng = np.random.default_rng(5)
+    n = 400
+    people = pd.DataFrame(
+        {
+            "program_id": "P",
+            "relationship_type": "mentor",
+            "employee_id": [f"e{i}" for i in range(n)],
+            "group": np.where(np.arange(n) < 60, "participant", "comparison"),
+            "job_level": rng.integers(1, 5, n),
+            "tenure_years": rng.gamma(2, 2, n),
+            "performance_rating": rng.integers(1, 6, n).astype(float),
+            "department": rng.choice(["A", "B"], n),
+            "gender": np.where(
+                np.arange(n) % 40 == 0, "nonbinary", rng.choice(["man", "woman"], n)
+            ),
+            "ethnicity": rng.choice(["X", "Y"], n),
+            "exit_days": rng.integers(10, 700, n).astype(float),
+            "promotion_days": rng.integers(10, 700, n).astype(float),
+        }
+    )
+    treated = people["group"] == "participant"
+    # Separation: no participant ever leaves; promotions only among participants.
+    people["exit_event"] = np.where(treated, 0, rng.integers(0, 2, n))
+    people["promotion_event"] = np.where(treated, rng.integers(0, 2, n), 0)
+    for column in ("loneliness", "engagement", "career_lonely"):
+        people[f"{column}_baseline"] = np.nan
+        people[f"{column}_followup"] = np.nan
+    effects = program_effects(people, min_group_size=5, surveys=True)
+    for table in (effects, program_effects_by_subgroup(people, 5, True)):
+        survival = table.loc[~table["outcome"].str.endswith("_did")]
+        assert survival["estimate"].isna().all(), survival.loc[survival["estimate"].notna()]
+        assert survival[["ci_low", "ci_high", "p_value"]].isna().all().all()
+        assert survival["note"].notna().all()
+    notes = set(effects.loc[effects["program_id"] == "P", "note"])
+    assert "fewer than 5 voluntary exits among participants" in notes
+    assert "fewer than 5 promotions among the comparison group" in notes
+    subgroups = program_effects_by_subgroup(people, 5, True)
+    nonbinary = subgroups.loc[subgroups["subgroup"] == "gender=nonbinary", "note"]
+    assert nonbinary.str.startswith("fewer than 5 people in a group").all()
+    assert missing_estimates(effects) == []
+
+
+def test_a_non_converged_cox_fit_is_not_estimable():
+    """Separation that the event counts do not catch: within a category every participant's
+    exit comes after every comparison exit, and the fit runs off."""
+    from stats.survival import cox_hazard_ratio
+
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "days": np.r_[np.arange(1, 31), np.arange(100, 130)].astype(float),
+            "event": 1,
+            "treated": np.r_[np.zeros(30), np.ones(30)],
+            "x": np.tile([0.0, 1.0], n // 2),
+        }
+    )
+    # Every comparison person leaves before any participant: the hazard ratio runs to zero.
+    result = cox_hazard_ratio(frame, "days", "event", "treated", ["x"])
+    assert np.isnan(result.estimate) and np.isnan(result.p_value)
+    assert "separation" in result.note

@@ -137,6 +137,7 @@ def cohort() -> pd.DataFrame:
             "exit_event": rng.integers(0, 2, len(groups)),
             "promotion_days": days,
             "promotion_event": rng.integers(0, 2, len(groups)),
+            "exit_type": rng.choice(np.array(["voluntary", None], dtype=object), len(groups)),
         }
     )
 
