@@ -150,6 +150,7 @@ def forest_chart(
         ("naive", NAIVE, "circle", 0.15),
         ("adjusted", ADJUSTED, "diamond", -0.15),
     ):
+        shown_name = "raw comparison" if method == "naive" else method
         xs, ys, plus, minus, names = [], [], [], [], []
         for position, row in enumerate(rows):
             estimate = getattr(row, method)
@@ -168,7 +169,7 @@ def forest_chart(
                 x=xs,
                 y=ys,
                 mode="markers",
-                name=method,
+                name=shown_name,
                 marker={"color": colour, "symbol": symbol, "size": 10},
                 error_x={
                     "type": "data",
@@ -178,7 +179,7 @@ def forest_chart(
                     "thickness": 2,
                 },
                 customdata=names,
-                hovertemplate="%{customdata}: %{x:.2f}<extra>" + method + "</extra>",
+                hovertemplate="%{customdata}: %{x:.2f}<extra>" + shown_name + "</extra>",
             )
         )
     figure.add_vline(x=null, line={"color": "#52606d", "dash": "dash", "width": 1})

@@ -288,7 +288,7 @@ def subgroup_effect_exhibit(
         f"Hazard ratio of leaving voluntarily within each subgroup. {HOLM}",
         [
             "Subgroup",
-            "Naive (95% CI)",
+            "Raw comparison (95% CI)",
             "Adjusted (95% CI)",
             "Holm-adjusted p",
             capitalised(track.participants),

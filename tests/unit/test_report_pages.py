@@ -346,3 +346,19 @@ def test_a_rebuild_starts_from_an_empty_folder(warehouse, tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         build_reports(con, folder, K)
     assert not (folder / "stale.html").exists()
+
+
+def test_the_overview_leads_with_verdicts_from_adjusted_rows(report):
+    html = (report / "index.html").read_text(encoding="utf-8")
+    verdicts = html[html.index('id="verdicts"') : html.index('id="programs"')]
+    assert "Evidence it helps" in verdicts and "No clear evidence either way" in verdicts
+    keys = re.findall(r'data-key="([^"]*)"', verdicts)
+    assert keys and all("&#34;method&#34;: &#34;adjusted&#34;" in k for k in keys if "method" in k)
+
+
+def test_every_naive_figure_sits_in_a_sentence_or_column_called_raw_comparison(report):
+    for page in report.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for item in re.findall(r"<(li|p|span class=\"raw\")>(.*?)</\1>", html, re.S):
+            if "&#34;method&#34;: &#34;naive&#34;" in item[1]:
+                assert "raw comparison" in item[1].lower(), (page.name, item[1][:300])
