@@ -7,12 +7,48 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from reports.context import ReportContext, read_as_of, read_quality, read_tracks
 from reports.pages import PAGES
 from reports.reader import Reader
-from reports.suppression import Suppression
+from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Suppression
+
+LEGEND_MARK = "<!--hidden-legend-->"
+HIDDEN_KINDS = (
+    (SMALL, "<q>fewer than {k}</q>: the group has fewer than {k} people"),
+    (
+        FEW_WITH,
+        "<q>hidden: fewer than {k} did</q>: fewer than {k} people (perhaps none) had the "
+        "outcome, so the share would tell about each of them",
+    ),
+    (
+        FEW_WITHOUT,
+        "<q>hidden: fewer than {k} did not</q>: all but fewer than {k} people had the outcome "
+        "(perhaps all), so a share near 100% would tell about each of them",
+    ),
+    (
+        COMPLEMENTARY,
+        "<q>hidden</q>: hidden so that a small group cannot be worked out by subtraction",
+    ),
+)
+
+
+def hidden_legend(html: str, k: int) -> Markup:
+    """One legend per page for the hidden cells it has (none when it has none)."""
+    kinds = [
+        Markup(text.format(k=k)) for kind, text in HIDDEN_KINDS if f'data-hidden="{kind}"' in html
+    ]
+    if not kinds:
+        return Markup("")
+    items = Markup("").join(Markup("<li>{}</li>").format(kind) for kind in kinds)
+    return Markup(
+        '<aside class="hidden-legend" id="hidden-legend"><strong>Hidden figures on this '
+        "page.</strong> No figure describes fewer than {} people:<ul>{}</ul>In charts a hidden "
+        "value is drawn as a grey <q>hidden</q> mark, never as zero.</aside>"
+    ).format(k, items)
+
 
 STATIC = ("report.css", "print.css", "report.js")
 PLOTLY_JS = "plotly.min.js"
@@ -65,6 +101,7 @@ def build_reports(
     for page in PAGES:
         data = page.build(ctx)
         html = env.get_template(page.template).render(page=page, pages=PAGES, ctx=ctx, **data)
+        html = html.replace(LEGEND_MARK, hidden_legend(html, ctx.k), 1)
         path = folder / page.file
         path.write_text(html, encoding="utf-8")
         written.append(path)

@@ -37,7 +37,8 @@ NOT_SHOWN = (
 def km_estimate(row: Row, column: str) -> Estimate:
     """A Kaplan–Meier figure of `marts.program_outcomes` ('retention_12m'), hidden also when
     fewer than k of the group had the event, or all but fewer than k."""
-    return row.counted(column, PERCENT, "n", KM_EVENTS[column.partition("_")[0]])
+    kind = column.partition("_")[0]
+    return row.counted(column, PERCENT, "n", KM_EVENTS[kind], complement=kind == "retention")
 
 
 def group_name(track: Track, group: str) -> str:

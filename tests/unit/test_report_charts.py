@@ -109,8 +109,11 @@ def test_no_curve_for_a_group_with_fewer_than_k_events_or_people():
     assert group_curve(few_events, Suppression(5)) is None
     few_people = counted([10, 20, 30, 40], [0, 0, 0, 0])
     assert group_curve(few_people, Suppression(5)) is None
+    # A curve with no event at all stays at 100%: it tells that every member stayed.
     no_events = counted(range(10, 110, 10), [0] * 10)
-    assert group_curve(no_events, Suppression(5)) is not None
+    assert group_curve(no_events, Suppression(5)) is None
+    enough_events = counted(range(10, 310, 10), [1] * 5 + [0] * 25)
+    assert group_curve(enough_events, Suppression(5)) is not None
 
 
 def test_curves_come_from_the_cohort_counted_by_day_and_event():
