@@ -27,6 +27,9 @@ TITLE = "Wellbeing"
 CAREER_LONELINESS = "marts.career_loneliness"
 
 
+SCALES = {"loneliness": (3.0, 9.0), "engagement": (0.0, 6.0), "career_lonely": (0.0, 1.0)}
+
+
 @dataclass(frozen=True)
 class Measure:
     column: str  # program_outcomes f"{column}_baseline" / f"{column}_followup"
@@ -163,6 +166,7 @@ def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibi
                 for group in groups
             ],
             m.tickformat,
+            SCALES[m.column],
         )
         for m in MEASURES
     ]

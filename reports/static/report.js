@@ -6,8 +6,8 @@ function drawCharts() {
     var spec = JSON.parse(document.getElementById(element.dataset.chart).textContent);
     Plotly.newPlot(element, spec.data, spec.layout, {
       displaylogo: false,
+      displayModeBar: false, // the toolbar would cover labels; every chart has its table
       responsive: true,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
     });
   });
 }
