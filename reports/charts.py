@@ -298,8 +298,16 @@ def bar_chart(
     if benchmark is not None:
         name, value = benchmark
         figure.add_vline(x=value, line={"color": BENCHMARK, "dash": "dash", "width": 1.5})
+        # Anchored on the side away from the nearer edge, so the label is never cut off.
+        middle = (x_range[0] + x_range[1]) / 2
         figure.add_annotation(
-            x=value, y=1, yref="paper", text=label(name), showarrow=False, yanchor="bottom"
+            x=value,
+            y=1,
+            yref="paper",
+            text=label(name),
+            showarrow=False,
+            yanchor="bottom",
+            xanchor="right" if value > middle else "left",
         )
     rows = len(categories)
     return _layout(
