@@ -11,6 +11,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from reports.context import ReportContext, read_as_of, read_quality, read_tracks
+from reports.downloads import name_downloads, write_downloads
 from reports.pages import PAGES
 from reports.reader import Reader
 from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Suppression
@@ -97,14 +98,16 @@ def build_reports(
     write_static(folder)
     ctx = report_context(con, k, as_of_fallback)
     env = environment()
-    written = []
+    written, downloads = [], []
     for page in PAGES:
         data = page.build(ctx)
+        downloads += name_downloads(page.file, data.get("sections", []))
         html = env.get_template(page.template).render(page=page, pages=PAGES, ctx=ctx, **data)
         html = html.replace(LEGEND_MARK, hidden_legend(html, ctx.k), 1)
         path = folder / page.file
         path.write_text(html, encoding="utf-8")
         written.append(path)
+    write_downloads(folder, downloads)
     return written
 
 

@@ -95,3 +95,25 @@ def test_nothing_overflows_a_printed_page(printed):
 def test_every_page_prints_to_a4_and_letter(printed):
     for (paper, name), (_, pdf) in printed.items():
         assert pdf.startswith(b"%PDF") and len(pdf) > 5_000, (paper, name)
+
+
+def test_the_downloads_open_and_carry_no_live_formula(hostile_org):
+    import csv
+
+    import openpyxl
+
+    from tests.browser.hostile import FORMULA_DEPARTMENT
+
+    folder = hostile_org.settings.reports / "downloads"
+    texts = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        texts += [cell for row in rows for cell in row]
+    assert texts and not any(t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts)
+    workbook = openpyxl.load_workbook(folder / "mentorlens-tables.xlsx")
+    cells = [c for sheet in workbook for row in sheet.iter_rows() for c in row]
+    assert cells and not any(c.data_type == "f" for c in cells)
+    values = {c.value for c in cells}
+    if any(FORMULA_DEPARTMENT in t for t in texts):  # the department is large enough to show
+        assert "'" + FORMULA_DEPARTMENT in values

@@ -362,3 +362,44 @@ def test_every_naive_figure_sits_in_a_sentence_or_column_called_raw_comparison(r
         for item in re.findall(r"<(li|p|span class=\"raw\")>(.*?)</\1>", html, re.S):
             if "&#34;method&#34;: &#34;naive&#34;" in item[1]:
                 assert "raw comparison" in item[1].lower(), (page.name, item[1][:300])
+
+
+def test_every_table_downloads_as_csv_and_all_as_one_workbook_without_formulas(report):
+    import csv
+
+    import openpyxl
+
+    csvs = sorted((report / "downloads").glob("*.csv"))
+    assert len(csvs) > 10
+    for path in csvs:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows and all(
+            not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for c in r
+        )
+        assert f'href="downloads/{path.name}"' in every_file(report)
+    workbook = openpyxl.load_workbook(report / "downloads" / "mentorlens-tables.xlsx")
+    assert len(workbook.sheetnames) == len(csvs) + 1
+    cells = [c for sheet in workbook for row in sheet.iter_rows() for c in row]
+    assert cells and not any(c.data_type == "f" for c in cells)
+
+
+def test_a_cell_that_would_be_a_formula_is_neutralised(tmp_path):
+    import csv
+
+    import openpyxl
+
+    from reports.downloads import Download, name_downloads, write_downloads
+    from reports.layout import Exhibit, Section, Table
+
+    hostile = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain"]
+    table = Table("caption", ["Name", "Value"], [[h, h] for h in hostile])
+    downloads = name_downloads("p.html", [Section("S", "s", exhibits=[Exhibit("T", table)])])
+    assert isinstance(downloads[0], Download)
+    write_downloads(tmp_path, downloads)
+    with (tmp_path / table.download).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [r[0] for r in rows[1:]] == ["'" + h for h in hostile[:-1]] + ["plain"]
+    workbook = openpyxl.load_workbook(tmp_path / "downloads" / "mentorlens-tables.xlsx")
+    sheet = workbook[workbook.sheetnames[1]]
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")' and sheet["A2"].data_type == "s"
