@@ -12,6 +12,12 @@ from plotly.offline import get_plotlyjs
 
 from reports.context import ReportContext, read_as_of, read_quality, read_tracks
 from reports.downloads import name_downloads, write_downloads
+from reports.freshness import (
+    failures_log_path,
+    failures_since_last_good_run,
+    newest_files,
+    write_run_status,
+)
 from reports.pages import PAGES
 from reports.reader import Reader
 from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Suppression
@@ -67,10 +73,15 @@ def environment() -> jinja2.Environment:
 
 
 def report_context(
-    con: duckdb.DuckDBPyConnection, k: int, as_of_fallback: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    as_of_fallback: date | None = None,
+    failures_log: Path | None = None,
 ) -> ReportContext:
     reader = Reader(con)
     return ReportContext(
+        newest_files=newest_files(reader),
+        earlier_failures=failures_since_last_good_run(reader, failures_log or failures_log_path()),
         reader=reader,
         suppression=Suppression(k),
         as_of=read_as_of(reader, as_of_fallback),
@@ -90,13 +101,19 @@ def write_static(folder: Path) -> None:
 
 
 def build_reports(
-    con: duckdb.DuckDBPyConnection, folder: Path, k: int, as_of_fallback: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    k: int,
+    as_of_fallback: date | None = None,
+    failures_log: Path | None = None,
 ) -> list[Path]:
-    """Write the pages into `folder`, replacing whatever a previous build left there."""
+    """Write the pages into `folder`, replacing whatever a previous build left there.
+    `failures_log`: the failures log (default `$DAGSTER_HOME/mentorlens-failures.jsonl`)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     write_static(folder)
-    ctx = report_context(con, k, as_of_fallback)
+    ctx = report_context(con, k, as_of_fallback, failures_log)
+    write_run_status(folder, ctx.built_at)
     env = environment()
     written, downloads = [], []
     for page in PAGES:

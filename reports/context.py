@@ -84,6 +84,8 @@ class ReportContext:
     quality: Quality
     tracks: list[Track]
     built_at: datetime
+    newest_files: list = field(default_factory=list)  # reports.freshness.SourceFile
+    earlier_failures: list = field(default_factory=list)  # reports.freshness.FailedRun
     _chart_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property

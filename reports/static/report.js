@@ -31,6 +31,21 @@ function forScreen() {
   });
 }
 
+// A run after these pages failed (static/run-status.js, see reports/freshness.py): say so first.
+function showFailedRun() {
+  var status = window.MENTORLENS_RUN_STATUS;
+  var banner = document.getElementById("failed-run");
+  if (!status || !banner || !status.failed_after || !status.failed_after.length) return;
+  var latest = status.failed_after[status.failed_after.length - 1];
+  var count = status.failed_after.length;
+  banner.textContent =
+    "These pages are from the last good run (built " + status.built_at + "). " +
+    (count > 1 ? count + " runs have failed since; the latest, on " : "The latest run, on ") +
+    latest.at + ", failed: " + latest.message;
+  banner.hidden = false;
+}
+
+document.addEventListener("DOMContentLoaded", showFailedRun);
 document.addEventListener("DOMContentLoaded", drawCharts);
 window.addEventListener("beforeprint", forPrint);
 window.addEventListener("afterprint", forScreen);

@@ -403,3 +403,25 @@ def test_a_cell_that_would_be_a_formula_is_neutralised(tmp_path):
     workbook = openpyxl.load_workbook(tmp_path / "downloads" / "mentorlens-tables.xlsx")
     sheet = workbook[workbook.sheetnames[1]]
     assert sheet["A2"].value == '\'=HYPERLINK("http://x")' and sheet["A2"].data_type == "s"
+
+
+def test_pages_tell_of_failed_runs_before_and_after_them(warehouse, tmp_path):
+    import json
+
+    from reports.freshness import RUN_STATUS, record_failed_run
+
+    log = tmp_path / "mentorlens-failures.jsonl"
+    entry = {"at": "2026-11-02T10:00:00+00:00", "run_id": "r1", "message": "check <b> failed"}
+    log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K, failures_log=log)
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "The run before this one failed" in html and "check &lt;b&gt; failed" in html
+    assert '<script src="static/run-status.js">' in html and 'id="failed-run"' in html
+    status = (folder / "static" / RUN_STATUS).read_text(encoding="utf-8")
+    assert '"failed_after": []' in status
+    later = entry | {"at": "2026-12-01T09:30:00+00:00", "message": "</script><b>x"}
+    assert record_failed_run(folder, later)
+    status = (folder / "static" / RUN_STATUS).read_text(encoding="utf-8")
+    assert "1 December 2026, 09:30 UTC" in status and "</script>" not in status
