@@ -425,3 +425,31 @@ def test_pages_tell_of_failed_runs_before_and_after_them(warehouse, tmp_path):
     assert record_failed_run(folder, later)
     status = (folder / "static" / RUN_STATUS).read_text(encoding="utf-8")
     assert "1 December 2026, 09:30 UTC" in status and "</script>" not in status
+
+
+def test_subgroup_effects_read_the_interaction_test_when_the_warehouse_has_it():
+    from reports.context import Track
+    from reports.pages.equity import interaction_finding
+
+    class Ctx:
+        pass
+
+    track = Track("P1", "mentor", "Mentoring")
+    effects = pd.DataFrame(
+        {
+            "program_id": "P1",
+            "relationship_type": "mentor",
+            "outcome": "retention_12m_diff",
+            "method": "adjusted",
+            "subgroup": ["gender=Man", "gender=Woman", "ethnicity=White"],
+            "p_interaction": [0.01, 0.01, 0.4],
+        }
+    )
+    said = " ".join(
+        str(s)
+        for s in interaction_finding(Ctx(), track, effects, "retention_12m_diff", "retention")
+    )
+    assert "by gender: the effect differs between them" in said and "p = 0.010" in said
+    assert "by ethnicity: no clear evidence that the effect differs" in said
+    effects = effects.assign(outcome="x")
+    assert interaction_finding(Ctx(), track, effects.drop(columns="p_interaction"), "x", "r") == []
