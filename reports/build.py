@@ -18,7 +18,7 @@ from reports.freshness import (
     newest_files,
     write_run_status,
 )
-from reports.pages import PAGES
+from reports.pages import PAGES, Page, program
 from reports.reader import Reader
 from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Suppression
 
@@ -77,9 +77,11 @@ def report_context(
     k: int,
     as_of_fallback: date | None = None,
     failures_log: Path | None = None,
+    replacement_cost: float | None = None,
 ) -> ReportContext:
     reader = Reader(con)
     return ReportContext(
+        replacement_cost=replacement_cost,
         newest_files=newest_files(reader),
         earlier_failures=failures_since_last_good_run(reader, failures_log or failures_log_path()),
         reader=reader,
@@ -106,24 +108,37 @@ def build_reports(
     k: int,
     as_of_fallback: date | None = None,
     failures_log: Path | None = None,
+    replacement_cost: float | None = None,
 ) -> list[Path]:
     """Write the pages into `folder`, replacing whatever a previous build left there.
     `failures_log`: the failures log (default `$DAGSTER_HOME/mentorlens-failures.jsonl`)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     write_static(folder)
-    ctx = report_context(con, k, as_of_fallback, failures_log)
+    ctx = report_context(con, k, as_of_fallback, failures_log, replacement_cost)
     write_run_status(folder, ctx.built_at)
     env = environment()
-    written, downloads = [], []
-    for page in PAGES:
-        data = page.build(ctx)
-        downloads += name_downloads(page.file, data.get("sections", []))
+    written, downloads, topics = [], [], {}
+
+    def write(page: Page, data: dict) -> None:
         html = env.get_template(page.template).render(page=page, pages=PAGES, ctx=ctx, **data)
         html = html.replace(LEGEND_MARK, hidden_legend(html, ctx.k), 1)
         path = folder / page.file
         path.write_text(html, encoding="utf-8")
         written.append(path)
+
+    for page in PAGES:
+        data = page.build(ctx)
+        downloads += name_downloads(page.file, data.get("sections", []))
+        topics[page.file] = data
+        write(page, data)
+    for track in ctx.tracks:
+        # A program page reuses the topic pages' sections (their tables link to their CSVs).
+        data = program.build(ctx, track, topics)
+        page = Page(program.program_file(track), track.title, "program.html", None, "")
+        own = [data["sections"][0], data["sections"][-1]]  # verdicts and fairness
+        downloads += name_downloads(page.file, own)
+        write(page, data)
     write_downloads(folder, downloads)
     return written
 

@@ -358,3 +358,47 @@ def compact_estimate(estimate: Estimate | None) -> Markup:
 
 def is_missing(value) -> bool:
     return plain(value) is None
+
+
+SETTING = "MENTORLENS_REPLACEMENT_COST"
+
+
+def retention_value(finding: Finding, cost: float | None, participants: str) -> Markup:
+    """What the leavers avoided in the first year are worth at the stated replacement cost,
+    with the interval and the assumption; nothing where the difference is not estimable."""
+    avoided = leavers_avoided(finding)
+    if avoided is None:
+        return Markup("")
+    value, low, high = avoided
+    if cost is None:
+        return Markup(
+            "Set <code>{}</code> (the cost of replacing one leaver) to see what {} {} in the "
+            "first year would be worth."
+        ).format(
+            SETTING,
+            _fewer_or_more(value),
+            Markup("leavers among {}").format(participants),
+        )
+    row = finding.adjusted
+    # Rounded to the thousand: the interval is far wider than that.
+    money = [
+        _derived(
+            row,
+            f"round(n_treated * {column} / 100 * {cost!r}, -3)",
+            None if figure.value is None else round(figure.value * cost, -3),
+        )
+        for column, figure in (("estimate", value), ("ci_low", low), ("ci_high", high))
+    ]
+    return Markup(
+        "{} {} in the first year, at {} per leaver replaced, are worth about {} (95% CI {} to "
+        "{}). The cost per leaver is an assumption set in <code>{}</code>, not a figure from "
+        "the data; a negative value is a cost."
+    ).format(
+        _fewer_or_more(value),
+        Markup("leavers among {}").format(participants),
+        f"{cost:,.0f}",
+        money[0],
+        money[1],
+        money[2],
+        SETTING,
+    )

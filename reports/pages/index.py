@@ -17,6 +17,7 @@ from reports.verdicts import (
     legend,
     raw_comparison,
     read_finding,
+    retention_value,
     size_sentence,
 )
 from reports.verdicts import (
@@ -143,6 +144,28 @@ def cards_section(ctx: ReportContext, effects) -> Section:
     )
 
 
+def value_section(ctx: ReportContext, effects) -> Section:
+    lines = []
+    for track in ctx.tracks:
+        retention = read_finding(effects, track.effect_keys, VERDICT_OUTCOMES[0], ctx.suppression)
+        value = retention_value(retention, ctx.replacement_cost, track.participants)
+        if value:
+            lines.append(Markup("<strong>{}</strong>: {}").format(track.title, value))
+    return Section(
+        "What the retention effects are worth",
+        "retention-value",
+        findings=lines
+        or [Markup("No program has an adjusted first-year retention difference to value yet.")],
+        notes=[
+            Markup(
+                'Leavers avoided = participants × the adjusted <a class="term" '
+                'href="methodology.html#retention-difference">retention difference</a>; see '
+                '<a href="methodology.html#retention-value">retention value</a>.'
+            )
+        ],
+    )
+
+
 def build(ctx: ReportContext) -> dict:
     outcomes = ctx.reader.table(OUTCOMES)
     effects = ctx.reader.table(EFFECTS)
@@ -150,7 +173,11 @@ def build(ctx: ReportContext) -> dict:
         return {"title": TITLE, "sections": [not_available("Verdicts", "verdicts", [EFFECTS])]}
     if effects is None:
         return {"title": TITLE, "sections": [not_available("Verdicts", "verdicts", [EFFECTS])]}
-    sections = [verdict_section(ctx, effects), cards_section(ctx, effects)]
+    sections = [
+        verdict_section(ctx, effects),
+        cards_section(ctx, effects),
+        value_section(ctx, effects),
+    ]
     forest = Section(
         "First-year retention, every program",
         "retention-forest",

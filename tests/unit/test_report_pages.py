@@ -242,7 +242,14 @@ def every_file(folder: Path) -> str:
 
 
 def test_every_page_is_written(report):
-    assert sorted(p.name for p in report.glob("*.html")) == sorted(p.file for p in PAGES)
+    programs = ["program-p1-mentor.html"]  # one page per program and relationship type
+    assert sorted(p.name for p in report.glob("*.html")) == sorted(
+        [p.file for p in PAGES] + programs
+    )
+    program = (report / "program-p1-mentor.html").read_text(encoding="utf-8")
+    for section in ("Does it work?", "Program health", "Retention", "Equity", "Is the comparison"):
+        assert section in program
+    assert "Set <code>MENTORLENS_REPLACEMENT_COST</code>" in program
 
 
 def test_every_figure_agrees_with_the_warehouse_and_no_group_is_under_k(report, warehouse):
@@ -453,3 +460,16 @@ def test_subgroup_effects_read_the_interaction_test_when_the_warehouse_has_it():
     assert "by ethnicity: no clear evidence that the effect differs" in said
     effects = effects.assign(outcome="x")
     assert interaction_finding(Ctx(), track, effects.drop(columns="p_interaction"), "x", "r") == []
+
+
+def test_retention_value_is_shown_with_its_interval_and_assumption_and_audited(warehouse, tmp_path):
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K, replacement_cost=40000)
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="retention-value"') :]
+    assert "at 40,000 per leaver replaced" in section and "95% CI" in section
+    assert "an assumption set in <code>MENTORLENS_REPLACEMENT_COST</code>" in section
+    assert "round(n_treated * estimate / 100 * 40000" in section
+    problems, _ = audit_folder(folder, warehouse, K)
+    assert problems == []
