@@ -39,7 +39,13 @@ def report_pages(
     folder = reports.building
     with warehouse.connect() as con:
         as_of = _as_of_without_marts(con, study)
-        pages = build_reports(con, folder, reports.min_group_size, as_of_fallback=as_of)
+        pages = build_reports(
+            con,
+            folder,
+            reports.min_group_size,
+            as_of_fallback=as_of,
+            replacement_cost=reports.replacement_cost,
+        )
     context.log.info(f"{len(pages)} report pages written to {folder}.")
     return dg.MaterializeResult(
         metadata={

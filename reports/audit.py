@@ -23,7 +23,7 @@ from reports.figures import (
     PERCENT,
     RECORDS,
 )
-from reports.suppression import SMALL
+from reports.suppression import PRIMARY
 
 
 @dataclass(frozen=True)
@@ -144,22 +144,23 @@ def audit_figure(con: duckdb.DuckDBPyConnection, figure: PageFigure, k: int) -> 
         small = _describes_fewer_than_k(con, figure, k)
         if not figure.hidden and small:
             problems.append(f"{where}: shown, but {small} (k = {k})")
-        if figure.hidden == SMALL and not small:
+        if figure.hidden in PRIMARY and not small:
             problems.append(f"{where}: hidden as small, but no group under k is involved")
     return problems
 
 
 def _describes_fewer_than_k(con: duckdb.DuckDBPyConnection, figure: PageFigure, k: int) -> str:
     """Why the figure describes fewer than k people ('' when it does not): a population
-    under k, or a share whose people with (or without) the attribute are between 1 and k−1."""
+    under k, or a share whose people with (or without) the attribute are fewer than k, zero
+    included."""
     for column in figure.n_columns:
         size = int(_read(con, figure, column)[0][0] or 0)
         if size < k:
             return f"describes {size} people"
     for part in figure.parts:
         size = int(_read(con, figure, part)[0][0] or 0)
-        if 0 < size < k:
-            return f"is a share made of {size} people"
+        if size < k:
+            return f"is a share one side of which is {size} people"
     return ""
 
 

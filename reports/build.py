@@ -7,12 +7,55 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from reports.context import ReportContext, read_as_of, read_quality, read_tracks
-from reports.pages import PAGES
+from reports.downloads import name_downloads, write_downloads
+from reports.freshness import (
+    failures_log_path,
+    failures_since_last_good_run,
+    newest_files,
+    write_run_status,
+)
+from reports.pages import PAGES, Page, program
 from reports.reader import Reader
-from reports.suppression import Suppression
+from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Suppression
+
+LEGEND_MARK = "<!--hidden-legend-->"
+HIDDEN_KINDS = (
+    (SMALL, "<q>fewer than {k}</q>: the group has fewer than {k} people"),
+    (
+        FEW_WITH,
+        "<q>hidden: fewer than {k} did</q>: fewer than {k} people (perhaps none) had the "
+        "outcome, so the share would tell about each of them",
+    ),
+    (
+        FEW_WITHOUT,
+        "<q>hidden: fewer than {k} did not</q>: all but fewer than {k} people had the outcome "
+        "(perhaps all), so a share near 100% would tell about each of them",
+    ),
+    (
+        COMPLEMENTARY,
+        "<q>hidden</q>: hidden so that a small group cannot be worked out by subtraction",
+    ),
+)
+
+
+def hidden_legend(html: str, k: int) -> Markup:
+    """One legend per page for the hidden cells it has (none when it has none)."""
+    kinds = [
+        Markup(text.format(k=k)) for kind, text in HIDDEN_KINDS if f'data-hidden="{kind}"' in html
+    ]
+    if not kinds:
+        return Markup("")
+    items = Markup("").join(Markup("<li>{}</li>").format(kind) for kind in kinds)
+    return Markup(
+        '<aside class="hidden-legend" id="hidden-legend"><strong>Hidden figures on this '
+        "page.</strong> No figure describes fewer than {} people:<ul>{}</ul>In charts a hidden "
+        "value is drawn as a grey <q>hidden</q> mark, never as zero.</aside>"
+    ).format(k, items)
+
 
 STATIC = ("report.css", "print.css", "report.js")
 PLOTLY_JS = "plotly.min.js"
@@ -30,10 +73,17 @@ def environment() -> jinja2.Environment:
 
 
 def report_context(
-    con: duckdb.DuckDBPyConnection, k: int, as_of_fallback: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    as_of_fallback: date | None = None,
+    failures_log: Path | None = None,
+    replacement_cost: float | None = None,
 ) -> ReportContext:
     reader = Reader(con)
     return ReportContext(
+        replacement_cost=replacement_cost,
+        newest_files=newest_files(reader),
+        earlier_failures=failures_since_last_good_run(reader, failures_log or failures_log_path()),
         reader=reader,
         suppression=Suppression(k),
         as_of=read_as_of(reader, as_of_fallback),
@@ -53,21 +103,43 @@ def write_static(folder: Path) -> None:
 
 
 def build_reports(
-    con: duckdb.DuckDBPyConnection, folder: Path, k: int, as_of_fallback: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    k: int,
+    as_of_fallback: date | None = None,
+    failures_log: Path | None = None,
+    replacement_cost: float | None = None,
 ) -> list[Path]:
-    """Write the pages into `folder`, replacing whatever a previous build left there."""
+    """Write the pages into `folder`, replacing whatever a previous build left there.
+    `failures_log`: the failures log (default `$DAGSTER_HOME/mentorlens-failures.jsonl`)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     write_static(folder)
-    ctx = report_context(con, k, as_of_fallback)
+    ctx = report_context(con, k, as_of_fallback, failures_log, replacement_cost)
+    write_run_status(folder, ctx.built_at)
     env = environment()
-    written = []
-    for page in PAGES:
-        data = page.build(ctx)
+    written, downloads, topics = [], [], {}
+
+    def write(page: Page, data: dict) -> None:
         html = env.get_template(page.template).render(page=page, pages=PAGES, ctx=ctx, **data)
+        html = html.replace(LEGEND_MARK, hidden_legend(html, ctx.k), 1)
         path = folder / page.file
         path.write_text(html, encoding="utf-8")
         written.append(path)
+
+    for page in PAGES:
+        data = page.build(ctx)
+        downloads += name_downloads(page.file, data.get("sections", []))
+        topics[page.file] = data
+        write(page, data)
+    for track in ctx.tracks:
+        # A program page reuses the topic pages' sections (their tables link to their CSVs).
+        data = program.build(ctx, track, topics)
+        page = Page(program.program_file(track), track.title, "program.html", None, "")
+        own = [data["sections"][0], data["sections"][-1]]  # verdicts and fairness
+        downloads += name_downloads(page.file, own)
+        write(page, data)
+    write_downloads(folder, downloads)
     return written
 
 

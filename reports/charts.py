@@ -152,6 +152,7 @@ def forest_chart(
         ("naive", NAIVE, "circle", 0.15),
         ("adjusted", ADJUSTED, "diamond", -0.15),
     ):
+        shown_name = "raw comparison" if method == "naive" else method
         xs, ys, plus, minus, names = [], [], [], [], []
         for position, row in enumerate(rows):
             estimate = getattr(row, method)
@@ -170,7 +171,7 @@ def forest_chart(
                 x=xs,
                 y=ys,
                 mode="markers",
-                name=method,
+                name=shown_name,
                 marker={"color": colour, "symbol": symbol, "size": 10},
                 error_x={
                     "type": "data",
@@ -180,7 +181,7 @@ def forest_chart(
                     "thickness": 2,
                 },
                 customdata=names,
-                hovertemplate="%{customdata}: %{x:.2f}<extra>" + method + "</extra>",
+                hovertemplate="%{customdata}: %{x:.2f}<extra>" + shown_name + "</extra>",
             )
         )
     figure.add_vline(x=null, line={"color": "#52606d", "dash": "dash", "width": 1})
@@ -206,73 +207,152 @@ class BarSeries:
     values: Sequence[Estimate]
 
 
+HIDDEN_COLOUR = "#7b8794"
+
+
+def _share_range(values: Sequence[float], benchmark: float | None) -> list[float]:
+    """An axis for shares that shows their differences: from 0 when any is near it, else
+    from a little below the lowest, never past 0% or 100%."""
+    points = [v for v in values if v is not None]
+    if benchmark is not None:
+        points.append(benchmark)
+    if not points:
+        return [0.0, 1.0]
+    low, high = min(points), max(points)
+    pad = max(0.02, 0.08 * (high - low))
+    low = 0.0 if low < 0.25 else max(0.0, low - pad)
+    return [low, min(1.0, high + pad)]
+
+
 def bar_chart(
     categories: Sequence[str],
     series: Sequence[BarSeries],
     x_title: str,
     benchmark: tuple[str, float] | None = None,
 ) -> go.Figure:
-    """Horizontal bars of shares with 95% error bars; hidden values leave no bar, and a
-    category with nothing to show is left out."""
-    drawn = [i for i in range(len(categories)) if any(s.values[i].shown for s in series)]
+    """Shares as dots with their 95% intervals, one row per category (a dot, not a bar, so the
+    axis may start above 0% and show the differences). A hidden value is drawn as a grey
+    "hidden" mark at the axis's left end, never as zero; a category with nothing at all to show
+    is left out."""
+    drawn = [
+        i
+        for i in range(len(categories))
+        if any(s.values[i].shown or s.values[i].value.hidden for s in series)
+    ]
     categories = [categories[i] for i in drawn]
     series = [BarSeries(s.name, s.colour, [s.values[i] for i in drawn]) for s in series]
+    every = [
+        f.number
+        for s in series
+        for e in s.values
+        if e.shown
+        for f in ((e.value, e.low, e.high) if e.has_interval else (e.value,))
+    ]
+    x_range = _share_range(every, benchmark[1] if benchmark else None)
     figure = go.Figure()
-    for item in series:
-        values = [e.value.number for e in item.values]
-        plus = [
-            (e.high.number - e.value.number) if e.shown and e.has_interval else None
-            for e in item.values
-        ]
-        minus = [
-            (e.value.number - e.low.number) if e.shown and e.has_interval else None
-            for e in item.values
-        ]
+    count = max(1, len(series))
+    offsets = [0.0] if count == 1 else [0.22 - 0.44 * j / (count - 1) for j in range(count)]
+    hidden_y, hidden_text = [], []
+    for j, item in enumerate(series):
+        xs, ys, plus, minus = [], [], [], []
+        for i, e in enumerate(item.values):
+            y = -i + offsets[j]
+            if e.shown:
+                xs.append(e.value.number)
+                ys.append(y)
+                plus.append((e.high.number - e.value.number) if e.has_interval else 0)
+                minus.append((e.value.number - e.low.number) if e.has_interval else 0)
+            elif e.value.hidden:
+                hidden_y.append(y)
+                hidden_text.append(f"{label(item.name)}: {label(e.value.text)}")
         figure.add_trace(
-            go.Bar(
-                y=[label(c) for c in categories],
-                x=values,
-                orientation="h",
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
                 name=label(item.name),
-                marker={"color": item.colour},
-                error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#1f2933"},
-                hovertemplate="%{y}: %{x:.1%}<extra>%{fullData.name}</extra>",
+                marker={"color": item.colour, "size": 10},
+                error_x={
+                    "type": "data",
+                    "array": plus,
+                    "arrayminus": minus,
+                    "color": item.colour,
+                    "thickness": 2,
+                },
+                hovertemplate="%{x:.1%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    if hidden_y:
+        figure.add_trace(
+            go.Scatter(
+                x=[x_range[0]] * len(hidden_y),
+                y=hidden_y,
+                mode="markers+text",
+                name="hidden (small group)",
+                marker={"symbol": "square-open", "color": HIDDEN_COLOUR, "size": 9},
+                text=["hidden"] * len(hidden_y),
+                textposition="middle right",
+                textfont={"color": HIDDEN_COLOUR, "size": 11},
+                customdata=hidden_text,
+                hovertemplate="%{customdata}<extra></extra>",
             )
         )
     if benchmark is not None:
         name, value = benchmark
         figure.add_vline(x=value, line={"color": BENCHMARK, "dash": "dash", "width": 1.5})
+        # Anchored on the side away from the nearer edge, so the label is never cut off.
+        middle = (x_range[0] + x_range[1]) / 2
         figure.add_annotation(
-            x=value, y=1, yref="paper", text=label(name), showarrow=False, yanchor="bottom"
+            x=value,
+            y=1,
+            yref="paper",
+            text=label(name),
+            showarrow=False,
+            yanchor="bottom",
+            xanchor="right" if value > middle else "left",
         )
+    rows = len(categories)
     return _layout(
         figure,
-        height=max(220, 90 + 34 * len(categories) * max(1, len(series))),
-        barmode="group",
-        margin={"l": 180, "r": 24, "t": 28, "b": 56},
-        xaxis={"title": {"text": x_title}, "tickformat": ".0%", "rangemode": "tozero"},
-        yaxis={"autorange": "reversed", "showgrid": False},
+        height=max(220, 110 + (22 + 14 * count) * rows),
+        margin={"l": 24, "r": 24, "t": 56 if benchmark else 40, "b": 56},
+        xaxis={"title": {"text": x_title}, "tickformat": ".0%", "range": x_range},
+        yaxis={
+            "tickvals": [-i for i in range(rows)],
+            "ticktext": [wrapped(c, 28, 2) for c in categories],
+            "range": [-rows + 0.4, 0.6],
+            "showgrid": False,
+            "automargin": True,
+        },
     )
 
 
 def funnel_chart(stages: Sequence[str], counts: Sequence[Figure]) -> go.Figure:
-    """Pairings at each stage; hidden stages are left out."""
-    shown = [(s, c.number) for s, c in zip(stages, counts, strict=True) if c.number is not None]
+    """Pairings at each stage; a hidden stage keeps its place and reads "hidden" (its bar is
+    not drawn: a length would give the number away)."""
+    values = [c.number if c.number is not None else 0 for c in counts]
+    texts = [f"{c.number:,.0f}" if c.number is not None else f"hidden ({c.text})" for c in counts]
+    colours = [
+        SERIES[i % len(SERIES)] if c.number is not None else HIDDEN_COLOUR
+        for i, c in enumerate(counts)
+    ]
     figure = go.Figure(
         go.Funnel(
-            y=[wrapped(s, 16) for s, _ in shown],
-            x=[v for _, v in shown],
-            textinfo="value",
-            marker={"color": [SERIES[i % len(SERIES)] for i in range(len(shown))]},
+            y=[wrapped(s, 16) for s in stages],
+            x=values,
+            text=texts,
+            textinfo="text",
+            textposition=["inside" if c.number is not None else "outside" for c in counts],
+            marker={"color": colours},
             connector={"fillcolor": "#eef2f6"},
-            hovertemplate="%{y}: %{x:,} pairings<extra></extra>",
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
     return _layout(
         figure,
-        height=max(200, 70 + 52 * len(shown)),
-        margin={"l": 130, "r": 24, "t": 16, "b": 24},
-        yaxis={"showgrid": False},
+        height=max(200, 70 + 52 * len(stages)),
+        margin={"l": 24, "r": 24, "t": 16, "b": 24},
+        yaxis={"showgrid": False, "automargin": True},
         xaxis={"showgrid": False, "showticklabels": False},
     )
 
@@ -284,6 +364,7 @@ class BeforeAfter:
     title: str
     groups: Sequence[tuple[str, str, Figure, Figure]]  # name, colour, baseline, follow-up
     tickformat: str = ".2f"
+    scale: tuple[float, float] | None = None  # the measure's whole scale, so no axis is cut
 
 
 def before_after_chart(panels: Sequence[BeforeAfter]) -> go.Figure:
@@ -311,7 +392,12 @@ def before_after_chart(panels: Sequence[BeforeAfter]) -> go.Figure:
                 row=1,
                 col=column,
             )
-        figure.update_yaxes(tickformat=panel.tickformat, row=1, col=column)
+        figure.update_yaxes(
+            tickformat=panel.tickformat,
+            range=list(panel.scale) if panel.scale else None,
+            row=1,
+            col=column,
+        )
     return _layout(
         figure,
         height=360,

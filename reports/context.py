@@ -84,6 +84,9 @@ class ReportContext:
     quality: Quality
     tracks: list[Track]
     built_at: datetime
+    newest_files: list = field(default_factory=list)  # reports.freshness.SourceFile
+    earlier_failures: list = field(default_factory=list)  # reports.freshness.FailedRun
+    replacement_cost: float | None = None  # MENTORLENS_REPLACEMENT_COST
     _chart_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.suppression import SMALL, Suppression
+from reports.suppression import FEW_WITH, FEW_WITHOUT, SMALL, Suppression
 
 PERCENT = "percent"  # a share 0–1, shown as 91%
 POINTS = "points"  # percentage points, shown as 4.6
@@ -29,6 +29,12 @@ P_VALUE = "p"
 DATE = "date"
 
 MINUS = "\u2212"
+HIDDEN_TITLES = {
+    SMALL: "Hidden: fewer than {k} people",
+    FEW_WITH: "Hidden: fewer than {k} people had it, so the share would tell about each of them",
+    FEW_WITHOUT: "Hidden: fewer than {k} people did not, so the share would tell about each of "
+    "them",
+}
 MISSING_TEXT = "not available"
 HIDDEN_TEXT = "hidden"
 
@@ -108,6 +114,10 @@ class Figure:
     def text(self) -> str:
         if self.hidden == SMALL:
             return f"fewer than {self.k}"
+        if self.hidden == FEW_WITH:
+            return f"hidden: fewer than {self.k} did"
+        if self.hidden == FEW_WITHOUT:
+            return f"hidden: fewer than {self.k} did not"
         if self.hidden:
             return HIDDEN_TEXT
         if self.value is None:
@@ -128,11 +138,9 @@ class Figure:
         if self.hidden:
             attributes["class"] = "fig hidden"
             attributes["data-hidden"] = self.hidden
-            attributes["title"] = (
-                f"Hidden: fewer than {self.k} people"
-                if self.hidden == SMALL
-                else "Hidden so that a smaller group cannot be worked out by subtraction"
-            )
+            attributes["title"] = HIDDEN_TITLES.get(
+                self.hidden, "Hidden so that a smaller group cannot be worked out by subtraction"
+            ).format(k=self.k)
         elif self.value is None:
             attributes["class"] = "fig missing"
             attributes["data-missing"] = "1"
@@ -218,11 +226,18 @@ class Row:
         return self.counted(name, PERCENT, f"{name}_n")
 
     def counted(
-        self, column: str, unit: str, n_column: str, events: str | None = None
+        self,
+        column: str,
+        unit: str,
+        n_column: str,
+        events: str | None = None,
+        complement: bool = False,
     ) -> "Estimate":
         """An estimate about n people split in two: those with an event or attribute (the
-        column `events`, else share × n) and the rest. Hidden when either side is 1 to k−1."""
-        row, parts = self._split(column, n_column, events)
+        column `events`, else share × n) and the rest. Hidden when either side is under k,
+        zero included. `complement`: the events are the share's other side (exits for a
+        retention share)."""
+        row, parts = self._split(column, n_column, events, complement)
         estimate = row.estimate(column, unit, n_column)
         return Estimate(
             *(replace(f, parts=parts) for f in (estimate.value, estimate.low, estimate.high))
@@ -235,20 +250,38 @@ class Row:
         row, parts = self._split(column, n_column, events)
         return replace(row.figure(column, unit, n_column), parts=parts)
 
-    def _split(self, column: str, n_column: str, events: str | None) -> tuple["Row", str]:
-        """The row hidden when either side of the split is 1 to k−1, and the SQL of the sides
+    def _split(
+        self, column: str, n_column: str, events: str | None, complement: bool = False
+    ) -> tuple["Row", str]:
+        """The row hidden when either side of the split is under k, and the SQL of the sides
         (for reports.audit)."""
         n = self[n_column]
+        share = self[column]
         if events is None:
-            share = self[column]
             with_event = None if share is None or n is None else round(share * n)
             events = f"round({column} * {n_column})"
         else:
+            # A Kaplan–Meier share at a horizon: the events by then are at most the events of
+            # the whole follow-up, and about share × n (a 0% by 12 months among people who
+            # were promoted later still tells about every one of them).
             with_event = self[events]
-        parts = f"{events}|{n_column} - {events}"
+            side = f"(1 - {column})" if complement else column
+            if share is not None and n is not None and with_event is not None:
+                by_then = round((1 - share if complement else share) * n)
+                with_event = min(int(with_event), by_then)
+                if complement:
+                    with_event = n - with_event
+                events = f"least({events}, round({side} * {n_column}))"
+                if complement:
+                    events = f"{n_column} - {events}"
+            elif complement and n is not None and with_event is not None:
+                with_event = n - int(with_event)
+                events = f"{n_column} - {events}"
+        parts = f"{events}|{n_column} - ({events})"
         if self.hidden:
             return self, parts
-        return replace(self, hidden=self.suppression.share(with_event, n)), parts
+        # `with_event` now counts the share's own side (stayed, for a retention share).
+        return replace(self, hidden=self.suppression.share(with_event, n, False)), parts
 
     def estimate(
         self,

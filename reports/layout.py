@@ -16,6 +16,7 @@ class Table:
     columns: Sequence[str]
     rows: list[Sequence[Any]]
     numeric_from: int = 1  # columns from this one on hold numbers (right-aligned)
+    download: str | None = None  # the CSV's file name, set when the page is written
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Section:
     exhibits: list[Exhibit] = field(default_factory=list)
     notes: list[Markup | str] = field(default_factory=list)
     unavailable: str | None = None
+    body: Markup | None = None  # free-form content after the findings (cards, a legend)
 
 
 def not_available(title: str, anchor: str, tables: Sequence[str]) -> Section:

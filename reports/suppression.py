@@ -2,8 +2,10 @@
 
 Every page and chart decides what to hide here, and nowhere else:
 
-- a cell about fewer than k people is hidden and reads "fewer than k" (`SMALL`), and so is a
-  share whose people with, or without, the attribute number fewer than k;
+- a cell about fewer than k people is hidden and reads "fewer than k" (`SMALL`);
+- a share is hidden when fewer than k people had the attribute (`FEW_WITH`) or fewer than k did
+  not (`FEW_WITHOUT`), zero included: a group's 0% or 100% tells about every member. Its label
+  says which side is small ("hidden: fewer than 5 did not");
 - where hidden cells are parts of a total that is shown (a breakdown by gender that sums to
   everyone, the stages of a funnel), more cells are hidden (`COMPLEMENTARY`) until no hidden
   cell, and no sum of hidden cells, can be worked out by subtraction as fewer than k people.
@@ -13,7 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SMALL = "small"
+FEW_WITH = "few-with"
+FEW_WITHOUT = "few-without"
 COMPLEMENTARY = "complementary"
+# Reasons that say the figure itself describes fewer than k people (not a partner cell).
+PRIMARY = (SMALL, FEW_WITH, FEW_WITHOUT)
 
 
 @dataclass(frozen=True)
@@ -34,14 +40,21 @@ class Suppression:
         """Why a cell about n people is hidden, or None when it is shown."""
         return None if self.shows(n) else SMALL
 
-    def share(self, successes: int | None, n: int | None) -> str | None:
-        """Why a share of n people is hidden: n under k, or so few with (or without) the
-        attribute that the share tells about fewer than k people (4 of 5 met: 1 did not)."""
+    def share(self, successes: int | None, n: int | None, complement: bool = False) -> str | None:
+        """Why a share of n people is hidden: n under k (`SMALL`), or fewer than k with the
+        attribute (`FEW_WITH`) or without it (`FEW_WITHOUT`), zero included (0 of 40, 40 of
+        40 and 39 of 40 all tell about every member, or all but one). `complement`: the
+        successes counted are the share's other side (exits, for a retention share)."""
         if not self.shows(n):
             return SMALL
-        if successes is not None and (0 < successes < self.k or 0 < n - successes < self.k):
-            return SMALL
-        return None
+        if successes is None:
+            return None
+        with_, without = successes, n - successes
+        if complement:
+            with_, without = without, with_
+        if min(with_, without) >= self.k:
+            return None
+        return FEW_WITH if with_ <= without else FEW_WITHOUT
 
     def cells(self, ns: Sequence[int | None]) -> list[str | None]:
         """Each of several cells on its own: no total of them is shown anywhere."""

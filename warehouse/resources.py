@@ -97,6 +97,7 @@ class ReportsResource(dg.ConfigurableResource):
 
     path: str
     min_group_size: int = 5
+    replacement_cost: float | None = None  # cost of replacing one leaver; None: not shown
 
     @property
     def published(self) -> Path:
@@ -126,6 +127,8 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             survey_item_map=str(settings.survey_item_map) if settings.survey_item_map else None,
         ),
         "reports": ReportsResource(
-            path=str(settings.reports), min_group_size=settings.min_group_size
+            path=str(settings.reports),
+            min_group_size=settings.min_group_size,
+            replacement_cost=settings.replacement_cost,
         ),
     }

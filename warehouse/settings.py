@@ -42,6 +42,12 @@ def _number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
+def _optional_number(name: str, low: float, high: float) -> float | None:
+    if not os.environ.get(name, "").strip():
+        return None
+    return _number(name, 0.0, low, high)
+
+
 PSEUDONYMIZE_KEY = "MENTORLENS_PSEUDONYMIZE_KEY"
 
 
@@ -62,6 +68,7 @@ class Settings:
     survey_respondent_column: str = "employee_id"
     survey_item_map: Path | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
+    replacement_cost: float | None = None  # cost of replacing one leaver; None: not shown
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +87,7 @@ class Settings:
             ),
             survey_item_map=Path(item_map).expanduser().resolve() if item_map else None,
             pseudonymize_key=os.environ.get(PSEUDONYMIZE_KEY) or None,
+            replacement_cost=_optional_number("MENTORLENS_REPLACEMENT_COST", 0.0, 1e12),
         )
 
     @property

@@ -88,7 +88,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects, follow_up
     if hazard is not None:
         section.exhibits.append(
             Exhibit(
-                "Naive and adjusted estimates",
+                "Raw comparison and adjusted estimates",
                 effects_table([(PROMOTION.hazard_label, hazard)], track),
             )
         )

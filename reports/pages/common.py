@@ -1,6 +1,5 @@
 """Reading outcomes and effects for a program track, suppressed, as figures."""
 
-import math
 import re
 from dataclasses import dataclass, replace
 
@@ -38,7 +37,8 @@ NOT_SHOWN = (
 def km_estimate(row: Row, column: str) -> Estimate:
     """A Kaplan–Meier figure of `marts.program_outcomes` ('retention_12m'), hidden also when
     fewer than k of the group had the event, or all but fewer than k."""
-    return row.counted(column, PERCENT, "n", KM_EVENTS[column.partition("_")[0]])
+    kind = column.partition("_")[0]
+    return row.counted(column, PERCENT, "n", KM_EVENTS[kind], complement=kind == "retention")
 
 
 def group_name(track: Track, group: str) -> str:
@@ -183,34 +183,15 @@ def readable_note(note: str | None) -> list[str]:
     return parts
 
 
-def _distance(value: float, null: float) -> float:
-    return abs(math.log(value)) if null == 1 else abs(value - null)
+def why_they_differ(effect: Effect | None, null: float) -> Markup:
+    """One sentence on how the raw comparison and the adjusted estimate differ, from their
+    numbers (reports.verdicts.explain_raw)."""
+    from reports.verdicts import BY_CODE, Outcome, explain_raw
 
-
-def why_they_differ(effect: Effect | None, null: float) -> str:
-    """One sentence on why the adjusted estimate differs from the naive one."""
-    if effect is None or not (
-        effect.naive and effect.adjusted and effect.naive.shown and effect.adjusted.shown
-    ):
-        return ""
-    naive = _distance(effect.naive.value.number, null)
-    adjusted = _distance(effect.adjusted.value.number, null)
-    if abs(naive - adjusted) <= 0.1 * max(naive, adjusted, 1e-9):
-        return (
-            "The adjusted estimate, which compares people of the same "
-            f"{ADJUSTED_FOR}, is close to the naive one: who took part explains little of the "
-            "difference."
-        )
-    if adjusted < naive:
-        return (
-            "The adjusted estimate is closer to no effect than the naive one: part of the raw "
-            f"difference comes from who took part (their {ADJUSTED_FOR}), not from the program."
-        )
-    return (
-        "The adjusted estimate is further from no effect than the naive one: participants "
-        f"started from a {ADJUSTED_FOR} that on its own predicts a weaker result, so the raw "
-        "comparison understated the difference."
-    )
+    if effect is None:
+        return Markup("")
+    outcome = BY_CODE.get(effect.outcome) or Outcome(effect.outcome, "", "", null, True, "")
+    return explain_raw(effect.naive, effect.adjusted, outcome)
 
 
 def compact(estimate: Estimate | None) -> Markup:
@@ -236,7 +217,7 @@ def effects_table(rows: list[tuple[str, Effect]], track: Track) -> Table:
         EFFECTS_CAPTION,
         [
             "Outcome",
-            "Naive (95% CI)",
+            "Raw comparison (95% CI)",
             "p",
             "Adjusted (95% CI)",
             "p",
@@ -302,7 +283,13 @@ def programs_forest(
     )
     table = Table(
         f"{x_title}, participants against comparable colleagues",
-        ["Program", "Naive (95% CI)", "Adjusted (95% CI)", "Participants", capitalised(COMPARISON)],
+        [
+            "Program",
+            "Raw comparison (95% CI)",
+            "Adjusted (95% CI)",
+            "Participants",
+            capitalised(COMPARISON),
+        ],
         table_rows,
     )
     return Exhibit(title, table, chart)

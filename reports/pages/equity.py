@@ -7,7 +7,7 @@ from markupsafe import Markup
 from reports.charts import COMPARISON as COMPARISON_COLOUR
 from reports.charts import PARTICIPANT, BarSeries, ForestRow, bar_chart, embed, forest_chart
 from reports.context import COMPARISON, ReportContext, Track
-from reports.figures import COUNT, PERCENT, RATIO, Estimate, Figure, Row, plain
+from reports.figures import COUNT, PERCENT, POINTS, RATIO, Estimate, Figure, Row, plain
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.common import (
     EFFECTS_BY_SUBGROUP,
@@ -213,12 +213,19 @@ def subgroup_outcome_exhibit(
 
 
 def subgroup_effects(
-    ctx: ReportContext, track: Track, effects: pd.DataFrame
+    ctx: ReportContext,
+    track: Track,
+    effects: pd.DataFrame,
+    outcome: str = SUBGROUP_HAZARD,
+    unit: str = RATIO,
 ) -> list[tuple[str, Effect]]:
-    """Each subgroup's effect on leaving. The arms of a subgroup are parts of the program's
+    """Each subgroup's effect on `outcome`. The arms of a subgroup are parts of the program's
     arms, so each dimension's subgroups are suppressed as breakdowns of both arms."""
     rows = of_track(effects, track)
-    rows = rows.loc[(rows["outcome"] == SUBGROUP_HAZARD) & (rows["method"] == "naive")]
+    rows = rows.loc[rows["outcome"] == outcome]
+    # One row per subgroup: the adjusted one (the only method some warehouses hold).
+    method = "adjusted" if (rows["method"] == "adjusted").any() else "naive"
+    rows = rows.loc[rows["method"] == method]
     found = []
     for dimension in DIMENSIONS:
         parts = rows.loc[rows["subgroup"].str.startswith(f"{dimension}=")].sort_values("subgroup")
@@ -231,30 +238,84 @@ def subgroup_effects(
                 ctx,
                 of_track(effects, track),
                 {"subgroup": subgroup},
-                SUBGROUP_HAZARD,
-                RATIO,
+                outcome,
+                unit,
                 SUBGROUP_EFFECTS,
                 arms_hidden=(hidden_treated, hidden_control),
-                breakdown=f"{track.anchor}-effects-{dimension}",
+                breakdown=f"{track.anchor}-effects-{outcome}-{dimension}",
             )
             found.append((subgroup, effect))
     return found
 
 
+# Outcomes shown by subgroup: code, unit, x-axis title, null, words for a finding.
+SUBGROUP_OUTCOMES = (
+    ("retention_12m_diff", POINTS, "12-month retention difference (percentage points)", 0.0),
+    (SUBGROUP_HAZARD, RATIO, "Hazard ratio of leaving voluntarily (log scale)", 1.0),
+)
+
+
+def interaction_finding(
+    ctx: ReportContext, track: Track, effects: pd.DataFrame, outcome: str, name: str
+) -> list[Markup]:
+    """Whether the effect differs between a dimension's categories, in words (read only when
+    the warehouse has `p_interaction`)."""
+    if "p_interaction" not in effects.columns:
+        return []
+    rows = of_track(effects, track)
+    rows = rows.loc[(rows["outcome"] == outcome) & (rows["method"] == "adjusted")]
+    said = []
+    for dimension in DIMENSIONS:
+        values = rows.loc[rows["subgroup"].str.startswith(f"{dimension}="), "p_interaction"]
+        values = [plain(v) for v in values if plain(v) is not None]
+        if not values:
+            continue
+        p = values[0]
+        words = (
+            "the effect differs between them"
+            if p < SIGNIFICANCE
+            else "no clear evidence that the effect differs between them"
+        )
+        said.append(
+            Markup('{} by {}: {} (<a class="term" href="{}">interaction test</a> p = {}).').format(
+                capitalised(name), dimension, words, "methodology.html#interaction", _p_text(p)
+            )
+        )
+    return said
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def subgroup_effect_exhibit(
-    ctx: ReportContext, track: Track, effects: pd.DataFrame
+    ctx: ReportContext,
+    track: Track,
+    effects: pd.DataFrame,
+    outcome: str = SUBGROUP_HAZARD,
+    unit: str = RATIO,
+    x_title: str = "Hazard ratio of leaving voluntarily (log scale)",
+    null: float = 1.0,
 ) -> tuple[Exhibit, list[Markup]] | None:
-    found = subgroup_effects(ctx, track, effects)
+    from reports.verdicts import BY_CODE, badge, verdict_of
+
+    found = subgroup_effects(ctx, track, effects, outcome, unit)
     if not found:
         return None
+    name = BY_CODE[outcome].name if outcome in BY_CODE else outcome
+    what = {
+        "retention_12m_diff": "first-year retention",
+        SUBGROUP_HAZARD: "leaving voluntarily",
+    }.get(outcome, name.lower())
     forest_rows, table_rows, findings = [], [], []
     for subgroup, effect in found:
         label = subgroup_label(subgroup)
-        forest_rows.append(ForestRow(label, effect.naive, effect.adjusted))
+        forest_rows.append(ForestRow(label, None, effect.adjusted))
+        verdict = verdict_of(effect.adjusted, BY_CODE[outcome])
         table_rows.append(
             [
                 label,
-                compact(effect.naive),
+                badge(verdict),
                 compact(effect.adjusted),
                 effect.adjusted_p or "",
                 effect.n_treated or "",
@@ -262,41 +323,49 @@ def subgroup_effect_exhibit(
             ]
         )
         p = effect.adjusted_p
-        if p is not None and p.shown and p.value < SIGNIFICANCE:
+        if p is not None and p.shown and p.value < SIGNIFICANCE and effect.adjusted.shown:
             findings.append(
-                Markup(
-                    "{}: the adjusted hazard ratio of leaving is {} ({}; Holm-adjusted p = {})."
-                ).format(label, effect.adjusted.value, effect.adjusted.interval, p)
+                Markup("{}: {} ({}: {}{}, {}; Holm-adjusted p = {}; {} {}).").format(
+                    label,
+                    verdict.text,
+                    what if unit == POINTS else f"hazard ratio of {what}",
+                    effect.adjusted.value,
+                    " percentage points" if unit == POINTS else "",
+                    effect.adjusted.interval,
+                    p,
+                    effect.n_treated,
+                    track.participants,
+                )
             )
     if not findings:
         findings.append(
             Markup(
-                "After Holm adjustment, no subgroup's hazard ratio of leaving is distinguishable "
-                "from no effect at the 5% level."
-            )
+                "After Holm adjustment, no group's effect on {} is distinguishable from no "
+                "effect at the 5% level."
+            ).format(what)
         )
+    findings += interaction_finding(ctx, track, effects, outcome, what)
     chart = None
     if any(r.adjusted is not None and r.adjusted.shown for r in forest_rows):
         chart = embed(
             ctx.chart_id(),
-            forest_chart(
-                forest_rows, "Hazard ratio of leaving voluntarily (log scale)", 1.0, log_x=True
-            ),
-            f"Forest plot of hazard ratios of leaving by subgroup: {track.title}",
+            forest_chart(forest_rows, x_title, null, log_x=null == 1.0),
+            f"Forest plot of the effect on {what} by subgroup: {track.title}",
         )
     table = Table(
-        f"Hazard ratio of leaving voluntarily within each subgroup. {HOLM}",
+        Markup("Adjusted effect on {} within each group. {}").format(what, HOLM),
         [
-            "Subgroup",
-            "Naive (95% CI)",
+            "Group",
+            "Verdict",
             "Adjusted (95% CI)",
             "Holm-adjusted p",
             capitalised(track.participants),
             capitalised(COMPARISON),
         ],
         table_rows,
+        numeric_from=2,
     )
-    return Exhibit("Effect on leaving, by subgroup", table, chart), findings
+    return Exhibit(f"Effect on {what}, by group", table, chart), findings
 
 
 def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Section:
@@ -306,11 +375,12 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Sectio
         if exhibit is not None:
             section.exhibits.append(exhibit)
     if effects is not None:
-        found = subgroup_effect_exhibit(ctx, track, effects)
-        if found is not None:
-            exhibit, findings = found
-            section.exhibits.append(exhibit)
-            section.findings += findings
+        for outcome, unit, x_title, null in SUBGROUP_OUTCOMES:
+            found = subgroup_effect_exhibit(ctx, track, effects, outcome, unit, x_title, null)
+            if found is not None:
+                exhibit, findings = found
+                section.exhibits.append(exhibit)
+                section.findings += findings
     if not section.exhibits:
         section.unavailable = (
             f"Not available yet: the warehouse has no {OUTCOMES} or {EFFECTS_BY_SUBGROUP}."

@@ -1,132 +1,197 @@
-"""Overview: the headline findings of every program, and where to read more."""
+"""Overview: one verdict per program and outcome, from the adjusted estimates, with the size
+of each effect in everyday units; raw comparisons only where they would mislead, and labelled."""
 
 from markupsafe import Markup
 
 from reports.context import ReportContext, Track
-from reports.figures import POINTS, RATIO, SCORE, Row
+from reports.figures import POINTS
 from reports.layout import Exhibit, Section, Table, not_available
-from reports.pages import advancement, retention, wellbeing
-from reports.pages.common import (
-    EFFECTS,
-    NO_EFFECT,
-    OUTCOMES,
-    compact,
-    of_track,
-    outcome_section,
-    programs_forest,
-    read_effect,
+from reports.pages.common import EFFECTS, OUTCOMES, capitalised, programs_forest
+from reports.verdicts import (
+    HARMS,
+    HELPS,
+    Finding,
+    badge,
+    compact_estimate,
+    evidence_strength,
+    legend,
+    raw_comparison,
+    read_finding,
+    retention_value,
+    size_sentence,
 )
-from reports.pages.health import HEALTH_KEYS, PROGRAM_HEALTH
+from reports.verdicts import (
+    OUTCOMES as VERDICT_OUTCOMES,
+)
 
 TITLE = "Do our programs work?"
 
 
-def glance_row(ctx: ReportContext, track: Track, health, effects) -> list:
-    keys = track.effect_keys
-    pairings = participants = activation = ""
-    if health is not None and len(of_track(health, track)):
-        values = of_track(health, track).iloc[0].to_dict()
-        row = Row(
-            PROGRAM_HEALTH,
-            values,
-            HEALTH_KEYS,
-            ctx.suppression,
-            ctx.suppression.cell(int(values["pairings"])),
+def track_findings(ctx: ReportContext, track: Track, effects) -> list[Finding]:
+    return [
+        read_finding(effects, track.effect_keys, outcome, ctx.suppression)
+        for outcome in VERDICT_OUTCOMES
+    ]
+
+
+def verdict_table(ctx: ReportContext, found: dict[Track, list[Finding]]) -> Table:
+    rows = []
+    for track, findings in found.items():
+        rows.append(
+            [
+                Markup('<a href="{}">{}</a>').format(program_file(track), track.title),
+                *(
+                    Markup('{}<br><span class="size">{}</span>').format(
+                        badge(f.verdict), compact_estimate(f.adjusted_estimate)
+                    )
+                    for f in findings
+                ),
+            ]
         )
-        pairings, participants = row.count("pairings"), row.count("participants")
-        activation = compact(row.share("activation_rate"))
-    found = [
-        read_effect(ctx, effects, keys, outcome, unit) if effects is not None else NO_EFFECT
-        for outcome, unit in (
-            ("retention_12m_diff", POINTS),
-            ("promotion_hr", RATIO),
-            ("loneliness_did", SCORE),
+    return Table(
+        "Verdicts from the adjusted estimates (people of the same job level, tenure, performance "
+        "rating, department and gender compared), with the estimate and its 95% interval: "
+        "first-year retention in percentage points, promotion as a hazard ratio, survey measures "
+        "as a difference in differences",
+        ["Program", *(o.name for o in VERDICT_OUTCOMES)],
+        rows,
+        numeric_from=99,
+    )
+
+
+def program_file(track: Track) -> str:
+    return f"program-{track.anchor}.html"
+
+
+def outcome_item(finding: Finding, track: Track, raw_always: bool = False) -> Markup:
+    parts = [
+        Markup("{} <strong>{}</strong>: {}").format(
+            badge(finding.verdict),
+            finding.outcome.name,
+            size_sentence(finding, track.participants),
         )
     ]
-    return [track.title, pairings, participants, activation, *(compact(e.adjusted) for e in found)]
+    strength = evidence_strength(finding)
+    if strength:
+        parts.append(
+            Markup('<span class="strength">Strength of evidence: {}.</span>').format(strength)
+        )
+    misleading = finding.raw_verdict is not finding.verdict and (
+        finding.raw_verdict in (HELPS, HARMS) or finding.verdict in (HELPS, HARMS)
+    )
+    if raw_always or misleading:
+        raw = raw_comparison(finding)
+        if raw:
+            parts.append(Markup('<span class="raw">{}</span>').format(raw))
+    return Markup("<li>{}</li>").format(Markup(" ").join(parts))
 
 
-def glance_section(ctx: ReportContext, outcomes, effects) -> Section:
-    health = ctx.reader.table(PROGRAM_HEALTH)
-    table = Table(
-        "Adjusted estimates compare people of the same job level, tenure, performance rating, "
-        "department and gender; 95% intervals in brackets",
-        [
-            "Program",
-            "Pairings",
-            "Participants",
-            "Met within 60 days",
-            "12-month retention difference (points)",
-            "Hazard ratio of promotion",
-            "Change in loneliness (points)",
-        ],
-        [glance_row(ctx, track, health, effects) for track in ctx.tracks],
+def program_card(finding_list: list[Finding], track: Track, raw_always: bool = False) -> Markup:
+    items = Markup("").join(outcome_item(f, track, raw_always) for f in finding_list)
+    return Markup(
+        '<article class="card program-card" id="card-{}"><h3><a href="{}">{}</a></h3>'
+        '<ul class="outcomes">{}</ul></article>'
+    ).format(track.anchor, program_file(track), track.title, items)
+
+
+def verdict_section(ctx: ReportContext, effects) -> Section:
+    found = {track: track_findings(ctx, track, effects) for track in ctx.tracks}
+    summary = []
+    for track, findings in found.items():
+        helps = [f.outcome.name.lower() for f in findings if f.verdict is HELPS]
+        harms = [f.outcome.name.lower() for f in findings if f.verdict is HARMS]
+        if helps or harms:
+            said = []
+            if helps:
+                said.append(Markup("evidence it helps {}").format(", ".join(helps)))
+            if harms:
+                said.append(Markup("evidence it harms {}").format(", ".join(harms)))
+            summary.append(
+                Markup("<strong>{}</strong>: {}.").format(track.title, Markup("; ").join(said))
+            )
+        else:
+            summary.append(
+                Markup("<strong>{}</strong>: no clear evidence yet on any outcome.").format(
+                    track.title
+                )
+            )
+    section = Section(
+        "Does each program work?",
+        "verdicts",
+        findings=summary,
+        body=legend(),
+    )
+    section.exhibits.append(Exhibit("Verdict per program and outcome", verdict_table(ctx, found)))
+    return section
+
+
+def cards_section(ctx: ReportContext, effects) -> Section:
+    cards = Markup("").join(
+        program_card(track_findings(ctx, track, effects), track) for track in ctx.tracks
     )
     return Section(
-        "Programs at a glance",
-        "at-a-glance",
+        "How large, and how sure",
+        "programs",
         findings=[
             Markup(
-                "A retention difference above 0, a promotion hazard ratio above 1 and a change "
-                "in loneliness below 0 favour the program. Where an interval includes 0 (or 1 "
-                "for hazard ratios), the data cannot tell the effect from none."
+                "Each line gives the adjusted effect in everyday units with its 95% interval and "
+                "the number of people behind it. A raw comparison (participants against everyone "
+                "else, before comparing like with like) is shown only where it would tell a "
+                "different story, and says so."
             )
         ],
-        exhibits=[Exhibit("Every program, adjusted estimates", table)]
-        + (
-            [
-                programs_forest(
-                    ctx,
-                    effects,
-                    "retention_12m_diff",
-                    POINTS,
-                    "12-month retention difference (percentage points)",
-                    0.0,
-                    "12-month retention difference, by program",
-                )
-            ]
-            if effects is not None
-            else []
-        ),
+        body=Markup('<div class="cards program-cards">{}</div>').format(cards),
     )
 
 
-def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Section:
-    section, rows = outcome_section(ctx, track, outcomes)
-    if not rows:
-        return section
-    keys = track.effect_keys
-    difference = (
-        read_effect(ctx, effects, keys, "retention_12m_diff", POINTS)
-        if effects is not None
-        else NO_EFFECT
+def value_section(ctx: ReportContext, effects) -> Section:
+    lines = []
+    for track in ctx.tracks:
+        retention = read_finding(effects, track.effect_keys, VERDICT_OUTCOMES[0], ctx.suppression)
+        value = retention_value(retention, ctx.replacement_cost, track.participants)
+        if value:
+            lines.append(Markup("<strong>{}</strong>: {}").format(track.title, value))
+    return Section(
+        "What the retention effects are worth",
+        "retention-value",
+        findings=lines
+        or [Markup("No program has an adjusted first-year retention difference to value yet.")],
+        notes=[
+            Markup(
+                'Leavers avoided = participants × the adjusted <a class="term" '
+                'href="methodology.html#retention-difference">retention difference</a>; see '
+                '<a href="methodology.html#retention-value">retention value</a>.'
+            )
+        ],
     )
-    loneliness = (
-        read_effect(ctx, effects, keys, "loneliness_did", SCORE) if effects is not None else None
-    )
-    section.findings += [
-        retention.retention_finding(track, rows, difference),
-        advancement.promotion_finding(track, rows),
-        wellbeing.measure_finding(track, rows, wellbeing.MEASURES[0], loneliness),
-    ]
-    section.notes.append(
-        Markup(
-            'More: <a href="retention.html#{0}">retention</a>, '
-            '<a href="advancement.html#{0}">advancement</a>, '
-            '<a href="wellbeing.html#{0}">wellbeing</a>, '
-            '<a href="program-health.html#{0}">program health</a>, '
-            '<a href="equity.html#{0}">equity</a>.'
-        ).format(track.anchor)
-    )
-    return section
 
 
 def build(ctx: ReportContext) -> dict:
     outcomes = ctx.reader.table(OUTCOMES)
     effects = ctx.reader.table(EFFECTS)
-    if outcomes is None:
-        sections = [not_available("Headlines", "headlines", [OUTCOMES])]
-    else:
-        sections = [glance_section(ctx, outcomes, effects)]
-        sections += [track_section(ctx, track, outcomes, effects) for track in ctx.tracks]
-    return {"title": TITLE, "sections": sections}
+    if effects is None and outcomes is None:
+        return {"title": TITLE, "sections": [not_available("Verdicts", "verdicts", [EFFECTS])]}
+    if effects is None:
+        return {"title": TITLE, "sections": [not_available("Verdicts", "verdicts", [EFFECTS])]}
+    sections = [
+        verdict_section(ctx, effects),
+        cards_section(ctx, effects),
+        value_section(ctx, effects),
+    ]
+    forest = Section(
+        "First-year retention, every program",
+        "retention-forest",
+        exhibits=[
+            programs_forest(
+                ctx,
+                effects,
+                "retention_12m_diff",
+                POINTS,
+                "12-month retention difference (percentage points)",
+                0.0,
+                "12-month retention difference, by program: raw comparison and adjusted",
+            )
+        ],
+    )
+    sections.append(forest)
+    return {"title": TITLE, "sections": sections, "capitalised": capitalised}

@@ -59,7 +59,9 @@ def retention_finding(track: Track, rows: dict, difference: Effect) -> Markup:
     )
     naive = difference.naive
     if naive is not None and naive.shown and naive.has_interval:
-        sentence += Markup(", a difference of {} points ({}").format(naive.value, naive.interval)
+        sentence += Markup(", a raw comparison difference of {} points ({}").format(
+            naive.value, naive.interval
+        )
     else:
         sentence += Markup(" (")
     return sentence + Markup("; {}, {}).").format(
@@ -87,7 +89,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects, follow_up
     if hazard is not None:
         section.exhibits.append(
             Exhibit(
-                "Naive and adjusted estimates",
+                "Raw comparison and adjusted estimates",
                 effects_table(
                     [
                         ("12-month retention difference (points)", difference),

@@ -27,6 +27,9 @@ TITLE = "Wellbeing"
 CAREER_LONELINESS = "marts.career_loneliness"
 
 
+SCALES = {"loneliness": (3.0, 9.0), "engagement": (0.0, 6.0), "career_lonely": (0.0, 1.0)}
+
+
 @dataclass(frozen=True)
 class Measure:
     column: str  # program_outcomes f"{column}_baseline" / f"{column}_followup"
@@ -105,27 +108,27 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
         before_c,
         after_c,
     )
-    naive = effect.naive if effect is not None else None
-    if naive is None or not naive.shown:
+    adjusted = effect.adjusted if effect is not None else None
+    if adjusted is None or not adjusted.shown:
         return sentence + Markup(".")
     sentence += Markup(
-        "; the difference in differences was {} {} before adjustment ({}; {} {} and {} "
-        "colleagues answered before and after)"
+        "; comparing people of the same job level, tenure, performance rating, department and "
+        "gender, the {} was {} {} ({}; {} {} and {} colleagues answered before and after)"
     ).format(
-        naive.value,
+        Markup('<a class="term" href="methodology.html#did">difference in differences</a>'),
+        adjusted.value,
         measure.effect_words,
-        naive.interval,
+        adjusted.interval,
         effect.n_treated,
         track.participants,
         effect.n_control,
     )
-    adjusted = effect.adjusted
-    if adjusted is None or not adjusted.shown:
+    naive = effect.naive
+    if naive is None or not naive.shown:
         return sentence + Markup(".")
-    return sentence + Markup(
-        ", and {} {} comparing people of the same job level, tenure, performance rating, "
-        "department and gender ({})."
-    ).format(adjusted.value, measure.effect_words, adjusted.interval)
+    return sentence + Markup("; the raw comparison gave {} ({}).").format(
+        naive.value, naive.interval
+    )
 
 
 def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibit:
@@ -163,6 +166,7 @@ def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibi
                 for group in groups
             ],
             m.tickformat,
+            SCALES[m.column],
         )
         for m in MEASURES
     ]
@@ -204,7 +208,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Sectio
     if found:
         section.exhibits.append(
             Exhibit(
-                "Naive and adjusted differences in differences",
+                "Raw comparison and adjusted differences in differences",
                 effects_table(
                     [(f"{m.name} ({m.effect_words})", found[m.effect]) for m in MEASURES], track
                 ),

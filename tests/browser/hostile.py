@@ -12,6 +12,8 @@ from warehouse.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
+# A department that a spreadsheet would run as a formula if a download left it live.
+FORMULA_DEPARTMENT = '=HYPERLINK("http://example.invalid","Legal")'
 COMMENT_MARKER = "PRIVATE-COMMENT-7F3A"
 EMPLOYEES = 150
 
@@ -48,6 +50,8 @@ def plant_payloads(inbox: Path, comment: str) -> None:
     def department(row: dict) -> None:
         if row["department"] == "Sales":
             row["department"] = f"Sales {PAYLOAD}"
+        elif row["department"] == "Legal":
+            row["department"] = FORMULA_DEPARTMENT
 
     _rewrite_csv(inbox / "employees_2026-10.csv", department)
     surveys = sorted((inbox / "surveys").glob("*.csv"))

@@ -15,7 +15,6 @@ from reports.charts import (
     embed,
     forest_chart,
     funnel_chart,
-    label,
     step_chart,
 )
 from reports.curves import follow_up_counts, group_curve
@@ -33,28 +32,48 @@ def estimate(value, low, high, unit=PERCENT, hidden=None):
     return Estimate(figure(value), figure(low), figure(high))
 
 
-def test_a_hidden_bar_is_not_plotted_nor_its_empty_category():
+def test_a_hidden_share_is_drawn_as_hidden_not_as_zero():
     figure = bar_chart(
-        ["Women", "Non-binary"],
+        ["Women", "Non-binary", "Nobody"],
         [
             BarSeries(
                 "Sponsor now",
                 OKABE_ITO["blue"],
-                [estimate(0.1, 0.05, 0.2), estimate(0.5, 0.1, 0.9, hidden=SMALL)],
+                [
+                    estimate(0.1, 0.05, 0.2),
+                    estimate(0.5, 0.1, 0.9, hidden=SMALL),
+                    estimate(None, None, None),
+                ],
             )
         ],
         "Share",
     )
-    bars = figure.data[0]
-    assert list(bars.x) == [0.1]
-    assert list(bars.y) == ["Women"]
+    dots, hidden = figure.data
+    assert list(dots.x) == [0.1]
+    assert list(hidden.text) == ["hidden"] and 0.5 not in list(hidden.x)
+    assert len(figure.layout.yaxis.ticktext) == 2  # a category with nothing at all is left out
 
 
-def test_a_hidden_funnel_stage_is_left_out():
+def test_shares_far_from_zero_get_an_axis_that_shows_their_differences():
+    figure = bar_chart(
+        ["A", "B"],
+        [
+            BarSeries(
+                "Retention",
+                OKABE_ITO["blue"],
+                [estimate(0.8, 0.77, 0.83), estimate(0.95, 0.9, 1.0)],
+            )
+        ],
+        "Share",
+    )
+    assert 0.6 < figure.layout.xaxis.range[0] < 0.77
+
+
+def test_a_hidden_funnel_stage_keeps_its_place_and_reads_hidden():
     counts = [Figure(40, COUNT), Figure(None, COUNT, hidden=SMALL, k=5), Figure(30, COUNT)]
     funnel = funnel_chart(["Matched", "Met", "Certificate"], counts).data[0]
-    assert list(funnel.x) == [40, 30]
-    assert "Met" not in list(funnel.y)
+    assert list(funnel.x) == [40, 0, 30]
+    assert "Met" in list(funnel.y) and funnel.text[1].startswith("hidden")
 
 
 def test_a_hidden_estimate_is_left_out_of_a_forest_plot():
@@ -87,8 +106,9 @@ def test_embedded_json_cannot_close_its_script_block():
     spec = re.search(r'<script type="application/json" id="chart-1-spec">(.*)</script>', html, re.S)
     assert spec is not None
     assert "<" not in spec.group(1)  # so no `</script>` inside
-    assert json.loads(spec.group(1))["data"][0]["y"] == [label(HOSTILE)]
-    assert label(HOSTILE).startswith("&lt;/script&gt;")
+    layout = json.loads(spec.group(1))["layout"]
+    assert HOSTILE not in spec.group(1)
+    assert layout["yaxis"]["ticktext"][0].startswith("&lt;/script&gt;")
     assert html.count("<script") == 1
 
 
@@ -109,8 +129,11 @@ def test_no_curve_for_a_group_with_fewer_than_k_events_or_people():
     assert group_curve(few_events, Suppression(5)) is None
     few_people = counted([10, 20, 30, 40], [0, 0, 0, 0])
     assert group_curve(few_people, Suppression(5)) is None
+    # A curve with no event at all stays at 100%: it tells that every member stayed.
     no_events = counted(range(10, 110, 10), [0] * 10)
-    assert group_curve(no_events, Suppression(5)) is not None
+    assert group_curve(no_events, Suppression(5)) is None
+    enough_events = counted(range(10, 310, 10), [1] * 5 + [0] * 25)
+    assert group_curve(enough_events, Suppression(5)) is not None
 
 
 def test_curves_come_from_the_cohort_counted_by_day_and_event():

@@ -243,7 +243,14 @@ def every_file(folder: Path) -> str:
 
 
 def test_every_page_is_written(report):
-    assert sorted(p.name for p in report.glob("*.html")) == sorted(p.file for p in PAGES)
+    programs = ["program-p1-mentor.html"]  # one page per program and relationship type
+    assert sorted(p.name for p in report.glob("*.html")) == sorted(
+        [p.file for p in PAGES] + programs
+    )
+    program = (report / "program-p1-mentor.html").read_text(encoding="utf-8")
+    for section in ("Does it work?", "Program health", "Retention", "Equity", "Is the comparison"):
+        assert section in program
+    assert "Set <code>MENTORLENS_REPLACEMENT_COST</code>" in program
 
 
 def test_every_figure_agrees_with_the_warehouse_and_no_group_is_under_k(report, warehouse):
@@ -347,3 +354,123 @@ def test_a_rebuild_starts_from_an_empty_folder(warehouse, tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         build_reports(con, folder, K)
     assert not (folder / "stale.html").exists()
+
+
+def test_the_overview_leads_with_verdicts_from_adjusted_rows(report):
+    html = (report / "index.html").read_text(encoding="utf-8")
+    verdicts = html[html.index('id="verdicts"') : html.index('id="programs"')]
+    assert "Evidence it helps" in verdicts and "No clear evidence either way" in verdicts
+    keys = re.findall(r'data-key="([^"]*)"', verdicts)
+    assert keys and all("&#34;method&#34;: &#34;adjusted&#34;" in k for k in keys if "method" in k)
+
+
+def test_every_naive_figure_sits_in_a_sentence_or_column_called_raw_comparison(report):
+    for page in report.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for item in re.findall(r"<(li|p|span class=\"raw\")>(.*?)</\1>", html, re.S):
+            if "&#34;method&#34;: &#34;naive&#34;" in item[1]:
+                assert "raw comparison" in item[1].lower(), (page.name, item[1][:300])
+
+
+def test_every_table_downloads_as_csv_and_all_as_one_workbook_without_formulas(report):
+    import csv
+
+    import openpyxl
+
+    csvs = sorted((report / "downloads").glob("*.csv"))
+    assert len(csvs) > 10
+    for path in csvs:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows and all(
+            not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for c in r
+        )
+        assert f'href="downloads/{path.name}"' in every_file(report)
+    workbook = openpyxl.load_workbook(report / "downloads" / "mentorlens-tables.xlsx")
+    assert len(workbook.sheetnames) == len(csvs) + 1
+    cells = [c for sheet in workbook for row in sheet.iter_rows() for c in row]
+    assert cells and not any(c.data_type == "f" for c in cells)
+
+
+def test_a_cell_that_would_be_a_formula_is_neutralised(tmp_path):
+    import csv
+
+    import openpyxl
+
+    from reports.downloads import Download, name_downloads, write_downloads
+    from reports.layout import Exhibit, Section, Table
+
+    hostile = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain"]
+    table = Table("caption", ["Name", "Value"], [[h, h] for h in hostile])
+    downloads = name_downloads("p.html", [Section("S", "s", exhibits=[Exhibit("T", table)])])
+    assert isinstance(downloads[0], Download)
+    write_downloads(tmp_path, downloads)
+    with (tmp_path / table.download).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [r[0] for r in rows[1:]] == ["'" + h for h in hostile[:-1]] + ["plain"]
+    workbook = openpyxl.load_workbook(tmp_path / "downloads" / "mentorlens-tables.xlsx")
+    sheet = workbook[workbook.sheetnames[1]]
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")' and sheet["A2"].data_type == "s"
+
+
+def test_pages_tell_of_failed_runs_before_and_after_them(warehouse, tmp_path):
+    import json
+
+    from reports.freshness import RUN_STATUS, record_failed_run
+
+    log = tmp_path / "mentorlens-failures.jsonl"
+    entry = {"at": "2026-11-02T10:00:00+00:00", "run_id": "r1", "message": "check <b> failed"}
+    log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K, failures_log=log)
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "The run before this one failed" in html and "check &lt;b&gt; failed" in html
+    assert '<script src="static/run-status.js">' in html and 'id="failed-run"' in html
+    status = (folder / "static" / RUN_STATUS).read_text(encoding="utf-8")
+    assert '"failed_after": []' in status
+    later = entry | {"at": "2026-12-01T09:30:00+00:00", "message": "</script><b>x"}
+    assert record_failed_run(folder, later)
+    status = (folder / "static" / RUN_STATUS).read_text(encoding="utf-8")
+    assert "1 December 2026, 09:30 UTC" in status and "</script>" not in status
+
+
+def test_subgroup_effects_read_the_interaction_test_when_the_warehouse_has_it():
+    from reports.context import Track
+    from reports.pages.equity import interaction_finding
+
+    class Ctx:
+        pass
+
+    track = Track("P1", "mentor", "Mentoring")
+    effects = pd.DataFrame(
+        {
+            "program_id": "P1",
+            "relationship_type": "mentor",
+            "outcome": "retention_12m_diff",
+            "method": "adjusted",
+            "subgroup": ["gender=Man", "gender=Woman", "ethnicity=White"],
+            "p_interaction": [0.01, 0.01, 0.4],
+        }
+    )
+    said = " ".join(
+        str(s)
+        for s in interaction_finding(Ctx(), track, effects, "retention_12m_diff", "retention")
+    )
+    assert "by gender: the effect differs between them" in said and "p = 0.010" in said
+    assert "by ethnicity: no clear evidence that the effect differs" in said
+    effects = effects.assign(outcome="x")
+    assert interaction_finding(Ctx(), track, effects.drop(columns="p_interaction"), "x", "r") == []
+
+
+def test_retention_value_is_shown_with_its_interval_and_assumption_and_audited(warehouse, tmp_path):
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_reports(con, folder, K, replacement_cost=40000)
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="retention-value"') :]
+    assert "at 40,000 per leaver replaced" in section and "95% CI" in section
+    assert "an assumption set in <code>MENTORLENS_REPLACEMENT_COST</code>" in section
+    assert "round(n_treated * estimate / 100 * 40000" in section
+    problems, _ = audit_folder(folder, warehouse, K)
+    assert problems == []

@@ -91,3 +91,24 @@ def test_no_two_shown_funnel_stages_differ_by_fewer_than_k(drops, k):
     shown = [c for c, reason in zip(counts, reasons, strict=True) if not reason]
     assert all(c >= k for c in shown)
     assert all(a - b == 0 or a - b >= k for a, b in itertools.combinations(shown, 2))
+
+
+def test_a_share_hides_zero_and_full_and_says_which_side_is_small():
+    from reports.suppression import FEW_WITH, FEW_WITHOUT
+
+    assert FIVE.share(0, 28) == FEW_WITH  # "0% promoted" tells about all 28
+    assert FIVE.share(28, 28) == FEW_WITHOUT  # 100% tells about all 28
+    assert FIVE.share(61, 62) == FEW_WITHOUT  # 61 of 62 met: one did not
+    assert FIVE.share(3, 62) == FEW_WITH
+    assert FIVE.share(5, 62) is None
+    assert FIVE.share(3, 4) == SMALL
+    # Exits counted for a retention share: 0 exits is a retention of 100%, few did not stay.
+    assert FIVE.share(0, 15, complement=True) == FEW_WITHOUT
+
+
+def test_hidden_shares_read_which_side_is_small():
+    from reports.figures import PERCENT, Figure
+    from reports.suppression import FEW_WITH, FEW_WITHOUT
+
+    assert Figure(None, PERCENT, hidden=FEW_WITHOUT, k=5).text == "hidden: fewer than 5 did not"
+    assert Figure(None, PERCENT, hidden=FEW_WITH, k=5).text == "hidden: fewer than 5 did"
