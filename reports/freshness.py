@@ -4,7 +4,7 @@ The pages are built inside a run that succeeds (a failed run stops before them, 
 are never published), so a page cannot know at build time that a later run will fail. Two parts:
 
 - At build time, the failures logged since the last good run (`$DAGSTER_HOME/
-  mentorlens-failures.jsonl`, see pipelines/failures.py) are written on every page: "the 2 runs
+  mentorlens-failures.jsonl`, see warehouse/failures.py) are written on every page: "the 2 runs
   before this one failed; the latest at … because …".
 - `static/run-status.js` is written beside the pages; `record_failed_run(reports_folder, entry)`
   appends a later failure to it, and every page then opens with a banner: "These pages are from
