@@ -1,9 +1,8 @@
 """Staging layer: typed, validated, deduplicated rows per source, with blocking checks."""
 
-from datetime import date
-
 import dagster as dg
 
+from assets.run_facts import run_date
 from quality.staging import StageResult, record_results, stage_source
 from warehouse.resources import InboxResource, WarehouseResource
 
@@ -86,7 +85,7 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
     ):
         with warehouse.connect() as con:
-            result = stage_source(con, source, date.today())
+            result = stage_source(con, source, run_date(context))
             record_results(con, context.run.run_id, result, f"staging.{source}")
         context.log.info(
             f"{result.rows_read:,} rows validated: {result.rows_staged:,} staged, "
