@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +49,7 @@ DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse/mentorlens.duckdb"
 DEFAULT_REPORTS = "data/reports"
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
+DEFAULT_DEMO = "data/demo"
 DEFAULT_QUARANTINE_THRESHOLD = 0.05
 DEFAULT_MAX_SNAPSHOT_DROP = 0.10
 DEFAULT_MIN_GROUP_SIZE = 5
@@ -118,6 +119,18 @@ class Settings:
             ),
             survey_item_map=Path(item_map).expanduser().resolve() if item_map else None,
             pseudonymize_key=os.environ.get(PSEUDONYMIZE_KEY) or None,
+        )
+
+    def for_demo(self) -> Settings:
+        """The built-in demo's own inbox, warehouse, reports and run history, all under
+        `MENTORLENS_DEMO`: the demo never reads or writes the user's."""
+        root = _path("MENTORLENS_DEMO", DEFAULT_DEMO)
+        return replace(
+            self,
+            inbox=root / "inbox",
+            warehouse=root / "warehouse" / "mentorlens.duckdb",
+            reports=root / "reports",
+            dagster_home=root / "dagster_home",
         )
 
     @property
