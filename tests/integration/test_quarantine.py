@@ -12,7 +12,7 @@ def write_bad_pairings(inbox, *rows: str) -> None:
 
 
 def test_bad_rows_are_quarantined_with_file_line_and_every_reason(small_org, run, monkeypatch):
-    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "1")  # every row of the file is bad
     write_bad_pairings(
         small_org.inbox,
         "X2,P1,mentor,000001,000001,2024-02-01",
@@ -56,7 +56,7 @@ def test_validating_in_chunks_changes_nothing(small_org, run, monkeypatch):
     table the validation writes must come out as with one chunk."""
     from quality import staging as build
 
-    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "1")  # every row of the file is bad
     write_bad_pairings(
         small_org.inbox,
         "X2,P1,mentor,000001,000001,2024-02-01",
