@@ -1,11 +1,11 @@
 """Marts layer: the analyst tables of OUTPUTS.md, rebuilt from staging on every run."""
 
 from collections.abc import Callable
-from datetime import date
 
 import dagster as dg
 import duckdb
 
+from assets.run_facts import run_date
 from assets.surveys import SURVEY_SCORES
 from marts.career_loneliness import build_career_loneliness
 from marts.dim_employee import build_dim_employee
@@ -37,7 +37,7 @@ def run_info(
 ) -> dg.MaterializeResult:
     """The data's as-of date, where every follow-up ends, and when the marts were built."""
     with warehouse.connect() as con:
-        as_of, source = resolve_as_of(con, study.as_of, date.today())
+        as_of, source = resolve_as_of(con, study.as_of, run_date(context))
         build_run_info(con, as_of, source)
     context.log.info(f"As-of date {as_of} ({source}).")
     return dg.MaterializeResult(

@@ -12,6 +12,19 @@ from warehouse.resources import InboxResource, WarehouseResource
 
 INBOX_FILES = dg.AssetKey(["meta", "inbox_files"])
 
+# Materialization metadata the CLI reads back from the run's event log (pipelines/runner.py):
+# [[file, reason], ...] of files in the inbox the run could not use, and unrecognised names.
+REJECTED_FILES = "rejected_files"
+UNRECOGNISED_FILES = "unrecognised"
+
+# Files still in the inbox that an earlier run rejected: the run reports them again, so that a
+# bad file keeps the exit status at 3 until it is replaced or removed.
+_STILL_REJECTED = """
+SELECT i.file, l.reason FROM meta.inbox_files i
+JOIN meta.loaded_files l ON l.file = i.file AND l.sha256 = i.sha256
+WHERE i.action = 'unchanged' AND l.status = 'rejected' ORDER BY i.file
+"""
+
 INBOX_FILES_DDL = """
 CREATE OR REPLACE TABLE meta.inbox_files (
     file VARCHAR, source VARCHAR, sha256 VARCHAR, size_bytes BIGINT, action VARCHAR
@@ -39,6 +52,7 @@ def inbox_files(
             "INSERT INTO meta.inbox_files VALUES (?, ?, ?, ?, ?)",
             [(f.relative, f.source, f.sha256, f.size_bytes, action) for f, action in actions],
         )
+        still_rejected = con.execute(_STILL_REJECTED).fetchall()
     context.log.info(
         f"Inbox {inbox.path}: {len(files)} files, {len(plan.to_load)} to load, "
         f"{len(plan.duplicates)} repeats, {len(plan.unrecognised)} unrecognised."
@@ -48,7 +62,8 @@ def inbox_files(
             "files": len(files),
             "to_load": len(plan.to_load),
             "duplicates": len(plan.duplicates),
-            "unrecognised": [f.relative for f in plan.unrecognised],
+            UNRECOGNISED_FILES: [f.relative for f in files if f.source is None],
+            REJECTED_FILES: [[file, reason] for file, reason in still_rejected],
         }
     )
 
@@ -82,14 +97,14 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
                     loaded += landed.rows_read
                     context.log.info(f"{name}: {landed.rows_read:,} rows landed in raw.{source}.")
                 else:
-                    rejected.append(landed.reason)
+                    rejected.append([name, landed.reason])
                     context.log.warning(f"Rejected: {landed.reason}")
             total = _row_count(con, f"raw.{source}")
         return dg.MaterializeResult(
             metadata={
                 "files_loaded": len(pending) - len(rejected),
                 "rows_landed": loaded,
-                "rejected": rejected,
+                REJECTED_FILES: rejected,
                 "dagster/row_count": total,
             }
         )

@@ -7,6 +7,7 @@ import duckdb
 
 from assets.effects import effects_assets
 from assets.marts import marts_assets
+from assets.run_facts import run_date
 from assets.staging import staging_assets
 from assets.surveys import survey_assets
 from marts.run_info import resolve_as_of
@@ -20,12 +21,14 @@ UPSTREAM = [
 ]
 
 
-def _as_of_without_marts(con: duckdb.DuckDBPyConnection, study: StudyResource) -> date | None:
+def _as_of_without_marts(
+    con: duckdb.DuckDBPyConnection, study: StudyResource, day: date
+) -> date | None:
     """The as-of date the marts would use, for a run whose marts are not built (yet)."""
     reader = Reader(con)
     if reader.has("marts.run_info") or not reader.has("staging.employees", "staging.job_events"):
         return None
-    return resolve_as_of(con, study.as_of, date.today())[0]
+    return resolve_as_of(con, study.as_of, day)[0]
 
 
 @dg.asset(key_prefix="reports", name="pages", group_name="reports", kinds={"html"}, deps=UPSTREAM)
@@ -38,7 +41,7 @@ def report_pages(
     """The HTML pages for HR, one per topic, small groups hidden; swapped in at publication."""
     folder = reports.building
     with warehouse.connect() as con:
-        as_of = _as_of_without_marts(con, study)
+        as_of = _as_of_without_marts(con, study, run_date(context))
         pages = build_reports(
             con,
             folder,

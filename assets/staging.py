@@ -1,15 +1,16 @@
 """Staging layer: typed, validated, deduplicated rows per source, with blocking checks."""
 
-from datetime import date
-
 import dagster as dg
 
+from assets.run_facts import run_date
+from quality.file_checks import FileShare, SnapshotDrop, file_shares, snapshot_drops
 from quality.staging import StageResult, record_results, stage_source
 from warehouse.resources import InboxResource, WarehouseResource
 
 QUARANTINE_WITHIN_THRESHOLD = "quarantine_within_threshold"
 DATASET_EXPECTATIONS = "dataset_expectations"
 NO_QUARANTINED_ROWS = "no_quarantined_rows"
+SNAPSHOT_WITHIN_DROP = "snapshot_within_drop"
 
 # Which validated sources a source's rules look up.
 REFERENCES = {
@@ -21,29 +22,35 @@ REFERENCES = {
 }
 
 
-def _checks(result: StageResult, threshold: float) -> list[dg.AssetCheckResult]:
+def _checks(
+    result: StageResult, threshold: float, files: list[FileShare]
+) -> list[dg.AssetCheckResult]:
     share = result.quarantined_share
     failures = result.dataset_failures
+    over = [f for f in files if f.share > threshold]
     metadata = {
         "rows_read": result.rows_read,
         "rows_quarantined": result.rows_quarantined,
         "quarantined_share": round(share, 4),
         "top_reasons": dg.MetadataValue.json([list(r) for r in result.top_reasons]),
+        "files_over_threshold": dg.MetadataValue.json([[f.file, round(f.share, 4)] for f in over]),
     }
+    whole = (
+        f"{result.source}: {result.rows_quarantined:,} of {result.rows_read:,} rows "
+        f"({share:.1%}) quarantined; the threshold is {threshold:.0%}."
+        + (
+            f" Most common: {result.top_reasons[0][0]} ({result.top_reasons[0][1]:,} rows)."
+            if result.top_reasons
+            else ""
+        )
+    )
     return [
         dg.AssetCheckResult(
             check_name=QUARANTINE_WITHIN_THRESHOLD,
-            passed=share <= threshold,
+            # Per file as well as per source: older snapshots never dilute a bad new one.
+            passed=share <= threshold and not over,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=(
-                f"{result.source}: {result.rows_quarantined:,} of {result.rows_read:,} rows "
-                f"({share:.1%}) quarantined; the threshold is {threshold:.0%}."
-                + (
-                    f" Most common: {result.top_reasons[0][0]} ({result.top_reasons[0][1]:,} rows)."
-                    if result.top_reasons
-                    else ""
-                )
-            ),
+            description=" ".join(f.describe(threshold) for f in over) or whole,
             metadata=metadata,
         ),
         dg.AssetCheckResult(
@@ -72,6 +79,8 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
         dg.AssetCheckSpec(DATASET_EXPECTATIONS, asset=key, blocking=True),
         dg.AssetCheckSpec(NO_QUARANTINED_ROWS, asset=key),
     ]
+    if source == "employees":
+        specs.append(dg.AssetCheckSpec(SNAPSHOT_WITHIN_DROP, asset=key, blocking=True))
 
     @dg.asset(
         key=key,
@@ -86,8 +95,10 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
     ):
         with warehouse.connect() as con:
-            result = stage_source(con, source, date.today())
+            result = stage_source(con, source, run_date(context))
             record_results(con, context.run.run_id, result, f"staging.{source}")
+            files = file_shares(con, source)
+            drops = snapshot_drops(con) if source == "employees" else []
         context.log.info(
             f"{result.rows_read:,} rows validated: {result.rows_staged:,} staged, "
             f"{result.rows_quarantined:,} quarantined."
@@ -100,9 +111,27 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
                 "rows_quarantined": result.rows_quarantined,
             }
         )
-        yield from _checks(result, inbox.quarantine_threshold)
+        yield from _checks(result, inbox.quarantine_threshold, files)
+        if source == "employees":
+            yield _snapshot_check(drops, inbox.max_snapshot_drop)
 
     return _staging
+
+
+def _snapshot_check(drops: list[SnapshotDrop], limit: float) -> dg.AssetCheckResult:
+    over = [d for d in drops if d.share > limit]
+    return dg.AssetCheckResult(
+        check_name=SNAPSHOT_WITHIN_DROP,
+        passed=not over,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=" ".join(d.describe(limit) for d in over)
+        or f"employees: no new snapshot drops more than {limit:.0%} of the people employed.",
+        metadata={
+            "snapshots": dg.MetadataValue.json(
+                [[d.file, d.previous, d.missing, round(d.share, 4)] for d in drops]
+            )
+        },
+    )
 
 
 staging_assets = [staging_source_asset(s, refs) for s, refs in REFERENCES.items()]

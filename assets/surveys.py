@@ -1,11 +1,11 @@
 """Survey layer: responses staged per wave, scored per employee and wave."""
 
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from assets.partitions import SURVEY_WAVES
+from assets.run_facts import run_date
 from assets.staging import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
 from quality.frames import raw_columns
 from quality.staging import record_results
@@ -48,7 +48,7 @@ def survey_responses(
             ]
         files = files_of_waves(landed, context.partition_keys)
         waves = stage_surveys(
-            con, date.today(), inbox.survey_respondent_column, item_map, files=files
+            con, run_date(context), inbox.survey_respondent_column, item_map, files=files
         )
         for wave in waves:
             record_results(con, context.run.run_id, wave, "staging.survey_responses")

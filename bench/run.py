@@ -32,6 +32,7 @@ import duckdb
 import psutil
 
 from demo import write_demo_inbox
+from ingest.inbox import inbox_paths
 from ingest.readers import detect_encoding, sniff_delimiter
 from pipelines.runner import run_pipeline
 from warehouse.settings import Settings
@@ -108,7 +109,7 @@ def floor_seconds(inbox: Path) -> float:
 def _one_floor_reading(inbox: Path) -> float:
     con = duckdb.connect(":memory:")
     started = time.perf_counter()
-    for number, path in enumerate(sorted(p for p in inbox.rglob("*") if p.is_file())):
+    for number, (_name, path) in enumerate(inbox_paths(inbox)):
         table = f"t{number}"
         suffix = path.suffix.lower()
         if suffix == ".parquet":

@@ -39,18 +39,30 @@ def is_hidden(relative: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
+def inbox_paths(inbox: Path) -> list[tuple[str, Path]]:
+    """(name, path) of every visible file under the inbox, sorted by name (the order
+    last-file-wins uses). The one listing of the inbox: runs, sensors, the schedule, `check` and
+    `status` all see the same files. Hidden files (`.DS_Store`, `~$` Office lock files, anything
+    in a hidden folder) are never part of it. Nothing is hashed."""
+    if not inbox.is_dir():
+        return []
+    found = []
+    for path in inbox.rglob("*"):
+        relative = path.relative_to(inbox)
+        if is_hidden(relative) or not path.is_file():
+            continue
+        found.append((relative.as_posix(), path))
+    return sorted(found)
+
+
 def scan_inbox(inbox: Path) -> list[InboxFile]:
-    """Every visible file under the inbox, sorted by name (the order last-file-wins uses)."""
+    """Every visible file under the inbox with its source and hash, sorted by name."""
     if not inbox.is_dir():
         raise FileNotFoundError(f"The inbox {inbox} does not exist or is not a folder.")
-    files = []
-    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
-        relative = path.relative_to(inbox)
-        if is_hidden(relative):
-            continue
-        name = relative.as_posix()
-        files.append(InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size))
-    return files
+    return [
+        InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size)
+        for name, path in inbox_paths(inbox)
+    ]
 
 
 @dataclass(frozen=True)

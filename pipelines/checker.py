@@ -7,7 +7,6 @@ database, so the verdict is the one a run would reach.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,7 +17,7 @@ from ingest.landing import land_file
 from quality.contract import source_of
 from quality.staging import stage_source
 from warehouse.db import ensure_schemas, last_good_copy, table_exists
-from warehouse.settings import Settings
+from warehouse.settings import Settings, run_date
 
 STAGED_SOURCES = tuple(REFERENCES)
 SHOWN_ROWS = 20
@@ -80,7 +79,7 @@ def _stage_with_published_references(
         con.execute(f"ATTACH '{reference}' AS published (READ_ONLY)")
     for source in STAGED_SOURCES:
         if source in checked:
-            stage_source(con, source, date.today())
+            stage_source(con, source, run_date())
         elif published and table_exists(con, f"staging.{source}", database="published"):
             con.execute(
                 f"CREATE OR REPLACE TABLE staging.{source} AS "

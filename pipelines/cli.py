@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="write the built-in demo inbox, then run")
+    demo = commands.add_parser(
+        "demo",
+        help="write the built-in demo organisation into its own folder (MENTORLENS_DEMO, "
+        "default data/demo), then run on it; your inbox, warehouse and reports are not touched",
+    )
     demo.add_argument("--employees", type=int, default=5000, help="size of the organisation")
     demo.add_argument("--seed", type=int, default=20261122)
     demo.add_argument("--no-run", action="store_true", help="only write the demo inbox")
@@ -73,42 +78,58 @@ def _parser() -> argparse.ArgumentParser:
 def _demo(args: argparse.Namespace) -> int:
     from demo import write_demo_inbox
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().for_demo()
     inbox = settings.inbox
-    if inbox.exists() and any(inbox.iterdir()) and not (inbox / DEMO_MARKER).exists():
-        raise UserError(
-            f"The inbox {inbox} already holds files that are not the demo's; set "
-            "MENTORLENS_INBOX to an empty folder for the demo."
-        )
     if args.employees < 500:
         raise UserError("The demo needs at least 500 employees, so its few bad rows stay rare.")
     started = time.perf_counter()
-    _clear_demo_inbox(inbox)
-    summary = write_demo_inbox(inbox, employees=args.employees, seed=args.seed)
-    (inbox / DEMO_MARKER).write_text("Written by `mentorlens demo`; safe to overwrite.\n")
-    files = sum(len(paths) for paths in summary.files.values())
+    writing = inbox.parent / ".inbox-writing"
+    shutil.rmtree(writing, ignore_errors=True)  # only ever the demo's own scratch folder
+    try:
+        summary = write_demo_inbox(writing, employees=args.employees, seed=args.seed)
+        written = sorted(summary.relative(p) for paths in summary.files.values() for p in paths)
+        _replace_demo_files(inbox, writing, written)
+    finally:
+        shutil.rmtree(writing, ignore_errors=True)
     print(
-        f"Demo inbox: {files} files for {args.employees:,} employees in {inbox} "
-        f"({time.perf_counter() - started:.1f} s)."
+        f"Demo inbox: {len(written)} files for {args.employees:,} employees in {inbox} "
+        f"({time.perf_counter() - started:.1f} s). Your own inbox is not touched."
     )
-    return 0 if args.no_run else _run(args)
+    return 0 if args.no_run else _run_with(settings)
 
 
-def _clear_demo_inbox(inbox: Path) -> None:
-    """Only called on a demo inbox (it has the marker), so nothing of a user's is removed."""
-    if not inbox.exists():
-        return
-    for path in sorted(inbox.rglob("*"), reverse=True):
-        if path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            path.rmdir()
+def _replace_demo_files(inbox: Path, writing: Path, written: list[str]) -> None:
+    """Swap the demo's files for freshly written ones. Only files named in the demo's manifest
+    (the files it wrote last time) are ever removed or overwritten: anything else in the folder
+    is someone's, and stays as it is."""
+    manifest = inbox / DEMO_MARKER
+    ours = set(manifest.read_text(encoding="utf-8").split("\n")[1:]) if manifest.exists() else set()
+    clashes = [name for name in written if (inbox / name).exists() and name not in ours]
+    if clashes:
+        raise UserError(
+            f"The demo inbox {inbox} holds {clashes[0]}, which the demo did not write; move it "
+            "out, or set MENTORLENS_DEMO to another folder."
+        )
+    for name in sorted(ours - set(written)):
+        if name and (inbox / name).is_file():
+            (inbox / name).unlink()
+    for name in written:
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(writing / name, inbox / name)
+    manifest.write_text(
+        "Written by `mentorlens demo`, which replaces only the files listed here:\n"
+        + "\n".join(written),
+        encoding="utf-8",
+    )
 
 
 def _run(_args: argparse.Namespace) -> int:
+    return _run_with(Settings.from_env())
+
+
+def _run_with(settings: Settings) -> int:
     from pipelines.runner import run_pipeline
 
-    settings = Settings.from_env()
     if not settings.inbox.is_dir():
         raise UserError(f"The inbox {settings.inbox} does not exist; set MENTORLENS_INBOX.")
     started = time.perf_counter()

@@ -8,16 +8,14 @@ import dagster as dg
 
 from assets.partitions import SURVEY_WAVES, partition_range_tags
 from assets.surveys import SURVEY_RESPONSES, SURVEY_SCORES
+from ingest.inbox import inbox_paths
 from pipelines.jobs import MAIN_JOB, all_assets
 from quality.contract import source_of
 from surveys.waves import wave_key
 
 
 def inbox_waves(inbox: Path) -> list[str]:
-    if not inbox.is_dir():
-        return []
-    names = (p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
-    return sorted({wave_key(n) for n in names if source_of(n) == "surveys"})
+    return sorted({wave_key(n) for n, _ in inbox_paths(inbox) if source_of(n) == "surveys"})
 
 
 def register_waves(instance: dg.DagsterInstance, waves: list[str]) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.publication import PUBLICATION
+from assets.raw import INBOX_FILES, REJECTED_FILES, UNRECOGNISED_FILES
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
 from warehouse.failures import failures_log, record_failure, root_error, step_failure_text
-from warehouse.run_ledger import FINISHED, RunLedger
 from warehouse.settings import Settings
 
 # The one dagster.yaml, at the project root, where `dg dev` and `dagster dev` read it too.
@@ -110,18 +111,10 @@ def run_pipeline(
             asset_selection=None if wave or tags else keys_without_surveys(),
             run_config={"loggers": {"silent" if quiet else "progress": {}}},
         )
+        outcome = outcome_of_run(instance, result.run_id)
     finally:
         if owned:
             instance.dispose()
-    ledger = FINISHED.pop(result.run_id, RunLedger())
-    outcome = RunOutcome(
-        result.run_id,
-        result.success,
-        ledger.published,
-        ledger.rejected,
-        ledger.unrecognised,
-        _failures(result.all_events),
-    )
     if not outcome.success:
         record_failure(
             failures_log(settings.dagster_home),
@@ -132,6 +125,40 @@ def run_pipeline(
             failures=outcome.failures,
         )
     return outcome
+
+
+def outcome_of_run(instance: dg.DagsterInstance, run_id: str) -> RunOutcome:
+    """What a run did, as the run itself recorded it in Dagster: its status from the run record,
+    and from its event log whether it published, the files it could not use, and its failed
+    checks and steps. Never from the warehouse: once the run has released the writer lock the
+    next run may already be building in the working copy."""
+    record = instance.get_run_record_by_id(run_id)
+    success = record is not None and record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+    events = [
+        entry.dagster_event
+        for entry in instance.all_logs(run_id)
+        if entry.dagster_event is not None
+    ]
+    published, rejected, unrecognised = False, {}, []
+    for event in events:
+        if event.event_type != dg.DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.event_specific_data.materialization
+        metadata = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        if materialization.asset_key == PUBLICATION:
+            published = True
+        for file, reason in metadata.get(REJECTED_FILES) or []:
+            rejected[file] = reason
+        if materialization.asset_key == INBOX_FILES:
+            unrecognised = list(metadata.get(UNRECOGNISED_FILES) or [])
+    return RunOutcome(
+        run_id,
+        success,
+        published,
+        sorted(rejected.items()),
+        unrecognised,
+        _failures(events),
+    )
 
 
 def _failures(events: list[dg.DagsterEvent]) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import SURVEY_WAVES
-from ingest.inbox import file_sha256, is_hidden
+from ingest.inbox import file_sha256, inbox_paths
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
@@ -41,13 +41,10 @@ VANISHED_AFTER_SECONDS = 600
 def _exports(inbox: Path) -> dict[str, tuple[str, Path]]:
     """{file: (source, path)} for every visible file of a known source, hashing nothing."""
     found = {}
-    for path in inbox.rglob("*"):
-        relative = path.relative_to(inbox)
-        if is_hidden(relative) or not path.is_file():
-            continue
-        source = source_of(relative.as_posix())
+    for name, path in inbox_paths(inbox):
+        source = source_of(name)
         if source is not None:
-            found[relative.as_posix()] = (source, path)
+            found[name] = (source, path)
     return found
 
 

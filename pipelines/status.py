@@ -63,7 +63,7 @@ def status_text(settings: Settings) -> str:
 
 
 def _writer_lines(settings: Settings) -> list[str]:
-    holder = WriterLock(settings.working_warehouse.parent / "writer.lock").holder()
+    holder = WriterLock(settings.writer_lock).holder()
     if holder is None:
         return []
     who = holder.get("run_id") or "a run"

@@ -12,8 +12,17 @@ from warehouse.db import connect, prepare_working_copy
 from warehouse.failures import record_abandoned_run
 from warehouse.locking import WriterLock, waiting_message
 from warehouse.publishing import recover
-from warehouse.run_ledger import FINISHED, read_run_ledger
-from warehouse.settings import PSEUDONYMIZE_KEY, Settings
+from warehouse.settings import (
+    DEFAULT_LONELY_THRESHOLD,
+    DEFAULT_MAX_SNAPSHOT_DROP,
+    DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_QUARANTINE_THRESHOLD,
+    DEFAULT_RESPONDENT_COLUMN,
+    PSEUDONYMIZE_KEY,
+    Settings,
+    working_copy,
+    writer_lock_path,
+)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -36,11 +45,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def working(self) -> Path:
-        return self.published.parent / ".work" / self.published.name
+        return working_copy(self.published)
 
     @property
     def lock(self) -> WriterLock:
-        return WriterLock(self.working.parent / "writer.lock")
+        return WriterLock(writer_lock_path(self.published))
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -68,27 +77,24 @@ class WarehouseResource(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is None:
             return
-        try:
-            run_id = context.run.run_id
-            FINISHED[run_id] = read_run_ledger(self.working, run_id)
-        finally:
-            self._lock.release()
-            self._lock = None
+        self._lock.release()
+        self._lock = None
 
 
 class InboxResource(dg.ConfigurableResource):
     """Where exports are dropped, and how survey files name their respondent."""
 
     path: str
-    survey_respondent_column: str = "employee_id"
-    quarantine_threshold: float = 0.05
+    survey_respondent_column: str = DEFAULT_RESPONDENT_COLUMN
+    quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
+    max_snapshot_drop: float = DEFAULT_MAX_SNAPSHOT_DROP
 
 
 class StudyResource(dg.ConfigurableResource):
     """Settings of the analysis: the data's as-of date and the loneliness cut-off."""
 
     as_of: str | None = None  # ISO date; None: the latest hire, exit or job event not after today
-    lonely_threshold: int = 6
+    lonely_threshold: int = DEFAULT_LONELY_THRESHOLD
     survey_item_map: str | None = None  # CSV of source_column,item_code; None: the packaged map
 
 
@@ -96,7 +102,7 @@ class ReportsResource(dg.ConfigurableResource):
     """The folder of HTML pages for HR, and the smallest group a page may describe."""
 
     path: str
-    min_group_size: int = 5
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     replacement_cost: float | None = None  # cost of replacing one leaver; None: not shown
 
     @property
@@ -120,6 +126,7 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             path=str(settings.inbox),
             survey_respondent_column=settings.survey_respondent_column,
             quarantine_threshold=settings.quarantine_threshold,
+            max_snapshot_drop=settings.max_snapshot_drop,
         ),
         "study": StudyResource(
             as_of=settings.as_of.isoformat() if settings.as_of else None,

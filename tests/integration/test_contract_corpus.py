@@ -710,6 +710,7 @@ class CorpusRuns:
                 "MENTORLENS_REPORTS": folder / "reports",
                 "DAGSTER_HOME": folder / "dagster_home",
                 "MENTORLENS_QUARANTINE_THRESHOLD": 1,  # every source here is mostly defects
+                "MENTORLENS_MAX_SNAPSHOT_DROP": 1,  # and its employees files are fragments
             }.items():
                 env.setenv(name, str(value))
             settings = Settings.from_env()

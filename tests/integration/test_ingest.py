@@ -9,7 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
+
 from pipelines.cli import main
+from pipelines.runner import run_pipeline
 from tests.conftest import EMPLOYEES, query, write
 
 
@@ -150,3 +153,33 @@ def test_dagster_definitions_load(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_the_outcome_of_a_run_with_a_rejected_file_comes_from_its_event_log(small_org):
+    """The CLI's verdict is what the run recorded in Dagster, read back by run id; nothing is
+    kept in a module of this process, and the warehouse is not read after the run."""
+    from pipelines.runner import outcome_of_run
+
+    write(small_org.inbox, "pairings_extra.csv", "pairing_id,program_id\nX9,P1\n")
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_pipeline(small_org, quiet=True, instance=instance)
+
+    again = outcome_of_run(instance, outcome.run_id)
+
+    assert again == outcome
+    assert again.success and again.published and again.exit_status == 3
+    assert [file for file, _ in again.rejected] == ["pairings_extra.csv"]
+    materialized = [
+        entry.asset_materialization
+        for entry in instance.all_logs(
+            outcome.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        )
+    ]
+    rejected = [
+        m.metadata["rejected_files"].value
+        for m in materialized
+        if m.asset_key == dg.AssetKey(["raw", "pairings"])
+    ]
+    assert rejected[0][0][0] == "pairings_extra.csv"
+    # A later run with the file still there says so again, from its own events.
+    assert run_pipeline(small_org, quiet=True, instance=instance).exit_status == 3

@@ -12,7 +12,7 @@ def write_bad_pairings(inbox, *rows: str) -> None:
 
 
 def test_bad_rows_are_quarantined_with_file_line_and_every_reason(small_org, run, monkeypatch):
-    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "1")  # every row of the file is bad
     write_bad_pairings(
         small_org.inbox,
         "X2,P1,mentor,000001,000001,2024-02-01",
@@ -54,7 +54,7 @@ def test_passing_the_threshold_fails_the_run_and_keeps_the_published_warehouse(s
 def test_a_run_with_nothing_new_validates_nothing_and_changes_nothing(small_org, run, monkeypatch):
     """Duplicates and key conflicts are found across a whole file; a second run over the same
     inbox reads and validates nothing, and every table the validation writes stays as it was."""
-    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "0.9")
+    monkeypatch.setenv("MENTORLENS_QUARANTINE_THRESHOLD", "1")  # the file is mostly bad
     write_bad_pairings(
         small_org.inbox,
         "X2,P1,mentor,000001,000001,2024-02-01",

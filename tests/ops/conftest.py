@@ -58,6 +58,8 @@ def cli_env(root: Path, **extra: str) -> dict[str, str]:
         MENTORLENS_WAREHOUSE=str(settings.warehouse),
         MENTORLENS_REPORTS=str(settings.reports),
         DAGSTER_HOME=str(settings.dagster_home),
+        # The demo has a folder of its own; here it is laid out as the settings above are.
+        MENTORLENS_DEMO=str(root),
         PYTHONUNBUFFERED="1",
         **extra,
     )

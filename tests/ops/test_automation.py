@@ -234,3 +234,21 @@ def test_status_and_schema_say_so_before_the_first_run(settings, command, capsys
 
     assert main([command]) == 0
     assert "No warehouse yet" in capsys.readouterr().out
+
+
+def test_a_hidden_file_under_surveys_never_becomes_a_wave(settings, instance):
+    """One listing of the inbox (ingest.inbox.inbox_paths): the schedule, the sensors and the
+    run all skip `.DS_Store`, Office lock files and hidden folders."""
+    from pipelines.full_run import inbox_waves
+
+    write(settings.inbox, "employees.csv", "employee_id\n000001\n")
+    write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
+    write(settings.inbox, "surveys/.DS_Store", "\x00\x01")
+    write(settings.inbox, "surveys/~$2026-06_pulse.xlsx", "lock")
+    write(settings.inbox, "surveys/.backup/2026-01_pulse.csv", WAVE)
+
+    assert inbox_waves(settings.inbox) == ["2026-03_pulse"]
+    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
+        weekly_refresh(context)
+    assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse"]
+    assert set(sensors._fingerprints(settings.inbox)) == {"surveys/2026-03_pulse.csv"}
