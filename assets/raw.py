@@ -4,22 +4,24 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.catalogue import asset_key, table_metadata
 from ingest.inbox import InboxFile, plan_loads, scan_inbox
 from ingest.landing import land_file, record_unread
 from quality.contract import SOURCE_ORDER
+from warehouse import catalogue
+from warehouse.catalogue import apply_comments
 from warehouse.db import prepare_working_copy, table_exists
 from warehouse.resources import InboxResource, WarehouseResource
 
-INBOX_FILES = dg.AssetKey(["meta", "inbox_files"])
+INBOX_FILES = asset_key(catalogue.INBOX_FILES)
 
-INBOX_FILES_DDL = """
-CREATE OR REPLACE TABLE meta.inbox_files (
-    file VARCHAR, source VARCHAR, sha256 VARCHAR, size_bytes BIGINT, action VARCHAR
+
+@dg.asset(
+    key=INBOX_FILES,
+    group_name="raw",
+    kinds={"duckdb"},
+    metadata=table_metadata(catalogue.INBOX_FILES),
 )
-"""
-
-
-@dg.asset(key=INBOX_FILES, group_name="raw", kinds={"duckdb"})
 def inbox_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
 ) -> dg.MaterializeResult:
@@ -35,7 +37,8 @@ def inbox_files(
             + [(f, "unrecognised") for f in plan.unrecognised]
             + [(f, "unchanged") for f in plan.unchanged]
         )
-        con.execute(INBOX_FILES_DDL)
+        con.execute(catalogue.INBOX_FILES.ddl())
+        apply_comments(con, catalogue.INBOX_FILES)
         con.executemany(
             "INSERT INTO meta.inbox_files VALUES (?, ?, ?, ?, ?)",
             [(f.relative, f.source, f.sha256, f.size_bytes, action) for f, action in actions],

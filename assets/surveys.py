@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.catalogue import asset_key, table_metadata
 from assets.partitions import SURVEY_WAVES
 from assets.staging import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
 from quality.frames import raw_columns
@@ -13,10 +14,10 @@ from surveys.item_map import load_item_map
 from surveys.scores import build_survey_scores
 from surveys.staging import stage_surveys
 from surveys.waves import files_of_waves
+from warehouse.catalogue import SURVEY_SCORES
 from warehouse.resources import InboxResource, StudyResource, WarehouseResource
 
 SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
-SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
 
 
 @dg.asset(
@@ -86,7 +87,13 @@ def survey_responses(
     )
 
 
-@dg.asset(key=SURVEY_SCORES, group_name="marts", kinds={"duckdb"}, deps=[SURVEY_RESPONSES])
+@dg.asset(
+    key=asset_key(SURVEY_SCORES),
+    group_name="marts",
+    kinds={"duckdb"},
+    deps=[SURVEY_RESPONSES],
+    metadata=table_metadata(SURVEY_SCORES),
+)
 def fct_survey_score(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, study: StudyResource
 ) -> dg.MaterializeResult:

@@ -2,9 +2,9 @@
 
 import duckdb
 
-from warehouse.tables import RUN_INFO, create_table_as
+from warehouse.catalogue import FCT_PAIRING, RUN_INFO
+from warehouse.tables import create_table_as
 
-FCT_PAIRING = "marts.fct_pairing"
 DEFAULT_CERTIFICATE_THRESHOLD = 0.8
 ACTIVATION_DAYS = 60
 # 3 of 4 milestones is exactly 0.75 in binary, but 0.7 / 0.35-style thresholds are not: a

@@ -75,6 +75,19 @@ def test_every_mart_has_its_table_and_column_comments(demo, table):
     assert columns and all(c for _, c in columns), [n for n, c in columns if not c]
 
 
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_catalogued_table_is_built_as_declared(demo, table):
+    """Names, order and types of the demo warehouse's columns are the catalogue's."""
+    con, _ = demo
+    schema, name = table.split(".")
+    built = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
+        "AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall()
+    assert built == list(TABLES[table].types().items())
+
+
 def test_the_as_of_date_is_the_demos(demo):
     con, summary = demo
     assert con.execute("SELECT as_of FROM marts.run_info").fetchall() == [(summary.as_of,)]
