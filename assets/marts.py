@@ -10,9 +10,11 @@ from assets.catalogue import asset_key, key_check, key_check_spec, table_metadat
 from marts.career_loneliness import build_career_loneliness
 from marts.dim_employee import build_dim_employee
 from marts.fct_pairing import build_fct_pairing
+from marts.participation import build_dim_program, build_fct_activity, build_fct_participation
 from marts.program_health import build_program_health
 from marts.run_info import build_run_info, resolve_as_of
 from marts.sponsorship import build_mentor_to_sponsor, build_sponsorship_access
+from marts.survey_waves import build_survey_wave_summary
 from warehouse import catalogue
 from warehouse.catalogue import RUN_INFO, SURVEY_SCORES, Table
 from warehouse.resources import StudyResource, WarehouseResource
@@ -87,7 +89,10 @@ marts_assets: list[dg.AssetsDefinition] = [
         "Every mentoring, sponsorship, ally and coaching relationship: meetings, milestones, "
         "certificate, duration and how it ended.",
         build_fct_pairing,
-        [asset_key(RUN_INFO), *staging("pairings", "activities", "programs")],
+        [
+            asset_key(RUN_INFO),
+            *staging("pairings", "activities", "programs", "employees", "job_events"),
+        ],
     ),
     mart_asset(
         catalogue.PROGRAM_HEALTH,
@@ -113,5 +118,31 @@ marts_assets: list[dg.AssetsDefinition] = [
         "Share of employees who feel alone in their career development, wave by wave.",
         build_career_loneliness,
         [asset_key(RUN_INFO), asset_key(SURVEY_SCORES)],
+    ),
+    mart_asset(
+        catalogue.DIM_PROGRAM,
+        "Every program: name, dates, plan, pairings, participants and advisors.",
+        build_dim_program,
+        [asset_key(RUN_INFO), *staging("programs", "pairings")],
+    ),
+    mart_asset(
+        catalogue.FCT_PARTICIPATION,
+        "Who took part in which program and type, from when to when: the table to join "
+        "surveys and outcomes to participation correctly in time.",
+        build_fct_participation,
+        [asset_key(RUN_INFO), *staging("programs", "pairings")],
+    ),
+    mart_asset(
+        catalogue.FCT_ACTIVITY,
+        "Every meeting and milestone, with its pairing's program, type and people.",
+        build_fct_activity,
+        [asset_key(RUN_INFO), *staging("activities", "pairings")],
+    ),
+    mart_asset(
+        catalogue.SURVEY_WAVE_SUMMARY,
+        "Each survey wave's scores, eNPS and favourable shares, for everyone and for each "
+        "relationship type's participants (by the wave's date) against everyone else.",
+        build_survey_wave_summary,
+        [asset_key(SURVEY_SCORES), *staging("pairings")],
     ),
 ]

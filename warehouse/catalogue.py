@@ -220,6 +220,18 @@ FCT_PAIRING = Table(
             "A completed meeting within 60 days of the start; NULL while those 60 days "
             "have not passed.",
         ),
+        Column(
+            "participant_job_level_at_start",
+            "BIGINT",
+            "The participant's job level on the pairing's start date, rebuilt from job events "
+            "(else the HRIS snapshot's).",
+        ),
+        Column(
+            "participant_department",
+            "VARCHAR",
+            "The participant's department in the HRIS snapshot. The exports carry no history "
+            "of departments, so for someone who moved it is today's, not the one at the start.",
+        ),
     ),
     key=("pairing_id",),
 )
@@ -582,6 +594,144 @@ FCT_SURVEY_SCORE = Table(
 )
 
 
+DIM_PROGRAM = Table(
+    "marts",
+    "dim_program",
+    "One row per program: its name, dates, plan and how many pairings, participants and "
+    "advisors it has. Join marts.fct_participation and marts.fct_pairing on program_id.",
+    (
+        Column("program_id", "VARCHAR", "The program's id (programs.program_id)."),
+        Column("program_name", "VARCHAR", "The program's name."),
+        Column("start_date", "DATE", "The program's start: the index date of its study."),
+        Column("end_date", "DATE", "The program's end; follow-up surveys are from here on."),
+        Column("is_running", "BOOLEAN", "No end date on or before the as-of date."),
+        Column("planned_milestones", "BIGINT", "Milestones a pair is expected to complete."),
+        Column(
+            "certificate_threshold",
+            "DOUBLE",
+            "Milestone completion rate that earns the certificate (NULL: the default 0.8).",
+        ),
+        Column(
+            "relationship_types",
+            "VARCHAR",
+            "The relationship types of its pairings, comma-separated (mentor, sponsor, ally, "
+            "coach).",
+        ),
+        Column("pairings", "BIGINT", "Pairings in the program."),
+        Column("participants", "BIGINT", "Distinct participants (mentees, protégés, …)."),
+        Column("advisors", "BIGINT", "Distinct advisors (mentors, sponsors, allies, coaches)."),
+        Column("first_pairing_start", "DATE", "Start of its earliest pairing."),
+        Column("last_pairing_start", "DATE", "Start of its latest pairing."),
+    ),
+    key=("program_id",),
+)
+
+FCT_PARTICIPATION = Table(
+    "marts",
+    "fct_participation",
+    "One row per person, program and relationship type they took part in as the participant "
+    "(mentee, protégé, person with an ally, coachee), with their first pairing's start and "
+    "last pairing's end: join survey waves and outcomes on employee_id with "
+    "first_pairing_start <= the wave's date to count people as participants only from when "
+    "they joined.",
+    (
+        Column("employee_id", "VARCHAR", "The participant (employees.employee_id)."),
+        Column("program_id", "VARCHAR", _PROGRAM),
+        Column("relationship_type", "VARCHAR", _TYPE),
+        Column(
+            "pairings", "BIGINT", "Their pairings of this program and type (rematches add one)."
+        ),
+        Column("first_pairing_start", "DATE", "Start of their first pairing: when they joined."),
+        Column(
+            "last_pairing_end",
+            "DATE",
+            "End of their last pairing; NULL while one of their pairings goes on.",
+        ),
+        Column(
+            "is_ongoing", "BOOLEAN", "A pairing of theirs has no end on or before the as-of date."
+        ),
+        Column("program_start_date", "DATE", "The program's start (marts.dim_program)."),
+        Column("program_end_date", "DATE", "The program's end (marts.dim_program)."),
+    ),
+    key=("employee_id", "program_id", "relationship_type"),
+)
+
+FCT_ACTIVITY = Table(
+    "marts",
+    "fct_activity",
+    "One row per meeting or milestone of a pairing on or before the as-of date, with the "
+    "pairing's program, type and people.",
+    (
+        Column("pairing_id", "VARCHAR", "The pairing (marts.fct_pairing)."),
+        Column(
+            "activity_number",
+            "BIGINT",
+            "1, 2, … within the pairing, by date (then type, milestone, status, rating).",
+        ),
+        Column("program_id", "VARCHAR", _PROGRAM),
+        Column("relationship_type", "VARCHAR", _TYPE),
+        Column("advisor_id", "VARCHAR", "The mentor, sponsor, ally or coach (employee_id)."),
+        Column("participant_id", "VARCHAR", "The mentee, protégé or supported colleague."),
+        Column("activity_date", "DATE", "When it happened (or was due)."),
+        Column("activity_type", "VARCHAR", "meeting or milestone."),
+        Column("milestone", "VARCHAR", "The milestone's name; NULL for meetings."),
+        Column(
+            "status",
+            "VARCHAR",
+            "Meetings: completed, cancelled, late_cancelled or no_show; milestones: completed or "
+            "cancelled.",
+        ),
+        Column("rating", "BIGINT", "Feedback rating of a meeting (1–5), if given."),
+        Column("days_since_pairing_start", "BIGINT", "Days from the pairing's start."),
+    ),
+    key=("pairing_id", "activity_number"),
+)
+
+SURVEY_WAVE_SUMMARY = Table(
+    "marts",
+    "survey_wave_summary",
+    "Each survey wave's scores for everyone (relationship_type and arm all) and, per "
+    "relationship type, for its participants by the wave's date against everyone else who "
+    "answered: respondents, means, favourable shares with Wilson 95% intervals and eNPS with "
+    "its 95% interval. Small groups are not hidden: check the n columns.",
+    (
+        Column("wave", "VARCHAR", "The survey wave."),
+        Column("wave_date", "DATE", "The wave's date (median response time)."),
+        Column("relationship_type", "VARCHAR", "all, or mentor, sponsor, ally or coach."),
+        Column(
+            "arm",
+            "VARCHAR",
+            "all; participant (a pairing of this type started on or before the wave's date) or "
+            "non_participant (every other respondent, including people who joined later).",
+        ),
+        Column("respondents", "BIGINT", "People with a scored response in the wave."),
+        Column("loneliness_mean", "DOUBLE", "Mean UCLA-3 loneliness (3–9)."),
+        Column("loneliness_n", "BIGINT", "Respondents with a loneliness score."),
+        Column("engagement_mean", "DOUBLE", "Mean UWES-3 engagement (0–6)."),
+        Column("engagement_n", "BIGINT", "Respondents with an engagement score."),
+        *_share("respondents lonely (UCLA-3 at or above the threshold)", "lonely"),
+        *_share("respondents feeling alone in their career development", "career_lonely"),
+        *_share("respondents agreeing someone senior advocates for them", "has_advocate_fav"),
+        *_share("respondents agreeing they can speak up without fear", "psych_safety_fav"),
+        Column("enps_promoters", "BIGINT", "Respondents answering 9 or 10."),
+        Column("enps_detractors", "BIGINT", "Respondents answering 0 to 6."),
+        Column("enps_n", "BIGINT", "Respondents answering the eNPS question."),
+        Column(
+            "enps",
+            "DOUBLE",
+            "Employee net promoter score: 100 × (promoters − detractors) / enps_n (−100…100).",
+        ),
+        Column(
+            "enps_ci_low",
+            "DOUBLE",
+            "Lower bound of the 95% interval of enps (normal approximation, multinomial variance).",
+        ),
+        Column("enps_ci_high", "DOUBLE", "Upper bound of the 95% interval of enps."),
+    ),
+    key=("wave", "relationship_type", "arm"),
+)
+
+
 _INPUTS_DIGEST = Column(
     "inputs_digest",
     "VARCHAR",
@@ -756,6 +906,10 @@ CATALOGUE: tuple[Table, ...] = (
     PROGRAM_OUTCOMES,
     PROGRAM_EFFECTS,
     PROGRAM_EFFECTS_BY_SUBGROUP,
+    DIM_PROGRAM,
+    FCT_PARTICIPATION,
+    FCT_ACTIVITY,
+    SURVEY_WAVE_SUMMARY,
     STUDY_COHORT_PEOPLE,
     PROGRAM_EFFECTS_SURVIVAL_MEMO,
     PROGRAM_EFFECTS_BY_SUBGROUP_SURVIVAL_MEMO,
