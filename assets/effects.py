@@ -72,8 +72,19 @@ def program_outcomes(
     kinds={"duckdb"},
     deps=[asset_key(STUDY_COHORT)],
     check_specs=[
-        dg.AssetCheckSpec(EVERY_OUTCOME_ESTIMATED, asset=asset_key(PROGRAM_EFFECTS), blocking=True),
-        dg.AssetCheckSpec(PROPORTIONAL_HAZARDS, asset=asset_key(PROGRAM_EFFECTS)),
+        dg.AssetCheckSpec(
+            EVERY_OUTCOME_ESTIMATED,
+            asset=asset_key(PROGRAM_EFFECTS),
+            blocking=True,
+            description="Blocking: every program, type and outcome has a naive and an adjusted "
+            "row (an estimate or a note saying why not).",
+        ),
+        dg.AssetCheckSpec(
+            PROPORTIONAL_HAZARDS,
+            asset=asset_key(PROGRAM_EFFECTS),
+            description="Warns when a Cox hazard ratio fails the Grambsch–Therneau test of "
+            "proportional hazards (p < 0.05): one ratio then summarises a changing effect.",
+        ),
     ],
     metadata=table_metadata(PROGRAM_EFFECTS),
 )

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from warehouse.publishing import publish_run
+from marts.documentation import document_warehouse
+from warehouse.publishing import publish_run, record_published_run
 from warehouse.resources import ReportsResource, WarehouseResource
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
@@ -15,12 +16,12 @@ def publication_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         """The published warehouse and reports: replaced when every blocking check passed."""
         run_id = context.run.run_id
+        record = context.instance.get_run_record_by_id(run_id)
+        started = record.start_time if record is not None else None
         with warehouse.connect() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO meta.runs (run_id, finished_at, status) "
-                "VALUES (?, current_timestamp, 'published')",
-                [run_id],
-            )
+            record_published_run(con, run_id, started)
+            tables = document_warehouse(con)
+        context.log.info(f"Every column of {tables} tables commented.")
         publish_run(
             run_id,
             working=warehouse.working,
