@@ -88,6 +88,7 @@ _SUBGROUP = (
     "all, or gender=<value> / ethnicity=<value> as given in the HRIS ('not disclosed' where empty)."
 )
 _GROUP = (
+    'The study arm (the column is named group, an SQL keyword: quote it as "group"): '
     "participant (in a pairing of this program and type on the index date), comparison "
     "(everyone else employed then, outside the program, not a participant of this type in the "
     "12 months before) or advisor."
@@ -110,12 +111,27 @@ RUN_INFO = Table(
 )
 
 _PARTICIPATION_FLAGS = (
-    Column("is_mentee", "BOOLEAN", "Participant of at least one mentoring pairing."),
+    Column(
+        "is_mentee",
+        "BOOLEAN",
+        "Ever the mentee of a mentoring pairing (any date, even after a survey wave: to "
+        "count someone as a mentee from when they joined, use marts.fct_participation).",
+    ),
     Column("is_mentor", "BOOLEAN", "Mentor in at least one pairing."),
     Column("is_protege", "BOOLEAN", "Participant (protégé) of at least one sponsorship pairing."),
     Column("is_sponsor", "BOOLEAN", "Sponsor in at least one pairing."),
-    Column("has_ally", "BOOLEAN", "Participant of at least one ally pairing (has an ally)."),
-    Column("is_ally", "BOOLEAN", "Ally in at least one pairing."),
+    Column(
+        "has_ally",
+        "BOOLEAN",
+        "Ever the supported colleague of an ally pairing: has (had) an ally. Not "
+        "is_ally, which is the ally's side.",
+    ),
+    Column(
+        "is_ally",
+        "BOOLEAN",
+        "Ever the ally (the advisor) of an ally pairing. Not has_ally, the supported "
+        "colleague's side.",
+    ),
     Column("is_coachee", "BOOLEAN", "Participant of at least one coaching pairing."),
     Column("is_coach", "BOOLEAN", "Coach in at least one pairing."),
     Column("is_advisor", "BOOLEAN", "Mentor, sponsor, ally or coach in at least one pairing."),
