@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-fast lint format system-deps postgres clean
+.PHONY: demo run test test-fast lint format system-deps postgres notebook clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ test-fast: $(STAMP)
 # A local PostgreSQL for the team-deployment test (the test also runs this itself).
 postgres:
 	bash scripts/install-postgres.sh
+
+# The analyst notebook (examples/analyst.py, percent format) in JupyterLab, on a kernel that is
+# this project's .venv. The .ipynb is made once under data/notebooks/ (git-ignored), so your
+# outputs and edits stay; delete it to start again from examples/analyst.py.
+NOTEBOOK := data/notebooks/analyst.ipynb
+notebook: $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name mentorlens --display-name "mentorlens (.venv)"
+	@mkdir -p $(dir $(NOTEBOOK))
+	@test -f $(NOTEBOOK) || $(BIN)/jupytext --quiet --to ipynb --set-kernel mentorlens --output $(NOTEBOOK) examples/analyst.py
+	MENTORLENS_WAREHOUSE=$${MENTORLENS_WAREHOUSE:-$(CURDIR)/data/warehouse/mentorlens.duckdb} $(BIN)/jupyter lab $(NOTEBOOK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

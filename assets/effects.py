@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from assets.marts import RUN_INFO, mart, staging
-from assets.surveys import SURVEY_SCORES
+from assets.catalogue import asset_key, table_metadata
+from assets.marts import staging
 from effects.cohorts import build_study_cohort
 from effects.outcomes import build_program_outcomes
 from effects.program_effects import (
@@ -13,24 +13,31 @@ from effects.program_effects import (
     missing_estimates,
     not_estimable_rows,
 )
+from warehouse.catalogue import (
+    PROGRAM_EFFECTS,
+    PROGRAM_EFFECTS_BY_SUBGROUP,
+    PROGRAM_OUTCOMES,
+    RUN_INFO,
+    STUDY_COHORT,
+    SURVEY_SCORES,
+)
 from warehouse.resources import ReportsResource, WarehouseResource
 from warehouse.tables import read_as_of
 
-STUDY_COHORT = mart("study_cohort")
-PROGRAM_EFFECTS = mart("program_effects")
 EVERY_OUTCOME_ESTIMATED = "every_outcome_by_both_methods"
 PROPORTIONAL_HAZARDS = "proportional_hazards"
 
 
 @dg.asset(
-    key=STUDY_COHORT,
+    key=asset_key(STUDY_COHORT),
     group_name="effects",
     kinds={"duckdb"},
     deps=[
-        RUN_INFO,
+        asset_key(RUN_INFO),
         *staging("employees", "job_events", "programs", "pairings"),
-        SURVEY_SCORES,
+        asset_key(SURVEY_SCORES),
     ],
+    metadata=table_metadata(STUDY_COHORT),
 )
 def study_cohort(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -43,7 +50,13 @@ def study_cohort(
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
-@dg.asset(key=mart("program_outcomes"), group_name="effects", kinds={"duckdb"}, deps=[STUDY_COHORT])
+@dg.asset(
+    key=asset_key(PROGRAM_OUTCOMES),
+    group_name="effects",
+    kinds={"duckdb"},
+    deps=[asset_key(STUDY_COHORT)],
+    metadata=table_metadata(PROGRAM_OUTCOMES),
+)
 def program_outcomes(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -55,14 +68,26 @@ def program_outcomes(
 
 
 @dg.asset(
-    key=PROGRAM_EFFECTS,
+    key=asset_key(PROGRAM_EFFECTS),
     group_name="effects",
     kinds={"duckdb"},
-    deps=[STUDY_COHORT],
+    deps=[asset_key(STUDY_COHORT)],
     check_specs=[
-        dg.AssetCheckSpec(EVERY_OUTCOME_ESTIMATED, asset=PROGRAM_EFFECTS, blocking=True),
-        dg.AssetCheckSpec(PROPORTIONAL_HAZARDS, asset=PROGRAM_EFFECTS),
+        dg.AssetCheckSpec(
+            EVERY_OUTCOME_ESTIMATED,
+            asset=asset_key(PROGRAM_EFFECTS),
+            blocking=True,
+            description="Blocking: every program, type and outcome has a naive and an adjusted "
+            "row (an estimate or a note saying why not).",
+        ),
+        dg.AssetCheckSpec(
+            PROPORTIONAL_HAZARDS,
+            asset=asset_key(PROGRAM_EFFECTS),
+            description="Warns when a Cox hazard ratio fails the Grambsch–Therneau test of "
+            "proportional hazards (p < 0.05): one ratio then summarises a changing effect.",
+        ),
     ],
+    metadata=table_metadata(PROGRAM_EFFECTS),
 )
 def program_effects(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
@@ -106,10 +131,11 @@ def program_effects(
 
 
 @dg.asset(
-    key=mart("program_effects_by_subgroup"),
+    key=asset_key(PROGRAM_EFFECTS_BY_SUBGROUP),
     group_name="effects",
     kinds={"duckdb"},
-    deps=[STUDY_COHORT],
+    deps=[asset_key(STUDY_COHORT)],
+    metadata=table_metadata(PROGRAM_EFFECTS_BY_SUBGROUP),
 )
 def program_effects_by_subgroup(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource

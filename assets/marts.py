@@ -5,32 +5,31 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
+from assets.catalogue import asset_key, key_check, key_check_spec, table_metadata
 from assets.run_facts import run_date
-from assets.surveys import SURVEY_SCORES
 from marts.career_loneliness import build_career_loneliness
 from marts.dim_employee import build_dim_employee
 from marts.fct_pairing import build_fct_pairing
+from marts.participation import build_dim_program, build_fct_activity, build_fct_participation
 from marts.program_health import build_program_health
 from marts.run_info import build_run_info, resolve_as_of
 from marts.sponsorship import build_mentor_to_sponsor, build_sponsorship_access
+from marts.survey_waves import build_survey_wave_summary
+from warehouse import catalogue
+from warehouse.catalogue import RUN_INFO, SURVEY_SCORES, Table
 from warehouse.resources import StudyResource, WarehouseResource
-
-ONE_ROW_PER_KEY = "one_row_per_key"
 
 
 def staging(*sources: str) -> list[dg.AssetKey]:
     return [dg.AssetKey(["staging", source]) for source in sources]
 
 
-def mart(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["marts", name])
-
-
-RUN_INFO = mart("run_info")
-
-
 @dg.asset(
-    key=RUN_INFO, group_name="marts", kinds={"duckdb"}, deps=staging("employees", "job_events")
+    key=asset_key(RUN_INFO),
+    group_name="marts",
+    kinds={"duckdb"},
+    deps=staging("employees", "job_events"),
+    metadata=table_metadata(RUN_INFO),
 )
 def run_info(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, study: StudyResource
@@ -45,44 +44,30 @@ def run_info(
     )
 
 
-def _key_check(
-    con: duckdb.DuckDBPyConnection, key: dg.AssetKey, table: str, column: str
-) -> dg.AssetCheckResult:
-    rows, keys = con.execute(f"SELECT count(*), count(DISTINCT {column}) FROM {table}").fetchone()
-    return dg.AssetCheckResult(
-        check_name=ONE_ROW_PER_KEY,
-        asset_key=key,
-        passed=rows == keys,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=f"{table}: {rows:,} rows for {keys:,} distinct {column}.",
-    )
-
-
 def mart_asset(
-    name: str,
+    table: Table,
     description: str,
     build: Callable[[duckdb.DuckDBPyConnection], int],
     deps: list[dg.AssetKey],
-    unique_key: str | None = None,
 ) -> dg.AssetsDefinition:
-    """A mart built by one plain function; with `unique_key`, a blocking check that the table
-    holds one row per key."""
-    key = mart(name)
-    specs = [dg.AssetCheckSpec(ONE_ROW_PER_KEY, asset=key, blocking=True)] if unique_key else []
+    """A mart built by one plain function; when the table has a key, with a blocking check
+    that it holds one row per key."""
+    key = asset_key(table)
 
     @dg.asset(
         key=key,
         group_name="marts",
         kinds={"duckdb"},
         deps=deps,
-        check_specs=specs,
+        check_specs=[key_check_spec(table)] if table.key else [],
         description=description,
+        metadata=table_metadata(table),
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         with warehouse.connect() as con:
             rows = build(con)
-            check = _key_check(con, key, f"marts.{name}", unique_key) if unique_key else None
-        context.log.info(f"marts.{name}: {rows:,} rows.")
+            check = key_check(con, table) if table.key else None
+        context.log.info(f"{table}: {rows:,} rows.")
         yield dg.MaterializeResult(metadata={"dagster/row_count": rows})
         if check is not None:
             yield check
@@ -93,44 +78,71 @@ def mart_asset(
 marts_assets: list[dg.AssetsDefinition] = [
     run_info,
     mart_asset(
-        "dim_employee",
+        catalogue.DIM_EMPLOYEE,
         "Everyone in the HRIS, one row per employee: tenure, level, demographics and who "
         "takes part in which relationship.",
         build_dim_employee,
-        [RUN_INFO, *staging("employees", "pairings")],
-        unique_key="employee_id",
+        [asset_key(RUN_INFO), *staging("employees", "pairings")],
     ),
     mart_asset(
-        "fct_pairing",
+        catalogue.FCT_PAIRING,
         "Every mentoring, sponsorship, ally and coaching relationship: meetings, milestones, "
         "certificate, duration and how it ended.",
         build_fct_pairing,
-        [RUN_INFO, *staging("pairings", "activities", "programs")],
-        unique_key="pairing_id",
+        [
+            asset_key(RUN_INFO),
+            *staging("pairings", "activities", "programs", "employees", "job_events"),
+        ],
     ),
     mart_asset(
-        "program_health",
+        catalogue.PROGRAM_HEALTH,
         "How each program's pairings are going: activation, meetings, cancellations, "
         "milestones, certificates, rematches and ratings.",
         build_program_health,
-        [mart("fct_pairing"), *staging("programs")],
+        [asset_key(catalogue.FCT_PAIRING), *staging("programs")],
     ),
     mart_asset(
-        "mentor_to_sponsor",
+        catalogue.MENTOR_TO_SPONSOR,
         "Share of mentees who gain a sponsor within 12 months, beside their colleagues.",
         build_mentor_to_sponsor,
-        [RUN_INFO, *staging("employees", "programs", "pairings")],
+        [asset_key(RUN_INFO), *staging("employees", "programs", "pairings")],
     ),
     mart_asset(
-        "sponsorship_access",
+        catalogue.SPONSORSHIP_ACCESS,
         "Share of employees with a sponsor, overall, by gender and by ethnicity.",
         build_sponsorship_access,
-        [mart("dim_employee"), *staging("pairings")],
+        [asset_key(catalogue.DIM_EMPLOYEE), *staging("pairings")],
     ),
     mart_asset(
-        "career_loneliness",
+        catalogue.CAREER_LONELINESS,
         "Share of employees who feel alone in their career development, wave by wave.",
         build_career_loneliness,
-        [RUN_INFO, SURVEY_SCORES],
+        [asset_key(RUN_INFO), asset_key(SURVEY_SCORES)],
+    ),
+    mart_asset(
+        catalogue.DIM_PROGRAM,
+        "Every program: name, dates, plan, pairings, participants and advisors.",
+        build_dim_program,
+        [asset_key(RUN_INFO), *staging("programs", "pairings")],
+    ),
+    mart_asset(
+        catalogue.FCT_PARTICIPATION,
+        "Who took part in which program and type, from when to when: the table to join "
+        "surveys and outcomes to participation correctly in time.",
+        build_fct_participation,
+        [asset_key(RUN_INFO), *staging("programs", "pairings")],
+    ),
+    mart_asset(
+        catalogue.FCT_ACTIVITY,
+        "Every meeting and milestone, with its pairing's program, type and people.",
+        build_fct_activity,
+        [asset_key(RUN_INFO), *staging("activities", "pairings")],
+    ),
+    mart_asset(
+        catalogue.SURVEY_WAVE_SUMMARY,
+        "Each survey wave's scores, eNPS and favourable shares, for everyone and for each "
+        "relationship type's participants (by the wave's date) against everyone else.",
+        build_survey_wave_summary,
+        [asset_key(SURVEY_SCORES), *staging("pairings")],
     ),
 ]

@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from warehouse.publishing import publish_run
+from marts.documentation import document_warehouse
+from warehouse.publishing import publish_run, record_published_run
 from warehouse.resources import ReportsResource, WarehouseResource
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
@@ -69,12 +70,12 @@ def publication_asset(upstream: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
                 + "; ".join(ungated)
                 + ". Run the whole job (or include the checks) to publish."
             )
+        record = context.instance.get_run_record_by_id(run_id)
+        started = record.start_time if record is not None else None
         with warehouse.connect() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO meta.runs (run_id, finished_at, status) "
-                "VALUES (?, current_timestamp, 'published')",
-                [run_id],
-            )
+            record_published_run(con, run_id, started)
+            tables = document_warehouse(con)
+        context.log.info(f"Every column of {tables} tables commented.")
         publish_run(
             run_id,
             working=warehouse.working,

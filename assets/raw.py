@@ -4,13 +4,16 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.catalogue import asset_key, table_metadata
 from ingest.inbox import InboxFile, plan_loads, scan_inbox
 from ingest.landing import land_file, record_unread
 from quality.contract import SOURCE_ORDER
+from warehouse import catalogue
+from warehouse.catalogue import apply_comments
 from warehouse.db import table_exists
 from warehouse.resources import InboxResource, WarehouseResource
 
-INBOX_FILES = dg.AssetKey(["meta", "inbox_files"])
+INBOX_FILES = asset_key(catalogue.INBOX_FILES)
 
 # Materialization metadata the CLI reads back from the run's event log (pipelines/runner.py):
 # [[file, reason], ...] of files in the inbox the run could not use, and unrecognised names.
@@ -25,14 +28,13 @@ JOIN meta.loaded_files l ON l.file = i.file AND l.sha256 = i.sha256
 WHERE i.action = 'unchanged' AND l.status = 'rejected' ORDER BY i.file
 """
 
-INBOX_FILES_DDL = """
-CREATE OR REPLACE TABLE meta.inbox_files (
-    file VARCHAR, source VARCHAR, sha256 VARCHAR, size_bytes BIGINT, action VARCHAR
+
+@dg.asset(
+    key=INBOX_FILES,
+    group_name="raw",
+    kinds={"duckdb"},
+    metadata=table_metadata(catalogue.INBOX_FILES),
 )
-"""
-
-
-@dg.asset(key=INBOX_FILES, group_name="raw", kinds={"duckdb"})
 def inbox_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
 ) -> dg.MaterializeResult:
@@ -47,7 +49,8 @@ def inbox_files(
             + [(f, "unrecognised") for f in plan.unrecognised]
             + [(f, "unchanged") for f in plan.unchanged]
         )
-        con.execute(INBOX_FILES_DDL)
+        con.execute(catalogue.INBOX_FILES.ddl())
+        apply_comments(con, catalogue.INBOX_FILES)
         con.executemany(
             "INSERT INTO meta.inbox_files VALUES (?, ?, ?, ?, ?)",
             [(f.relative, f.source, f.sha256, f.size_bytes, action) for f, action in actions],

@@ -53,7 +53,12 @@ def report_pages(
     return dg.MaterializeResult(
         metadata={
             "pages": len(pages),
-            "folder": dg.MetadataValue.path(str(folder)),
+            # Where HR opens them once the run publishes (this run's building folder is
+            # renamed at publication and the published path then points to it).
+            "folder": dg.MetadataValue.path(str(reports.published)),
+            "index": dg.MetadataValue.url(
+                reports.published.absolute().joinpath("index.html").as_uri()
+            ),
             "bytes": folder_size(folder),
             "min_group_size": reports.min_group_size,
         }

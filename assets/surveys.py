@@ -4,19 +4,26 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.catalogue import asset_key, table_metadata
 from assets.partitions import SURVEY_WAVES
 from assets.run_facts import run_date
-from assets.staging import NO_QUARANTINED_ROWS, QUARANTINE_WITHIN_THRESHOLD
+from assets.staging import (
+    NO_QUARANTINED_ROWS,
+    QUARANTINE_WITHIN_THRESHOLD,
+    check_spec,
+    new_rows_quarantined,
+    no_new_quarantined_rows,
+)
 from quality.frames import raw_columns
 from quality.staging import record_results
 from surveys.item_map import load_item_map
 from surveys.scores import build_survey_scores
 from surveys.staging import stage_surveys
 from surveys.waves import files_of_waves
+from warehouse.catalogue import SURVEY_SCORES
 from warehouse.resources import InboxResource, StudyResource, WarehouseResource
 
 SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
-SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
 
 
 @dg.asset(
@@ -27,8 +34,8 @@ SURVEY_SCORES = dg.AssetKey(["marts", "fct_survey_score"])
     partitions_def=SURVEY_WAVES,
     backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[
-        dg.AssetCheckSpec(QUARANTINE_WITHIN_THRESHOLD, asset=SURVEY_RESPONSES, blocking=True),
-        dg.AssetCheckSpec(NO_QUARANTINED_ROWS, asset=SURVEY_RESPONSES),
+        check_spec(QUARANTINE_WITHIN_THRESHOLD, SURVEY_RESPONSES, blocking=True),
+        check_spec(NO_QUARANTINED_ROWS, SURVEY_RESPONSES),
     ],
 )
 def survey_responses(
@@ -53,6 +60,7 @@ def survey_responses(
         for wave in waves:
             record_results(con, context.run.run_id, wave, "staging.survey_responses")
         staged = con.execute("SELECT count(*) FROM staging.survey_responses").fetchone()[0]
+        new = new_rows_quarantined(con, context.run.run_id, "surveys")
     over = [w for w in waves if w.quarantined_share > inbox.quarantine_threshold]
     for wave in waves:
         context.log.info(
@@ -77,16 +85,16 @@ def survey_responses(
         )
         or f"Every wave is within the {inbox.quarantine_threshold:.0%} threshold.",
     )
-    quarantined = sum(w.rows_quarantined for w in waves)
-    yield dg.AssetCheckResult(
-        check_name=NO_QUARANTINED_ROWS,
-        passed=quarantined == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=f"surveys: {quarantined:,} rows quarantined.",
-    )
+    yield no_new_quarantined_rows("surveys", new, sum(w.rows_quarantined for w in waves))
 
 
-@dg.asset(key=SURVEY_SCORES, group_name="marts", kinds={"duckdb"}, deps=[SURVEY_RESPONSES])
+@dg.asset(
+    key=asset_key(SURVEY_SCORES),
+    group_name="marts",
+    kinds={"duckdb"},
+    deps=[SURVEY_RESPONSES],
+    metadata=table_metadata(SURVEY_SCORES),
+)
 def fct_survey_score(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, study: StudyResource
 ) -> dg.MaterializeResult:

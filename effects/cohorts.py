@@ -37,12 +37,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from warehouse.catalogue import apply_comments
+from warehouse.catalogue import STUDY_COHORT, apply_comments
+from warehouse.catalogue import STUDY_COHORT_PEOPLE as COHORT_PEOPLE
 from warehouse.db import arrow_table, table_exists, table_fingerprint
 from warehouse.tables import SURVEY_SCORES, create_table_as
 
-STUDY_COHORT = "marts.study_cohort"
-COHORT_PEOPLE = "meta.study_cohort_people"
 COHORT_INPUTS = ("staging.programs", "staging.pairings", "staging.employees", "staging.job_events")
 DIGEST_COLUMN = "inputs_digest"
 DAYS_PER_YEAR = 365.25

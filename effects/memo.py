@@ -39,7 +39,7 @@ def _code_digest() -> str:
 
 
 def memo_table(table: str) -> str:
-    return f"meta.{table.split('.')[-1]}_survival_memo"
+    return f"meta.{str(table).split('.')[-1]}_survival_memo"
 
 
 def recall(con: duckdb.DuckDBPyConnection, table: str, digest: str) -> pd.DataFrame | None:

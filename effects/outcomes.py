@@ -10,10 +10,9 @@ from effects.cohorts import STUDY_COHORT, WAVE_SCORE_COLUMNS
 from effects.subgroups import DIMENSIONS, subgroups
 from stats.competing import aalen_johansen
 from stats.survival import km_at
+from warehouse.catalogue import PROGRAM_OUTCOMES
 from warehouse.db import arrow_table, quote_ident
 from warehouse.tables import write_frame
-
-PROGRAM_OUTCOMES = "marts.program_outcomes"
 
 DAYS_PER_MONTH = 30.4375
 RETENTION_MONTHS = (6, 12, 24)

@@ -22,11 +22,9 @@ from stats.survival import (
     proportional_hazards_check,
     retention_difference,
 )
+from warehouse.catalogue import PROGRAM_EFFECTS, PROGRAM_EFFECTS_BY_SUBGROUP
 from warehouse.parallel import map_in_processes
 from warehouse.tables import write_frame
-
-PROGRAM_EFFECTS = "marts.program_effects"
-PROGRAM_EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"
 
 POOLED = "all"
 METHODS = ("naive", "adjusted")

@@ -3,21 +3,16 @@
 import duckdb
 import pandas as pd
 
-from marts.shares import share_columns, with_shares
+from marts.shares import with_shares
+from warehouse.catalogue import CAREER_LONELINESS, SURVEY_SCORES
 from warehouse.db import table_exists
-from warehouse.tables import SURVEY_SCORES, write_frame
+from warehouse.tables import write_frame
 
-CAREER_LONELINESS = "marts.career_loneliness"
 # Share agreeing with "I feel alone in determining my career development" in an industry survey.
 INDUSTRY_BENCHMARK = 0.77
 SHARE = "career_lonely"
 
-COLUMNS = {
-    "wave": "VARCHAR",
-    "wave_date": "DATE",
-    **share_columns(SHARE),
-    "industry_benchmark": "DOUBLE",
-}
+COLUMNS = CAREER_LONELINESS.types()
 
 COUNTS_SQL = f"""
 SELECT wave, wave_date,
@@ -36,4 +31,4 @@ def build_career_loneliness(con: duckdb.DuckDBPyConnection) -> int:
         counts = con.execute(COUNTS_SQL).df()
     else:
         counts = pd.DataFrame(columns=["wave", "wave_date", f"{SHARE}__successes", f"{SHARE}__n"])
-    return write_frame(con, CAREER_LONELINESS, with_shares(counts, [SHARE]), COLUMNS)
+    return write_frame(con, CAREER_LONELINESS, with_shares(counts, [SHARE]))

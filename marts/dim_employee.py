@@ -2,9 +2,9 @@
 
 import duckdb
 
-from warehouse.tables import RUN_INFO, create_table_as
+from warehouse.catalogue import DIM_EMPLOYEE, RUN_INFO
+from warehouse.tables import create_table_as
 
-DIM_EMPLOYEE = "marts.dim_employee"
 DAYS_PER_YEAR = 365.25
 # Gender and ethnicity are reported as given; an empty value is shown as this category.
 NOT_DISCLOSED = "not disclosed"

@@ -2,9 +2,9 @@
 
 import duckdb
 
-from warehouse.tables import RUN_INFO, create_table_as
+from warehouse.catalogue import FCT_PAIRING, RUN_INFO
+from warehouse.tables import create_table_as
 
-FCT_PAIRING = "marts.fct_pairing"
 DEFAULT_CERTIFICATE_THRESHOLD = 0.8
 ACTIVATION_DAYS = 60
 # 3 of 4 milestones is exactly 0.75 in binary, but 0.7 / 0.35-style thresholds are not: a
@@ -32,6 +32,29 @@ milestones AS (
     WHERE activity_type = 'milestone' AND status = 'completed' AND milestone IS NOT NULL
     GROUP BY pairing_id
 ),
+-- The participant's level on the start date, rebuilt from job events as the study cohort does:
+-- the last level reached on or before it, else the level left by the first later event, else
+-- the HRIS snapshot's.
+level_before AS (
+    SELECT p.pairing_id, j.to_level AS level
+    FROM staging.pairings p JOIN staging.job_events j
+        ON j.employee_id = p.participant_id AND j.effective_date <= p.start_date
+        AND j.to_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY p.pairing_id
+        ORDER BY j.effective_date DESC, j.event_type = 'hire', j.to_level DESC, j.event_type
+    ) = 1
+),
+level_after AS (
+    SELECT p.pairing_id, j.from_level AS level
+    FROM staging.pairings p JOIN staging.job_events j
+        ON j.employee_id = p.participant_id AND j.effective_date > p.start_date
+        AND j.from_level IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY p.pairing_id
+        ORDER BY j.effective_date, j.event_type <> 'hire', j.from_level, j.event_type
+    ) = 1
+),
 measured AS (
     SELECT p.pairing_id, p.program_id, p.relationship_type, p.advisor_id, p.participant_id,
         p.start_date, p.end_date, p.end_reason,
@@ -53,20 +76,28 @@ measured AS (
         coalesce(m.meeting_ratings, 0) AS meeting_ratings,
         m.first_meeting_date,
         CAST(p.start_date + INTERVAL {ACTIVATION_DAYS} DAY AS DATE) AS activation_deadline,
-        r.as_of
+        r.as_of,
+        coalesce(b.level, a.level, e.job_level) AS participant_job_level_at_start,
+        e.department AS participant_department
     FROM staging.pairings p
     CROSS JOIN {RUN_INFO} r
     LEFT JOIN staging.programs g USING (program_id)
     LEFT JOIN meetings m USING (pairing_id)
     LEFT JOIN milestones s USING (pairing_id)
+    LEFT JOIN level_before b USING (pairing_id)
+    LEFT JOIN level_after a USING (pairing_id)
+    LEFT JOIN staging.employees e ON e.employee_id = p.participant_id
 )
-SELECT * EXCLUDE (activation_deadline, as_of),
+SELECT * EXCLUDE (
+        activation_deadline, as_of, participant_job_level_at_start, participant_department
+    ),
     milestone_completion_rate >= certificate_threshold - {THRESHOLD_TOLERANCE}
         AS certificate_eligible,
     CASE
         WHEN first_meeting_date <= activation_deadline THEN true
         WHEN activation_deadline <= as_of THEN false
-    END AS activated  -- NULL while the 60 days have not passed
+    END AS activated,  -- NULL while the 60 days have not passed
+    participant_job_level_at_start, participant_department
 FROM measured
 ORDER BY pairing_id
 """

@@ -2,11 +2,10 @@
 
 import duckdb
 
-from marts.fct_pairing import FCT_PAIRING
-from marts.shares import share_columns, with_shares
+from marts.shares import with_shares
+from warehouse.catalogue import FCT_PAIRING, PROGRAM_HEALTH
 from warehouse.tables import write_frame
 
-PROGRAM_HEALTH = "marts.program_health"
 DAYS_PER_MONTH = 30.4375
 
 # share → (successes, denominator) over the pairings of a program and relationship type.
@@ -27,19 +26,7 @@ SHARES: dict[str, tuple[str, str]] = {
     "withdrawal_rate": ("count(*) FILTER (WHERE end_reason = 'withdrawn')", "count(*)"),
 }
 
-COLUMNS = {
-    "program_id": "VARCHAR",
-    "program_name": "VARCHAR",
-    "relationship_type": "VARCHAR",
-    "pairings": "BIGINT",
-    "participants": "BIGINT",
-    "pairing_months": "DOUBLE",
-    "meetings_completed": "BIGINT",
-    "meetings_per_pairing_month": "DOUBLE",
-    **{column: t for share in SHARES for column, t in share_columns(share).items()},
-    "mean_meeting_rating": "DOUBLE",
-    "meeting_ratings": "BIGINT",
-}
+COLUMNS = PROGRAM_HEALTH.types()
 
 
 def _counts_sql() -> str:
@@ -73,4 +60,4 @@ def _counts_sql() -> str:
 
 def build_program_health(con: duckdb.DuckDBPyConnection) -> int:
     counts = con.execute(_counts_sql()).df()
-    return write_frame(con, PROGRAM_HEALTH, with_shares(counts, SHARES), COLUMNS)
+    return write_frame(con, PROGRAM_HEALTH, with_shares(counts, SHARES))

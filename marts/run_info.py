@@ -4,7 +4,8 @@ from datetime import date
 
 import duckdb
 
-from warehouse.tables import RUN_INFO, create_table_as
+from warehouse.catalogue import RUN_INFO
+from warehouse.tables import create_table_as
 
 LATEST_EVENT_SQL = """
 SELECT max(day) FROM (

@@ -8,16 +8,6 @@ import pandas as pd
 from stats.proportions import wilson_interval
 
 
-def share_columns(name: str) -> dict[str, str]:
-    """The column names and SQL types one share adds to a table."""
-    return {
-        name: "DOUBLE",
-        f"{name}_ci_low": "DOUBLE",
-        f"{name}_ci_high": "DOUBLE",
-        f"{name}_n": "BIGINT",
-    }
-
-
 def with_shares(frame: pd.DataFrame, shares: Iterable[str]) -> pd.DataFrame:
     """Turn count columns `<name>__successes` and `<name>__n` into the share's columns.
 

@@ -2,21 +2,15 @@
 
 import duckdb
 
-from marts.dim_employee import DIM_EMPLOYEE, NOT_DISCLOSED
-from marts.shares import share_columns, with_shares
-from warehouse.tables import RUN_INFO, write_frame
+from marts.dim_employee import NOT_DISCLOSED
+from marts.shares import with_shares
+from warehouse.catalogue import DIM_EMPLOYEE, MENTOR_TO_SPONSOR, RUN_INFO, SPONSORSHIP_ACCESS
+from warehouse.tables import write_frame
 
-MENTOR_TO_SPONSOR = "marts.mentor_to_sponsor"
-SPONSORSHIP_ACCESS = "marts.sponsorship_access"
 POOLED = "all"
 
 PATHWAY_SHARE = "gained_sponsor_12m"
-PATHWAY_COLUMNS = {
-    "program_id": "VARCHAR",
-    "group": "VARCHAR",
-    **share_columns(PATHWAY_SHARE),
-    "window_incomplete": "BIGINT",
-}
+PATHWAY_COLUMNS = MENTOR_TO_SPONSOR.types()
 
 # Mentees start their window on their first mentoring pairing of the program; the colleagues
 # they are compared with (employed then, not mentored in that program) on the program's start.
@@ -65,11 +59,7 @@ ORDER BY program_id = '{POOLED}', program_id, "group"
 """
 
 ACCESS_SHARES = ("sponsored_now", "ever_sponsored")
-ACCESS_COLUMNS = {
-    "dimension": "VARCHAR",
-    "category": "VARCHAR",
-    **{column: t for share in ACCESS_SHARES for column, t in share_columns(share).items()},
-}
+ACCESS_COLUMNS = SPONSORSHIP_ACCESS.types()
 
 
 def _access_by(dimension: str, category: str) -> str:
@@ -114,11 +104,9 @@ SELECT * FROM rows ORDER BY dimension = 'all' DESC, dimension, category
 
 def build_mentor_to_sponsor(con: duckdb.DuckDBPyConnection) -> int:
     counts = con.execute(PATHWAY_SQL).df()
-    return write_frame(
-        con, MENTOR_TO_SPONSOR, with_shares(counts, [PATHWAY_SHARE]), PATHWAY_COLUMNS
-    )
+    return write_frame(con, MENTOR_TO_SPONSOR, with_shares(counts, [PATHWAY_SHARE]))
 
 
 def build_sponsorship_access(con: duckdb.DuckDBPyConnection) -> int:
     counts = con.execute(ACCESS_SQL).df()
-    return write_frame(con, SPONSORSHIP_ACCESS, with_shares(counts, ACCESS_SHARES), ACCESS_COLUMNS)
+    return write_frame(con, SPONSORSHIP_ACCESS, with_shares(counts, ACCESS_SHARES))

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.catalogue import asset_key
 from assets.partitions import SURVEY_WAVES, partition_range_tags
-from assets.surveys import SURVEY_RESPONSES, SURVEY_SCORES
+from assets.surveys import SURVEY_RESPONSES
 from ingest.inbox import inbox_paths
 from pipelines.jobs import MAIN_JOB, all_assets
 from quality.contract import source_of
 from surveys.waves import wave_key
+from warehouse.catalogue import SURVEY_SCORES
 
 
 def inbox_waves(inbox: Path) -> list[str]:
@@ -37,7 +39,7 @@ def keys_without_surveys() -> list[dg.AssetKey]:
         key
         for asset in all_assets
         for key in asset.keys
-        if key not in (SURVEY_RESPONSES, SURVEY_SCORES)
+        if key not in (SURVEY_RESPONSES, asset_key(SURVEY_SCORES))
     ]
 
 

@@ -11,7 +11,13 @@ from warehouse.settings import Settings
 WIDTH = 100
 
 
+SCHEMAS = ("marts", "staging", "meta", "quarantine", "raw")
+
+
 def schema_text(settings: Settings, schema: str = "marts") -> str:
+    """One schema's tables and columns with their comments; `all` for every schema."""
+    if schema == "all":
+        return "\n\n".join(schema_text(settings, s) for s in SCHEMAS)
     if not settings.warehouse.exists():
         return f"No warehouse yet at {settings.warehouse}: run `mentorlens run` first."
     with connect(settings.warehouse, read_only=True) as con:

@@ -20,7 +20,7 @@ class Reader:
         }
 
     def has(self, *tables: str) -> bool:
-        return all(table in self._tables for table in tables)
+        return all(str(table) in self._tables for table in tables)
 
     def table(self, table: str, order_by: Sequence[str] = ()) -> pd.DataFrame | None:
         """Every row of `table`, or None when it does not exist yet."""

@@ -6,8 +6,9 @@ import duckdb
 
 from surveys.instruments import SCALED_ITEM_CODES
 from surveys.scoring import score_responses
-from warehouse.catalogue import apply_comments
+from warehouse.catalogue import SURVEY_SCORES
 from warehouse.db import arrow_table
+from warehouse.tables import create_table_as
 
 SCORE_COLUMNS = (
     "loneliness",
@@ -33,9 +34,10 @@ def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -
     )
     frame = responses[["employee_id", "wave", "wave_date"]].join(scores[list(SCORE_COLUMNS)])
     con.register("_scores", frame)
-    con.execute(
+    create_table_as(
+        con,
+        SURVEY_SCORES,
         """
-        CREATE OR REPLACE TABLE marts.fct_survey_score AS
         SELECT CAST(employee_id AS VARCHAR) AS employee_id, CAST(wave AS VARCHAR) AS wave,
             CAST(wave_date AS DATE) AS wave_date, CAST(loneliness AS INTEGER) AS loneliness,
             CAST(lonely AS BOOLEAN) AS lonely, CAST(engagement AS DOUBLE) AS engagement,
@@ -43,8 +45,7 @@ def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -
             CAST(has_advocate_fav AS BOOLEAN) AS has_advocate_fav,
             CAST(psych_safety_fav AS BOOLEAN) AS psych_safety_fav, CAST(enps AS INTEGER) AS enps
         FROM _scores ORDER BY wave_date, employee_id
-        """
+        """,
     )
     con.unregister("_scores")
-    apply_comments(con, "marts.fct_survey_score")
     return len(frame)

@@ -33,6 +33,7 @@ from quality.staging import (
 from surveys.answers import parse_answer
 from surveys.instruments import ITEMS_BY_CODE, SCALED_ITEM_CODES
 from surveys.scoring import count_incomplete
+from warehouse.catalogue import SURVEY_COMMENTS, apply_comments
 from warehouse.db import quote_ident
 
 COMMENT = "comment"
@@ -228,14 +229,8 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         "wave VARCHAR, submitted_at TIMESTAMP, scored BOOLEAN, unscored_reason VARCHAR, "
         f"superseded BOOLEAN, {answers}, _source_file VARCHAR, _source_line BIGINT)"
     )
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS staging.survey_comments (employee_id VARCHAR, wave VARCHAR, "
-        "comment VARCHAR, _source_file VARCHAR, _source_line BIGINT)"
-    )
-    con.execute(
-        "COMMENT ON TABLE staging.survey_comments IS 'SENSITIVE: free-text survey comments. "
-        "Kept for authorised review only; never shown in a report or copied to another table.'"
-    )
+    con.execute(SURVEY_COMMENTS.ddl(if_not_exists=True))
+    apply_comments(con, SURVEY_COMMENTS)
     con.execute(
         "CREATE TABLE IF NOT EXISTS staging.survey_waves (wave VARCHAR, wave_date DATE, "
         "responses BIGINT, scored BIGINT, superseded BIGINT, unfinished BIGINT, preview BIGINT, "

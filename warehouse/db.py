@@ -16,81 +16,23 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.catalogue import LEDGER, apply_comments
+from warehouse.sql import quote_ident, quote_literal  # noqa: F401 (re-exported)
+
 SCHEMAS = ("raw", "quarantine", "staging", "marts", "meta")
-
-META_DDL = """
-CREATE TABLE IF NOT EXISTS meta.loaded_files (
-    file VARCHAR PRIMARY KEY,
-    source VARCHAR,
-    sha256 VARCHAR,
-    size_bytes BIGINT,
-    status VARCHAR,
-    reason VARCHAR,
-    duplicate_of VARCHAR,
-    layout VARCHAR,
-    encoding VARCHAR,
-    delimiter VARCHAR,
-    rows_read BIGINT,
-    rows_loaded BIGINT,
-    rows_quarantined BIGINT,
-    rows_superseded BIGINT,
-    dropped_contact_columns VARCHAR,
-    run_id VARCHAR,
-    loaded_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
-    file VARCHAR,
-    source VARCHAR,
-    reason VARCHAR,
-    sha256 VARCHAR,
-    run_id VARCHAR,
-    rejected_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS meta.runs (
-    run_id VARCHAR PRIMARY KEY,
-    started_at TIMESTAMP,
-    finished_at TIMESTAMP,
-    status VARCHAR,
-    as_of DATE,
-    files_loaded BIGINT,
-    files_rejected BIGINT,
-    message VARCHAR
-);
-CREATE TABLE IF NOT EXISTS meta.validation_results (
-    run_id VARCHAR,
-    source VARCHAR,
-    check_name VARCHAR,
-    expectation VARCHAR,
-    column_name VARCHAR,
-    severity VARCHAR,
-    success BOOLEAN,
-    unexpected_count BIGINT,
-    element_count BIGINT,
-    reason VARCHAR,
-    validated_at TIMESTAMP
-);
-"""
-
-META_COMMENTS = {
-    "meta.loaded_files": "One row per inbox file seen: its hash, status and row counts. "
-    "rows_read = rows_loaded + rows_quarantined for every loaded file.",
-    "quarantine.rejected_files": "Files rejected whole, with the reason in one sentence.",
-    "meta.runs": "One row per pipeline run that reached the warehouse.",
-    "meta.validation_results": "Every expectation and check evaluated, per run and source.",
-}
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.execute(META_DDL)
-    for table, comment in META_COMMENTS.items():
-        con.execute(f"COMMENT ON TABLE {table} IS {quote_literal(comment)}")
+    for table in LEDGER:
+        con.execute(table.ddl(if_not_exists=True, primary_key=True))
+        apply_comments(con, table)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
     """Whether `schema.table` exists in the connection's own database (or in `database`)."""
-    schema, name = table.split(".")
+    schema, name = str(table).split(".")
     return bool(
         con.execute(
             "SELECT count(*) FROM duckdb_tables() "
@@ -107,7 +49,7 @@ def table_fingerprint(
     """(columns and types, rows, sum of DuckDB's 64-bit row hashes) of `table`'s columns that
     `keep` accepts: equal for equal contents in any row order. A changed row changes the sum
     but for a 2⁻⁶⁴ chance; a DuckDB release that hashes differently changes every sum."""
-    schema, name = table.split(".")
+    schema, name = str(table).split(".")
     columns = [
         (column, kind)
         for column, kind in con.execute(
@@ -131,14 +73,6 @@ def arrow_table(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
     result is unread (a `fetchone()` leaves one), so that result is run to its end first."""
     con.complete()
     return con.sql(query).to_arrow_table()
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager

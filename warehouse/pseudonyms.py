@@ -9,7 +9,7 @@ carries HMAC-SHA256 pseudonyms instead of employee ids; the working database kee
   inside the readable reasons ("advisor_id 010482 is not an employee"), which no column rule
   can pseudonymise. `quarantine.rejected_files` (one sentence per file) stays; the counts stay
   in `meta.loaded_files`; the rows themselves are for `mentorlens check` on the files.
-- Tables whose comment starts with SENSITIVE (free-text survey comments) are left out.
+- Tables the table catalogue marks sensitive (free-text survey comments) are left out.
 - A guard fails the publication when any other text column holds mostly employee ids, so a mart
   column added later cannot leak ids unnoticed.
 
@@ -24,11 +24,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.catalogue import sensitive_tables
 from warehouse.db import quote_ident, quote_literal
 
 EMPLOYEE_ID_COLUMNS = ("employee_id", "manager_id", "advisor_id", "participant_id")
 KEPT_QUARANTINE_TABLES = ("rejected_files",)
-SENSITIVE_PREFIX = "SENSITIVE"
 PSEUDONYM_NOTE = (
     "Pseudonymised: HMAC-SHA256 of the id (64 hex characters), the same in every table."
 )
@@ -77,14 +77,15 @@ def write_pseudonymized_copy(working: Path, target: Path, key: str) -> dict[str,
 
 def _split_tables(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
     kept, left_out = [], []
-    for schema, table, comment in con.execute(
-        "SELECT schema_name, table_name, coalesce(comment, '') FROM duckdb_tables() "
+    sensitive = {(t.schema, t.name) for t in sensitive_tables()}
+    for schema, table in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
         "WHERE database_name = 'src' ORDER BY ALL"
     ).fetchall():
         leave_out = (
             schema == "raw"
             or (schema == "quarantine" and table not in KEPT_QUARANTINE_TABLES)
-            or comment.startswith(SENSITIVE_PREFIX)
+            or (schema, table) in sensitive
         )
         (left_out if leave_out else kept).append((schema, table))
     return kept, left_out

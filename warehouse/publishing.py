@@ -30,7 +30,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from warehouse.db import connect, last_good_copy
+import duckdb
+
+from warehouse.catalogue import RUN_INFO, RUNS
+from warehouse.db import connect, last_good_copy, table_exists
 from warehouse.pseudonyms import write_pseudonymized_copy
 
 JOURNAL = "publication.json"
@@ -44,6 +47,42 @@ def staged_warehouse(published: Path) -> Path:
 
 def journal_path(working: Path) -> Path:
     return working.parent / JOURNAL
+
+
+RECORD_RUN_SQL = f"""
+INSERT OR REPLACE INTO {RUNS}
+    (run_id, started_at, finished_at, status, as_of, files_loaded, files_rejected, message)
+SELECT $run_id, CAST(to_timestamp($started) AS TIMESTAMP), current_timestamp::TIMESTAMP,
+    'published', $as_of,
+    (SELECT count(*) FROM meta.loaded_files WHERE run_id = $run_id AND status = 'loaded'),
+    (SELECT count(*) FROM meta.loaded_files WHERE run_id = $run_id AND status = 'rejected'),
+    $message
+"""
+
+
+def record_published_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, started: float | None
+) -> None:
+    """The run's row in `meta.runs`: when it started (a Unix time, from Dagster's run record)
+    and finished, its as-of date and the files it loaded and rejected."""
+    as_of = (
+        con.execute(f"SELECT as_of FROM {RUN_INFO}").fetchall()[0][0]
+        if table_exists(con, RUN_INFO)
+        else None
+    )
+    rejected = con.execute(
+        "SELECT count(*) FROM meta.loaded_files WHERE run_id = ? AND status = 'rejected'",
+        [run_id],
+    ).fetchall()[0][0]
+    message = (
+        f"Published; {rejected} file(s) rejected whole (quarantine.rejected_files)."
+        if rejected
+        else "Published."
+    )
+    con.execute(
+        RECORD_RUN_SQL,
+        {"run_id": run_id, "started": started, "as_of": as_of, "message": message},
+    )
 
 
 def publish_run(

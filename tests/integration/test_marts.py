@@ -1,6 +1,8 @@
 """The marts and effect estimates of the demo organisation (5,000 employees), whole job once."""
 
+import runpy
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -12,6 +14,7 @@ from demo import write_demo_inbox
 from effects.outcomes import DAYS_PER_MONTH
 from effects.program_effects import METHODS, OUTCOMES
 from pipelines.runner import run_pipeline
+from reports.audit import page_figures
 from stats.competing import aalen_johansen
 from stats.survival import km_at
 from tests.conftest import settings_under
@@ -21,12 +24,18 @@ RELATIONSHIP_TYPES = ("ally", "coach", "mentor", "sponsor")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("marts")
     settings = settings_under(root)
     summary = write_demo_inbox(settings.inbox)
     outcome = run_pipeline(settings, quiet=True, instance=dg.DagsterInstance.ephemeral())
     assert outcome.success, outcome.failures
+    return settings, summary
+
+
+@pytest.fixture(scope="module")
+def demo(demo_run):
+    settings, summary = demo_run
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         yield con, summary
 
@@ -75,6 +84,169 @@ def test_every_mart_has_its_table_and_column_comments(demo, table):
         [schema, name],
     ).fetchall()
     assert columns and all(c for _, c in columns), [n for n, c in columns if not c]
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_catalogued_table_is_built_as_declared(demo, table):
+    """Names, order and types of the demo warehouse's columns are the catalogue's."""
+    con, _ = demo
+    schema, name = table.split(".")
+    built = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
+        "AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall()
+    assert built == list(TABLES[table].types().items())
+
+
+def readme_queries() -> list[str]:
+    """The SQL statements of the README's "For analysts" section."""
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text.split("## For analysts", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    return [q.strip() for q in block.split(";") if q.strip()]
+
+
+def test_every_readme_query_runs_and_returns_rows(demo):
+    con, _ = demo
+    queries = readme_queries()
+    assert len(queries) == 7
+    for query in queries:
+        assert con.execute(query).fetchall(), query
+
+
+def test_the_readme_counts_mentees_only_from_when_they_joined(demo):
+    """Query 3 agrees with marts.survey_wave_summary, and no one is a mentee in a wave before
+    their first mentoring pairing (the first wave predates every program)."""
+    con, _ = demo
+    by_wave = con.execute(readme_queries()[2]).df()
+    mentees = by_wave[by_wave["mentee_by_then"]].set_index("wave")["respondents"]
+    summary = (
+        con.execute(
+            "SELECT wave, respondents FROM marts.survey_wave_summary "
+            "WHERE relationship_type = 'mentor' AND arm = 'participant'"
+        )
+        .df()
+        .set_index("wave")["respondents"]
+    )
+    assert mentees.to_dict() == summary.to_dict()
+    first_wave = con.execute("SELECT min(wave_date) FROM marts.fct_survey_score").fetchone()[0]
+    first_program = con.execute("SELECT min(start_date) FROM marts.dim_program").fetchone()[0]
+    assert first_wave < first_program
+    assert not by_wave[(by_wave["wave_date"] == first_wave)]["mentee_by_then"].any()
+
+
+def test_every_table_and_column_of_every_schema_is_commented(demo):
+    con, _ = demo
+    undocumented = con.execute(
+        "SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert undocumented == []
+    tables = con.execute(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert tables == []
+
+
+def test_the_run_is_recorded_in_full(demo):
+    con, _ = demo
+    runs = con.execute("SELECT * FROM meta.runs").df()
+    assert len(runs) == 1
+    run = runs.iloc[0]
+    assert run["started_at"] < run["finished_at"]
+    assert run["status"] == "published" and run["message"]
+    assert run["files_loaded"] > 0 and run["files_rejected"] >= 0
+    assert run["as_of"].date() == con.execute("SELECT as_of FROM marts.run_info").fetchone()[0]
+
+
+def figure(pages: Path, page: str, source: str, column: str, **key: str) -> float | None:
+    """The value a report page shows for `source.column` at `key` (reports.audit's reading);
+    None when the page hides it (a small group)."""
+    found = [
+        f
+        for f in page_figures(pages / page)
+        if f.source == source and f.attributes.get("data-column") == column and f.key == key
+    ]
+    assert found, (page, source, column, key)
+    value = found[0].attributes.get("data-value")
+    return None if value is None else float(value)
+
+
+def test_the_analyst_notebook_agrees_with_the_report_pages(demo, demo_run, monkeypatch):
+    con, _ = demo
+    settings, _ = demo_run
+    monkeypatch.setenv("MENTORLENS_WAREHOUSE", str(settings.warehouse))
+    answers = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "analyst.py"))
+    pages = settings.reports
+    program = answers["PROGRAM"]
+    # 1. Kaplan–Meier from the cohort's people = the equity page's 12-month retention.
+    retention = answers["retention_women_mentees"]["retention_12m"]
+    for arm in ("participant", "comparison"):
+        shown = figure(
+            pages,
+            "equity.html",
+            "marts.program_outcomes",
+            "retention_12m",
+            program_id=program,
+            relationship_type="mentor",
+            group=arm,
+            subgroup="gender=Woman",
+        )
+        assert retention[arm] == pytest.approx(shown, abs=1e-9)
+    # 2. Meetings per pairing-month from the activities = the program health page's.
+    for (program_id, kind), cadence in answers["meetings_per_pairing_month"].items():
+        shown = figure(
+            pages,
+            "program-health.html",
+            "marts.program_health",
+            "meetings_per_pairing_month",
+            program_id=program_id,
+            relationship_type=kind,
+        )
+        assert cadence == pytest.approx(shown, rel=1e-9)
+    assert len(answers["slowest_departments"]) == 3
+    # 3. Career loneliness per wave = the wellbeing page's; eNPS = marts.survey_wave_summary.
+    for wave, share in answers["career_lonely_by_wave"].itertuples(index=False):
+        shown = figure(
+            pages, "wellbeing.html", "marts.career_loneliness", "career_lonely", wave=wave
+        )
+        assert share == pytest.approx(shown, rel=1e-9)
+    summary = con.execute(
+        "SELECT wave, arm, enps FROM marts.survey_wave_summary WHERE relationship_type = 'mentor'"
+    ).df()
+    merged = answers["enps_by_wave"].merge(summary, on=["wave", "arm"], suffixes=("", "_mart"))
+    assert len(merged) == len(summary) == len(answers["enps_by_wave"])
+    assert merged["enps"].to_numpy() == pytest.approx(merged["enps_mart"].to_numpy())
+    # 4. The funnel's rates = the program health page's, where the page shows them.
+    compared = 0
+    for row in answers["funnel"].itertuples():
+        for column in ("activation_rate", "certificate_eligible_rate"):
+            shown = figure(
+                pages,
+                "program-health.html",
+                "marts.program_health",
+                column,
+                program_id=row.program_id,
+                relationship_type=row.relationship_type,
+            )
+            if shown is not None:
+                assert getattr(row, column) == pytest.approx(shown, rel=1e-9)
+                compared += 1
+    assert compared >= 2
+
+
+def test_the_analyst_notebook_runs_as_a_notebook(demo_run, monkeypatch):
+    """As `make notebook` opens it: converted by jupytext, executed on an IPython kernel."""
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    settings, _ = demo_run
+    monkeypatch.setenv("MENTORLENS_WAREHOUSE", str(settings.warehouse))
+    notebook = jupytext.read(Path(__file__).parents[2] / "examples" / "analyst.py")
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    shown = [c for c in notebook.cells if c.cell_type == "code" and c.get("outputs")]
+    assert len(shown) >= 5
+    assert not [o for c in shown for o in c["outputs"] if o.get("output_type") == "error"]
 
 
 def test_the_as_of_date_is_the_demos(demo):

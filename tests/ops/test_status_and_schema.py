@@ -40,3 +40,11 @@ def test_schema_prints_every_mart_table_and_column_with_its_comment(tiny_baselin
         assert f" {column} " in flat
         if comment:
             assert " ".join(comment.split()) in flat, f"marts.{table}.{column}"
+
+
+def test_schema_prints_any_schema_and_all_of_them(tiny_baseline):
+    for schema in ("staging", "raw", "quarantine", "meta"):
+        text = cli(tiny_baseline, "schema", schema)
+        assert f"Schema {schema} in" in text and f"{schema}." in text
+    everything = cli(tiny_baseline, "schema", "all")
+    assert all(f"Schema {s} in" in everything for s in ("marts", "staging", "meta", "raw"))

@@ -128,11 +128,11 @@ def test_every_column_gets_its_comment():
             "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'run_info'"
         ).fetchall()
     )
-    assert comments == TABLES["marts.run_info"].columns
+    assert comments == {c.name: c.description for c in TABLES["marts.run_info"].columns}
     table_comment = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE table_name = 'run_info'"
     ).fetchone()[0]
-    assert table_comment == TABLES["marts.run_info"].comment
+    assert table_comment == TABLES["marts.run_info"].description
 
 
 def test_a_column_without_a_comment_is_refused():
