@@ -363,9 +363,8 @@ def test_program_outcomes_from_counts_equal_those_of_the_people_counted(demo):
                 retention["ci_low"].iloc[0], nan_ok=True
             )
             # Aalen–Johansen: an exit before a promotion competes with it.
-            cause = np.where(
-                members["promotion_event"] == 1, 1, np.where(members["exit_type"].notna(), 2, 0)
-            )
+            promoted_then = members["promotion_event"].eq(1).fillna(False).to_numpy(bool)
+            cause = np.where(promoted_then, 1, np.where(members["exit_type"].notna(), 2, 0))
             promoted = aalen_johansen(
                 members["promotion_days"].where(members["promotion_event"].notna()),
                 cause,
