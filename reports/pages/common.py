@@ -131,7 +131,8 @@ def read_effect(
     estimates, p_values, notes = {}, {}, []
     n_treated = n_control = None
     arms = "n_treated,n_control"
-    for method in ("naive", "adjusted"):
+    # Adjusted first: the counts of people shown are read from the adjusted row.
+    for method in ("adjusted", "naive"):
         rows = match.loc[match["method"] == method]
         if not len(rows):
             estimates[method] = p_values[method] = None
