@@ -10,6 +10,7 @@ from reports.charts import PARTICIPANT, BarSeries, BeforeAfter, bar_chart, befor
 from reports.context import COMPARISON, ReportContext, Track
 from reports.figures import PERCENT, POINTS, SCORE, Figure, Row
 from reports.layout import Exhibit, Section, Table, not_available
+from reports.pages.climate import climate_section
 from reports.pages.common import (
     EFFECTS,
     OUTCOMES,
@@ -274,8 +275,10 @@ def career_section(ctx: ReportContext, waves: pd.DataFrame | None) -> Section:
 def build(ctx: ReportContext) -> dict:
     outcomes = ctx.reader.table(OUTCOMES)
     career = career_section(ctx, ctx.reader.table(CAREER_LONELINESS))
+    climate = climate_section(ctx)
     if outcomes is None:
-        return {"title": TITLE, "sections": [not_available(TITLE, "wellbeing", [OUTCOMES]), career]}
+        unavailable = not_available(TITLE, "wellbeing", [OUTCOMES])
+        return {"title": TITLE, "sections": [unavailable, career, climate]}
     effects = ctx.reader.table(EFFECTS)
     sections = [track_section(ctx, t, outcomes, effects) for t in ctx.tracks]
-    return {"title": TITLE, "sections": [*sections, career]}
+    return {"title": TITLE, "sections": [*sections, career, climate]}

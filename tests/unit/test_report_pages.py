@@ -174,6 +174,28 @@ def employees() -> pd.DataFrame:
     )
 
 
+def survey_scores() -> pd.DataFrame:
+    """Two waves of the employees' answers: every in-program respondent of wave B promotes
+    (a 100% that must be hidden)."""
+    ids = [f"{i:04d}" for i in range(111)]
+    rows = []
+    for wave, day in (("A", "2025-03-01"), ("B", "2026-03-01")):
+        for n, employee in enumerate(ids):
+            in_program = n % 3 == 0
+            enps = 10 if wave == "B" and in_program else (n * 7) % 11
+            rows.append(
+                {
+                    "employee_id": employee,
+                    "wave": wave,
+                    "wave_date": pd.Timestamp(day).date(),
+                    "enps": enps,
+                    "psych_safety_fav": n % 2 == 0,
+                    "has_advocate_fav": n % 4 == 0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def create(con: duckdb.DuckDBPyConnection, table: str, data: pd.DataFrame) -> None:
     con.register("_data", data)
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM _data")
@@ -203,6 +225,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         create(con, "marts.fct_pairing", pairings())
         create(con, "marts.dim_employee", employees())
         create(con, "marts.study_cohort", cohort())
+        create(con, "marts.fct_survey_score", survey_scores())
         write_frame(con, "marts.program_outcomes", outcomes(), OUTCOME_COLUMNS)
         write_frame(
             con, "marts.program_effects", frame(EFFECT_COLUMNS, effect_rows()), EFFECT_COLUMNS
@@ -473,3 +496,11 @@ def test_retention_value_is_shown_with_its_interval_and_assumption_and_audited(w
     assert "round(n_treated * estimate / 100 * 40000" in section
     problems, _ = audit_folder(folder, warehouse, K)
     assert problems == []
+
+
+def test_enps_psychological_safety_and_advocacy_are_shown_by_wave_and_group(report):
+    html = (report / "wellbeing.html").read_text(encoding="utf-8")
+    climate = html[html.index('id="climate"') :]
+    assert "eNPS" in climate and "Psychological safety" in climate and "advocates for me" in climate
+    assert "hidden: fewer than 5 did" in climate  # wave B: no in-program passive or detractor
+    assert climate.count('data-source="marts.fct_survey_score"') > 20
