@@ -47,7 +47,7 @@ MEASURES = (
     Measure(
         "loneliness",
         "Loneliness",
-        "UCLA-3, 3 to 9, lower is better",
+        Markup('<a class="term" href="methodology.html#did">UCLA-3</a>, 3 to 9, lower is better'),
         SCORE,
         "loneliness_did",
         SCORE,
@@ -57,7 +57,7 @@ MEASURES = (
     Measure(
         "engagement",
         "Engagement",
-        "UWES-3, 0 to 6, higher is better",
+        Markup('<a class="term" href="methodology.html#did">UWES-3</a>, 0 to 6, higher is better'),
         SCORE,
         "engagement_did",
         SCORE,
