@@ -144,12 +144,7 @@ def verdict_section(ctx: ReportContext, effects) -> Section:
                     track.title
                 )
             )
-    section = Section(
-        "Does each program work?",
-        "verdicts",
-        findings=summary,
-        body=legend(),
-    )
+    section = Section("Does each program work?", "verdicts", findings=summary, body=legend())
     section.exhibits.append(Exhibit("Verdict per program and outcome", verdict_table(ctx, found)))
     return section
 
