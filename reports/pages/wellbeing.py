@@ -112,23 +112,14 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
     adjusted = effect.adjusted if effect is not None else None
     if adjusted is None or not adjusted.shown:
         return sentence + Markup(".")
-    sentence += Markup(
-        "; comparing people of the same job level, tenure, performance rating, department and "
-        "gender, the {} was {} {} ({}; {} {} and {} colleagues answered before and after)"
-    ).format(
+    # The raw comparison is in the table below, labelled: the sentence keeps to the adjusted.
+    return sentence + Markup("; adjusted {} {} {} ({}; {} {} answered before and after).").format(
         Markup('<a class="term" href="methodology.html#did">difference in differences</a>'),
         adjusted.value,
         measure.effect_words,
         adjusted.interval,
         effect.n_treated,
         track.participants,
-        effect.n_control,
-    )
-    naive = effect.naive
-    if naive is None or not naive.shown:
-        return sentence + Markup(".")
-    return sentence + Markup("; the raw comparison gave {} ({}).").format(
-        naive.value, naive.interval
     )
 
 
