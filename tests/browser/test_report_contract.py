@@ -98,3 +98,35 @@ def test_every_download_link_opens_a_file(pages, hostile_org):
     links = {href for page in pages.values() for href in page["downloads"]}
     assert any(h.endswith(".csv") for h in links) and any(h.endswith(".xlsx") for h in links)
     assert [h for h in links if not (folder / h).is_file()] == []
+
+
+def test_after_a_failed_run_every_page_says_it_shows_the_last_good_run(hostile_org, tmp_path):
+    import shutil
+
+    from reports.freshness import record_failed_run
+
+    folder = tmp_path / "reports"
+    shutil.copytree(hostile_org.settings.reports, folder)
+    entry = {
+        "at": "2026-12-01T09:30:00+00:00",
+        "run_id": "r9",
+        "message": "check staging/employees failed: <b>12 rows</b> without a hire date",
+    }
+    assert record_failed_run(folder, entry)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        for name in ("index.html", "equity.html"):
+            page.goto((folder / name).as_uri())
+            page.wait_for_load_state("load")
+            banner = page.locator("#failed-run")
+            assert banner.is_visible()
+            text = banner.inner_text()
+            assert "These pages are from the last good run" in text
+            assert "1 December 2026, 09:30 UTC" in text and "<b>12 rows</b>" in text  # as text
+        page.goto((hostile_org.settings.reports / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        assert not page.locator("#failed-run").is_visible()
+        browser.close()
