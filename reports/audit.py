@@ -144,7 +144,10 @@ def audit_figure(con: duckdb.DuckDBPyConnection, figure: PageFigure, k: int) -> 
         small = _describes_fewer_than_k(con, figure, k)
         if not figure.hidden and small:
             problems.append(f"{where}: shown, but {small} (k = {k})")
-        if figure.hidden in PRIMARY and not small:
+        # A share of exactly none or all (its interval's ends too) is hidden as well.
+        share = figure.attributes["data-column"].removesuffix("_ci_low").removesuffix("_ci_high")
+        extreme = figure.unit == PERCENT and _read(con, figure, share)[0][0] in (0, 1)
+        if figure.hidden in PRIMARY and not small and not extreme:
             problems.append(f"{where}: hidden as small, but no group under k is involved")
     return problems
 

@@ -24,21 +24,14 @@ from reports.suppression import COMPLEMENTARY, FEW_WITH, FEW_WITHOUT, SMALL, Sup
 
 LEGEND_MARK = "<!--hidden-legend-->"
 HIDDEN_KINDS = (
-    (SMALL, "<q>fewer than {k}</q>: the group has fewer than {k} people"),
-    (
-        FEW_WITH,
-        "<q>hidden: fewer than {k} did</q>: fewer than {k} people (perhaps none) had the "
-        "outcome, so the share would tell about each of them",
-    ),
+    (SMALL, "<q>fewer than {k}</q> a group under {k}"),
+    (FEW_WITH, "<q>hidden: fewer than {k} did</q> a share that fewer than {k} (perhaps none) had"),
     (
         FEW_WITHOUT,
-        "<q>hidden: fewer than {k} did not</q>: all but fewer than {k} people had the outcome "
-        "(perhaps all), so a share near 100% would tell about each of them",
+        "<q>hidden: fewer than {k} did not</q> a share that all but fewer than {k} (perhaps all) "
+        "had",
     ),
-    (
-        COMPLEMENTARY,
-        "<q>hidden</q>: hidden so that a small group cannot be worked out by subtraction",
-    ),
+    (COMPLEMENTARY, "<q>hidden</q> so a small group cannot be worked out by subtraction"),
 )
 
 
@@ -49,12 +42,11 @@ def hidden_legend(html: str, k: int) -> Markup:
     ]
     if not kinds:
         return Markup("")
-    items = Markup("").join(Markup("<li>{}</li>").format(kind) for kind in kinds)
     return Markup(
-        '<aside class="hidden-legend" id="hidden-legend"><strong>Hidden figures on this '
-        "page.</strong> No figure describes fewer than {} people:<ul>{}</ul>In charts a hidden "
-        "value is drawn as a grey <q>hidden</q> mark, never as zero.</aside>"
-    ).format(k, items)
+        '<p class="hidden-legend" id="hidden-legend"><strong>Hidden figures</strong> (no figure '
+        "describes fewer than {} people): {}. Charts draw them as a grey <q>hidden</q> mark, "
+        'never as zero. <a href="methodology.html#privacy">Why</a>.</p>'
+    ).format(k, Markup(" · ").join(kinds))
 
 
 STATIC = ("report.css", "print.css", "report.js")

@@ -327,6 +327,57 @@ def bar_chart(
     )
 
 
+def likert_chart(
+    categories: Sequence[str], parts: Sequence[tuple[str, str, Sequence[Figure]]]
+) -> go.Figure:
+    """100% stacked bars (favourable, neutral, unfavourable...). Hidden parts are drawn
+    together as one grey "hidden" segment filling what the shown parts leave."""
+    figure = go.Figure()
+    shown_total = [0.0] * len(categories)
+    for name, colour, values in parts:
+        xs = [v.number for v in values]
+        for i, x in enumerate(xs):
+            shown_total[i] += x or 0.0
+        figure.add_trace(
+            go.Bar(
+                y=[wrapped(c, 30, 2) for c in categories],
+                x=xs,
+                orientation="h",
+                name=label(name),
+                marker={"color": colour},
+                text=[f"{x:.0%}" if x is not None and x >= 0.06 else "" for x in xs],
+                textposition="inside",
+                hovertemplate="%{y}: %{x:.0%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    hidden = [
+        max(0.0, 1.0 - total) if any(values[i].hidden for _, _, values in parts) else None
+        for i, total in enumerate(shown_total)
+    ]
+    if any(h is not None for h in hidden):
+        figure.add_trace(
+            go.Bar(
+                y=[wrapped(c, 30, 2) for c in categories],
+                x=hidden,
+                orientation="h",
+                name="hidden (small group)",
+                marker={"color": "#e4e7eb", "pattern": {"shape": "/", "fgcolor": HIDDEN_COLOUR}},
+                text=["hidden" if h is not None else "" for h in hidden],
+                textposition="inside",
+                hoverinfo="skip",
+            )
+        )
+    return _layout(
+        figure,
+        height=max(220, 100 + 34 * len(categories)),
+        barmode="stack",
+        margin={"l": 24, "r": 24, "t": 40, "b": 56},
+        xaxis={"tickformat": ".0%", "range": [0, 1], "title": {"text": "Share of respondents"}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
+        yaxis={"autorange": "reversed", "showgrid": False, "automargin": True},
+    )
+
+
 def funnel_chart(stages: Sequence[str], counts: Sequence[Figure]) -> go.Figure:
     """Pairings at each stage; a hidden stage keeps its place and reads "hidden" (its bar is
     not drawn: a length would give the number away)."""

@@ -219,9 +219,15 @@ class Row:
 
         A share of people (its own `name_n`) is also hidden when fewer than k of them have, or
         lack, the attribute. A share of something else (`n_column`: meetings, milestones) is
-        hidden with the people it describes.
+        hidden with the people it describes, and when it is exactly 0% or 100% (none, or all,
+        of the group's meetings or milestones: it tells about every member).
         """
         if n_column is not None:
+            value = self[name]
+            if self.hidden is None and value in (0, 1):
+                return replace(self, hidden=FEW_WITH if value == 0 else FEW_WITHOUT).estimate(
+                    name, PERCENT, n_column
+                )
             return self.estimate(name, PERCENT, n_column)
         return self.counted(name, PERCENT, f"{name}_n")
 

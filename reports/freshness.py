@@ -46,8 +46,8 @@ class SourceFile:
             except ValueError:
                 stamp = None
             if stamp is not None:
-                return "dated " + stamp.strftime("%-d %B %Y" if day else "%B %Y")
-        return "loaded " + self.loaded.strftime("%-d %B %Y") if self.loaded else ""
+                return "dated " + stamp.strftime("%-d %b %Y" if day else "%b %Y")
+        return "loaded " + self.loaded.strftime("%-d %b %Y") if self.loaded else ""
 
 
 def newest_files(reader: Reader) -> list[SourceFile]:

@@ -58,10 +58,10 @@ UNCLEAR = Verdict("unclear", "no clear evidence either way", "●")
 NO_DATA = Verdict("no-data", "not enough data", "○")
 VERDICTS = (HELPS, HARMS, UNCLEAR, NO_DATA)
 VERDICT_HELP = {
-    HELPS: "the whole 95% interval lies on the favourable side of no effect",
-    HARMS: "the whole 95% interval lies on the unfavourable side of no effect",
-    UNCLEAR: "the 95% interval includes no effect: the data cannot tell",
-    NO_DATA: "too few people, or not estimable yet",
+    HELPS: "95% interval wholly on the favourable side",
+    HARMS: "wholly on the unfavourable side",
+    UNCLEAR: "the interval includes no effect",
+    NO_DATA: "too few people, or not estimable",
 }
 
 
@@ -78,7 +78,7 @@ def badge(verdict: Verdict) -> Markup:
 
 def legend() -> Markup:
     items = Markup("").join(
-        Markup("<li>{}: {}.</li>").format(badge(v), VERDICT_HELP[v]) for v in VERDICTS
+        Markup("<li>{} {}</li>").format(badge(v), VERDICT_HELP[v]) for v in VERDICTS
     )
     return Markup('<ul class="verdict-legend" aria-label="What the verdicts mean">{}</ul>').format(
         items

@@ -131,7 +131,8 @@ def read_effect(
     estimates, p_values, notes = {}, {}, []
     n_treated = n_control = None
     arms = "n_treated,n_control"
-    for method in ("naive", "adjusted"):
+    # Adjusted first: the counts of people shown are read from the adjusted row.
+    for method in ("adjusted", "naive"):
         rows = match.loc[match["method"] == method]
         if not len(rows):
             estimates[method] = p_values[method] = None
@@ -206,9 +207,11 @@ def compact(estimate: Estimate | None) -> Markup:
 
 
 EFFECTS_CAPTION = (
-    "Participants against comparable colleagues. Naive: the raw comparison. Adjusted: people "
-    f"of the same {ADJUSTED_FOR} compared. p: two-sided p-value for no effect."
+    "Participants against comparable colleagues. Raw comparison: the two groups as they are "
+    f"(naive). Adjusted: people of the same {ADJUSTED_FOR} compared. p: two-sided p-value for "
+    "no effect."
 )
+P_TERM = Markup('<a class="term" href="methodology.html#p-value">p</a>')
 
 
 def effects_table(rows: list[tuple[str, Effect]], track: Track) -> Table:
@@ -218,9 +221,9 @@ def effects_table(rows: list[tuple[str, Effect]], track: Track) -> Table:
         [
             "Outcome",
             "Raw comparison (95% CI)",
-            "p",
+            P_TERM,
             "Adjusted (95% CI)",
-            "p",
+            P_TERM,
             capitalised(track.participants),
             capitalised(COMPARISON),
         ],

@@ -297,7 +297,7 @@ def subgroup_effect_exhibit(
     x_title: str = "Hazard ratio of leaving voluntarily (log scale)",
     null: float = 1.0,
 ) -> tuple[Exhibit, list[Markup]] | None:
-    from reports.verdicts import BY_CODE, badge, verdict_of
+    from reports.verdicts import BY_CODE, UNCLEAR, badge, verdict_of
 
     found = subgroup_effects(ctx, track, effects, outcome, unit)
     if not found:
@@ -312,6 +312,10 @@ def subgroup_effect_exhibit(
         label = subgroup_label(subgroup)
         forest_rows.append(ForestRow(label, None, effect.adjusted))
         verdict = verdict_of(effect.adjusted, BY_CODE[outcome])
+        p = effect.adjusted_p
+        if verdict.code in ("helps", "harms") and not (p and p.shown and p.value < SIGNIFICANCE):
+            # Many groups are tested: a verdict needs the Holm-adjusted p-value under 5% too.
+            verdict = UNCLEAR
         table_rows.append(
             [
                 label,
@@ -353,7 +357,10 @@ def subgroup_effect_exhibit(
             f"Forest plot of the effect on {what} by subgroup: {track.title}",
         )
     table = Table(
-        Markup("Adjusted effect on {} within each group. {}").format(what, HOLM),
+        Markup(
+            "Adjusted effect on {} within each group. A verdict of help or harm needs the "
+            "Holm-adjusted p-value under 0.05 as well as the interval. {}"
+        ).format(what, HOLM),
         [
             "Group",
             "Verdict",

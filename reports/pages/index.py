@@ -4,7 +4,7 @@ of each effect in everyday units; raw comparisons only where they would mislead,
 from markupsafe import Markup
 
 from reports.context import ReportContext, Track
-from reports.figures import POINTS
+from reports.figures import POINTS, SCORE, Figure, plain
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.common import EFFECTS, OUTCOMES, capitalised, programs_forest
 from reports.verdicts import (
@@ -63,7 +63,31 @@ def program_file(track: Track) -> str:
     return f"program-{track.anchor}.html"
 
 
-def outcome_item(finding: Finding, track: Track, raw_always: bool = False) -> Markup:
+DIAGNOSTICS = "marts.study_diagnostics"
+
+
+def balance_of(ctx: ReportContext, track: Track) -> Figure | None:
+    """The largest |SMD| after weighting from marts.study_diagnostics (issue 17), when built:
+    the first column whose name holds 'smd'."""
+    frame = ctx.reader.table(DIAGNOSTICS)
+    if frame is None:
+        return None
+    column = next((c for c in frame.columns if "smd" in c.lower()), None)
+    rows = frame.loc[
+        (frame["program_id"] == track.program_id)
+        & (frame["relationship_type"] == track.relationship_type)
+    ]
+    if column is None or rows.empty:
+        return None
+    value = plain(rows.iloc[0][column])
+    if value is None:
+        return None
+    return Figure(value, SCORE, DIAGNOSTICS, column, tuple(track.effect_keys.items()))
+
+
+def outcome_item(
+    finding: Finding, track: Track, raw_always: bool = False, balance: Figure | None = None
+) -> Markup:
     parts = [
         Markup("{} <strong>{}</strong>: {}").format(
             badge(finding.verdict),
@@ -71,7 +95,7 @@ def outcome_item(finding: Finding, track: Track, raw_always: bool = False) -> Ma
             size_sentence(finding, track.participants),
         )
     ]
-    strength = evidence_strength(finding)
+    strength = evidence_strength(finding, balance)
     if strength:
         parts.append(
             Markup('<span class="strength">Strength of evidence: {}.</span>').format(strength)
@@ -86,8 +110,13 @@ def outcome_item(finding: Finding, track: Track, raw_always: bool = False) -> Ma
     return Markup("<li>{}</li>").format(Markup(" ").join(parts))
 
 
-def program_card(finding_list: list[Finding], track: Track, raw_always: bool = False) -> Markup:
-    items = Markup("").join(outcome_item(f, track, raw_always) for f in finding_list)
+def program_card(
+    finding_list: list[Finding],
+    track: Track,
+    raw_always: bool = False,
+    balance: Figure | None = None,
+) -> Markup:
+    items = Markup("").join(outcome_item(f, track, raw_always, balance) for f in finding_list)
     return Markup(
         '<article class="card program-card" id="card-{}"><h3><a href="{}">{}</a></h3>'
         '<ul class="outcomes">{}</ul></article>'
@@ -115,19 +144,15 @@ def verdict_section(ctx: ReportContext, effects) -> Section:
                     track.title
                 )
             )
-    section = Section(
-        "Does each program work?",
-        "verdicts",
-        findings=summary,
-        body=legend(),
-    )
+    section = Section("Does each program work?", "verdicts", findings=summary, body=legend())
     section.exhibits.append(Exhibit("Verdict per program and outcome", verdict_table(ctx, found)))
     return section
 
 
 def cards_section(ctx: ReportContext, effects) -> Section:
     cards = Markup("").join(
-        program_card(track_findings(ctx, track, effects), track) for track in ctx.tracks
+        program_card(track_findings(ctx, track, effects), track, balance=balance_of(ctx, track))
+        for track in ctx.tracks
     )
     return Section(
         "How large, and how sure",

@@ -9,7 +9,7 @@ from reports.context import ReportContext, Track
 from reports.figures import COUNT, PERCENT, SCORE, Figure, plain
 from reports.layout import Exhibit, Section, Table
 from reports.pages.common import EFFECTS
-from reports.pages.index import program_card, program_file, track_findings
+from reports.pages.index import balance_of, program_card, program_file, track_findings
 from reports.verdicts import legend, retention_value
 
 DIAGNOSTICS = "marts.study_diagnostics"
@@ -32,7 +32,8 @@ def verdicts_section(ctx: ReportContext, track: Track, effects) -> Section:
         "Does it work?",
         "verdicts",
         findings=[value] if value else [],
-        body=legend() + program_card(findings, track, raw_always=True),
+        body=legend()
+        + program_card(findings, track, raw_always=True, balance=balance_of(ctx, track)),
     )
 
 

@@ -104,9 +104,16 @@ def hazard_finding(track: Track, hazard: Effect, verb: str, reading: str) -> Mar
         )
     return Markup(
         "Compared with colleagues of the same job level, tenure, performance, department and "
-        "gender, {} {} at {} times their rate ({}; p = {}). {}"
+        "gender, {} {} at {} times their rate (a {}; {}; {} = {}). {}"
     ).format(
-        track.participants, verb, adjusted.value, adjusted.interval, hazard.adjusted_p, reading
+        track.participants,
+        verb,
+        adjusted.value,
+        Markup('<a class="term" href="methodology.html#hazard-ratio">hazard ratio</a>'),
+        adjusted.interval,
+        Markup('<a class="term" href="methodology.html#p-value">p</a>'),
+        hazard.adjusted_p,
+        reading,
     )
 
 

@@ -10,6 +10,7 @@ from reports.charts import PARTICIPANT, BarSeries, BeforeAfter, bar_chart, befor
 from reports.context import COMPARISON, ReportContext, Track
 from reports.figures import PERCENT, POINTS, SCORE, Figure, Row
 from reports.layout import Exhibit, Section, Table, not_available
+from reports.pages.climate import climate_section
 from reports.pages.common import (
     EFFECTS,
     OUTCOMES,
@@ -46,7 +47,7 @@ MEASURES = (
     Measure(
         "loneliness",
         "Loneliness",
-        "UCLA-3, 3 to 9, lower is better",
+        Markup('<a class="term" href="methodology.html#did">UCLA-3</a>, 3 to 9, lower is better'),
         SCORE,
         "loneliness_did",
         SCORE,
@@ -56,7 +57,7 @@ MEASURES = (
     Measure(
         "engagement",
         "Engagement",
-        "UWES-3, 0 to 6, higher is better",
+        Markup('<a class="term" href="methodology.html#did">UWES-3</a>, 0 to 6, higher is better'),
         SCORE,
         "engagement_did",
         SCORE,
@@ -111,23 +112,14 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
     adjusted = effect.adjusted if effect is not None else None
     if adjusted is None or not adjusted.shown:
         return sentence + Markup(".")
-    sentence += Markup(
-        "; comparing people of the same job level, tenure, performance rating, department and "
-        "gender, the {} was {} {} ({}; {} {} and {} colleagues answered before and after)"
-    ).format(
+    # The raw comparison is in the table below, labelled: the sentence keeps to the adjusted.
+    return sentence + Markup("; adjusted {} {} {} ({}; {} {} answered before and after).").format(
         Markup('<a class="term" href="methodology.html#did">difference in differences</a>'),
         adjusted.value,
         measure.effect_words,
         adjusted.interval,
         effect.n_treated,
         track.participants,
-        effect.n_control,
-    )
-    naive = effect.naive
-    if naive is None or not naive.shown:
-        return sentence + Markup(".")
-    return sentence + Markup("; the raw comparison gave {} ({}).").format(
-        naive.value, naive.interval
     )
 
 
@@ -274,8 +266,10 @@ def career_section(ctx: ReportContext, waves: pd.DataFrame | None) -> Section:
 def build(ctx: ReportContext) -> dict:
     outcomes = ctx.reader.table(OUTCOMES)
     career = career_section(ctx, ctx.reader.table(CAREER_LONELINESS))
+    climate = climate_section(ctx)
     if outcomes is None:
-        return {"title": TITLE, "sections": [not_available(TITLE, "wellbeing", [OUTCOMES]), career]}
+        unavailable = not_available(TITLE, "wellbeing", [OUTCOMES])
+        return {"title": TITLE, "sections": [unavailable, career, climate]}
     effects = ctx.reader.table(EFFECTS)
     sections = [track_section(ctx, t, outcomes, effects) for t in ctx.tracks]
-    return {"title": TITLE, "sections": [*sections, career]}
+    return {"title": TITLE, "sections": [*sections, career, climate]}

@@ -67,20 +67,22 @@ def printed(hostile_org, tmp_path_factory) -> dict:
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
+        folder = hostile_org.settings.reports
+        names = [p.file for p in PAGES] + sorted(p.name for p in folder.glob("program-*.html"))
         for paper, width in PAPERS.items():
             context = browser.new_context(offline=True, viewport={"width": width, "height": 1000})
-            for spec in PAGES:
+            for name in names:
                 page = context.new_page()
-                page.goto((hostile_org.settings.reports / spec.file).as_uri())
+                page.goto((folder / name).as_uri())
                 page.wait_for_load_state("load")
                 page.wait_for_function(CHARTS_DRAWN, timeout=15_000)
                 page.emulate_media(media="print")
                 page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
                 page.wait_for_timeout(200)
                 problems = page.evaluate(OVERFLOW)
-                pdf = out / f"{paper}-{spec.file}.pdf"
+                pdf = out / f"{paper}-{name}.pdf"
                 page.pdf(path=str(pdf), format=paper, margin=MARGIN, print_background=True)
-                found[(paper, spec.file)] = (problems, pdf.read_bytes())
+                found[(paper, name)] = (problems, pdf.read_bytes())
                 page.close()
             context.close()
         browser.close()
@@ -93,6 +95,7 @@ def test_nothing_overflows_a_printed_page(printed):
 
 
 def test_every_page_prints_to_a4_and_letter(printed):
+    assert any(name.startswith("program-") for _, name in printed)
     for (paper, name), (_, pdf) in printed.items():
         assert pdf.startswith(b"%PDF") and len(pdf) > 5_000, (paper, name)
 

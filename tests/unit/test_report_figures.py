@@ -101,3 +101,17 @@ def test_dates_are_written_for_people_and_machines():
     figure = Figure(date(2026, 10, 31), "date", "marts.run_info", "as_of")
     html = str(Markup("{}").format(figure))
     assert ">31 October 2026<" in html and 'data-value="2026-10-31"' in html
+
+
+def test_a_share_of_meetings_at_exactly_none_or_all_is_hidden_with_its_interval():
+    from reports.figures import Row
+    from reports.suppression import FEW_WITH, FEW_WITHOUT, Suppression
+
+    values = {"p": "P1", "rate": 0.0, "rate_ci_low": 0.0, "rate_ci_high": 0.02, "pairings": 40}
+    none = Row("t", values, ("p",), Suppression(5)).share("rate", n_column="pairings")
+    assert none.value.hidden == FEW_WITH and none.high.hidden == FEW_WITH
+    assert none.value.text == "hidden: fewer than 5 did"
+    every = Row("t", values | {"rate": 1.0}, ("p",), Suppression(5)).share("rate", "pairings")
+    assert every.value.hidden == FEW_WITHOUT
+    some = Row("t", values | {"rate": 0.3}, ("p",), Suppression(5)).share("rate", "pairings")
+    assert some.shown

@@ -175,6 +175,28 @@ def employees() -> pd.DataFrame:
     )
 
 
+def survey_scores() -> pd.DataFrame:
+    """Two waves of the employees' answers: every in-program respondent of wave B promotes
+    (a 100% that must be hidden)."""
+    ids = [f"{i:04d}" for i in range(111)]
+    rows = []
+    for wave, day in (("A", "2025-03-01"), ("B", "2026-03-01")):
+        for n, employee in enumerate(ids):
+            in_program = n % 3 == 0
+            enps = 10 if wave == "B" and in_program else (n * 7) % 11
+            rows.append(
+                {
+                    "employee_id": employee,
+                    "wave": wave,
+                    "wave_date": pd.Timestamp(day).date(),
+                    "enps": enps,
+                    "psych_safety_fav": n % 2 == 0,
+                    "has_advocate_fav": n % 4 == 0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def create(con: duckdb.DuckDBPyConnection, table: str, data: pd.DataFrame) -> None:
     con.register("_data", data)
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM _data")
@@ -204,6 +226,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         create(con, "marts.fct_pairing", pairings())
         create(con, "marts.dim_employee", employees())
         create(con, "marts.study_cohort", cohort())
+        create(con, "marts.fct_survey_score", survey_scores())
         write_frame(con, "marts.program_outcomes", outcomes(), OUTCOME_COLUMNS)
         write_frame(
             con, "marts.program_effects", frame(EFFECT_COLUMNS, effect_rows()), EFFECT_COLUMNS
@@ -473,4 +496,50 @@ def test_retention_value_is_shown_with_its_interval_and_assumption_and_audited(w
     assert "an assumption set in <code>MENTORLENS_REPLACEMENT_COST</code>" in section
     assert "round(n_treated * estimate / 100 * 40000" in section
     problems, _ = audit_folder(folder, warehouse, K)
+    assert problems == []
+
+
+def test_enps_psychological_safety_and_advocacy_are_shown_by_wave_and_group(report):
+    html = (report / "wellbeing.html").read_text(encoding="utf-8")
+    climate = html[html.index('id="climate"') :]
+    assert "eNPS" in climate and "Psychological safety" in climate and "advocates for me" in climate
+    assert "hidden: fewer than 5 did" in climate  # wave B: no in-program passive or detractor
+    assert climate.count('data-source="marts.fct_survey_score"') > 20
+
+
+def test_pages_read_the_columns_and_tables_issues_16_and_17_add(warehouse, tmp_path):
+    """ipw rows, e_value / e_value_ci, a not-estimable row with NULL figures and a note, and
+    marts.study_diagnostics: read when present, never a crash, every figure still audited."""
+    import shutil
+
+    copy = tmp_path / "later.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("ALTER TABLE marts.program_effects ADD COLUMN e_value DOUBLE")
+        con.execute("ALTER TABLE marts.program_effects ADD COLUMN e_value_ci DOUBLE")
+        con.execute("UPDATE marts.program_effects SET e_value = 2.4, e_value_ci = 1.6")
+        con.execute(
+            "INSERT INTO marts.program_effects BY NAME SELECT * REPLACE ('ipw' AS method) "
+            "FROM marts.program_effects WHERE method = 'adjusted'"
+        )
+        con.execute(
+            "UPDATE marts.program_effects SET estimate = NULL, ci_low = NULL, ci_high = NULL, "
+            "p_value = NULL, note = 'too few events to fit the model' "
+            "WHERE outcome = 'promotion_hr' AND method = 'adjusted'"
+        )
+        con.execute(
+            "CREATE TABLE marts.study_diagnostics AS SELECT 'P1' AS program_id, "
+            "'mentor' AS relationship_type, 40 AS participants, 300 AS comparison_people, "
+            "12 AS trials, 250.5 AS effective_comparison_size, 0.02 AS share_outside_overlap, "
+            "0.04 AS max_abs_smd_after"
+        )
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        build_reports(con, folder, K)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Not enough data" in index and "too few events to fit the model" in index
+    assert "E-value" in index and "a fair comparison" in index
+    program = (folder / "program-p1-mentor.html").read_text(encoding="utf-8")
+    assert "Study diagnostics" in program and "max abs smd after" in program
+    problems, _ = audit_folder(folder, copy, K)
     assert problems == []
