@@ -7,13 +7,13 @@ makes it (a wave's rows, filtered to the group), so the expressions below hold n
 
 from markupsafe import Markup
 
-from assets.effects.proportions import wilson_interval
 from reports.charts import COMPARISON as COMPARISON_COLOUR
 from reports.charts import PARTICIPANT, BarSeries, bar_chart, embed, likert_chart
 from reports.context import ReportContext
 from reports.figures import COUNT, PERCENT, POINTS, Estimate, Figure, plain
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.suppression import FEW_WITH, SMALL
+from stats.proportions import wilson_interval
 
 SCORES = "marts.fct_survey_score"
 DIM_EMPLOYEE = "marts.dim_employee"
