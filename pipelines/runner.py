@@ -14,6 +14,7 @@ import dagster as dg
 from assets.publication import PUBLICATION
 from assets.raw import INBOX_FILES, REJECTED_FILES, UNRECOGNISED_FILES
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
+from reports.freshness import record_failed_run
 from warehouse.failures import failures_log, record_failure, root_error, step_failure_text
 from warehouse.settings import Settings
 
@@ -116,7 +117,7 @@ def run_pipeline(
         if owned:
             instance.dispose()
     if not outcome.success:
-        record_failure(
+        entry = record_failure(
             failures_log(settings.dagster_home),
             outcome.run_id,
             job.name,
@@ -124,6 +125,8 @@ def run_pipeline(
             noticed_by="cli",
             failures=outcome.failures,
         )
+        if entry:  # the published pages say they are from the last good run, and why
+            record_failed_run(settings.reports, entry)
     return outcome
 
 

@@ -20,6 +20,7 @@ from ingest.inbox import file_sha256, inbox_paths
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
+from reports.freshness import record_failed_run
 from surveys.waves import wave_key
 from warehouse.failures import (
     failures_log,
@@ -29,7 +30,7 @@ from warehouse.failures import (
     step_failure_text,
 )
 from warehouse.publishing import recover
-from warehouse.resources import InboxResource, WarehouseResource
+from warehouse.resources import InboxResource, ReportsResource, WarehouseResource
 
 # A file modified more recently than this may still be being copied in: leave it for a later tick.
 SETTLE_SECONDS = 60
@@ -136,7 +137,7 @@ def inbox_sensor(
     description="Appends every failed run to $DAGSTER_HOME/mentorlens-failures.jsonl, where "
     "`mentorlens status` and alerting read it.",
 )
-def run_failure_log_sensor(context: dg.RunFailureSensorContext) -> None:
+def run_failure_log_sensor(context: dg.RunFailureSensorContext, reports: ReportsResource) -> None:
     run = context.dagster_run
     steps = [step_failure_text(event) for event in context.get_step_failure_events()]
     written = record_failure(
@@ -147,6 +148,8 @@ def run_failure_log_sensor(context: dg.RunFailureSensorContext) -> None:
         noticed_by="run_failure_log_sensor",
         failures=steps,
     )
+    if written:  # the published pages say they are from the last good run, and why
+        record_failed_run(reports.published, written)
     context.log.info(f"Run {run.run_id} {'logged' if written else 'was logged already'}.")
 
 

@@ -31,10 +31,10 @@ def record_failure(
     message: str,
     noticed_by: str,
     failures: list[str] | None = None,
-) -> bool:
-    """Append one line for the run unless it is logged already; True when written."""
+) -> dict | None:
+    """Append one line for the run unless it is logged already; the entry when written."""
     if any(entry.get("run_id") == run_id for entry in read_failures(log)):
-        return False
+        return None
     entry = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
@@ -49,7 +49,7 @@ def record_failure(
         handle.write(json.dumps(entry) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    return True
+    return entry
 
 
 def read_failures(log: Path, limit: int | None = None) -> list[dict]:

@@ -30,7 +30,7 @@ from tests.conftest import write
 from tests.ops.conftest import WAVE
 from warehouse.failures import failures_log, read_failures
 from warehouse.locking import WriterLock
-from warehouse.resources import InboxResource, WarehouseResource
+from warehouse.resources import InboxResource, ReportsResource, WarehouseResource
 from warehouse.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -139,8 +139,9 @@ def test_the_run_failure_sensor_logs_a_failed_run_where_status_shows_it(settings
         dagster_run=instance.get_run_by_id(result.run_id),
     ).for_run_failure()
 
-    run_failure_log_sensor(context)
-    run_failure_log_sensor(context)  # a sensor may see a run twice; it is logged once
+    reports = ReportsResource(path=str(settings.reports))
+    run_failure_log_sensor(context, reports=reports)
+    run_failure_log_sensor(context, reports=reports)  # seen twice, it is logged once
 
     logged = read_failures(failures_log(settings.dagster_home))
     assert [(e["run_id"], e["job"], e["noticed_by"]) for e in logged] == [

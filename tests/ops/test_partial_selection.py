@@ -46,6 +46,9 @@ def _failed_run_after_a_good_one(small_org: Settings, run) -> None:
     failed = run(small_org)
     assert not failed.success and not failed.published
     assert BAD_SNAPSHOT not in _published_files(small_org)
+    # The published pages now say they are from the last good run, and why the latest failed.
+    status = (small_org.reports / "static" / "run-status.js").read_text(encoding="utf-8")
+    assert failed.run_id[:8] in status or "quarantine_within_threshold" in status
 
 
 def test_a_selection_after_a_failed_run_starts_from_what_was_published(small_org, run):
@@ -72,7 +75,7 @@ def test_publication_refuses_what_was_rebuilt_without_passing_gates(small_org):
     """The publication's own guard, should an asset ever be rebuilt without its gates passing
     (an asset made subsettable, a check defined apart): read from real runs' events."""
     gates = blocking_checks(all_assets)
-    assert gates[EMPLOYEES] == {"quarantine_within_threshold", "dataset_expectations"}
+    assert {"quarantine_within_threshold", "dataset_expectations"} <= gates[EMPLOYEES]
     with dg.instance_for_test() as instance:
         good = run_pipeline(small_org, quiet=True, instance=instance)
         write(
@@ -83,6 +86,7 @@ def test_publication_refuses_what_was_rebuilt_without_passing_gates(small_org):
         failed = run_pipeline(small_org, quiet=True, instance=instance)
         assert good.published and not failed.published
         assert ungated_assets(instance, good.run_id, gates) == []
-        assert ungated_assets(instance, failed.run_id, gates) == [
+        assert (
             "staging/employees (check quarantine_within_threshold did not pass in this run)"
-        ]
+            in ungated_assets(instance, failed.run_id, gates)
+        )
