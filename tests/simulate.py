@@ -1,10 +1,16 @@
 """Simulated organisations with planted program effects and strong selection into the program.
 
-One row per employee at a program's index date. High performers and senior people join more
-often, leave less, are promoted more and become less lonely over time anyway, so comparisons
-that ignore those covariates are biased. Every outcome is generated from a model that the
-`adjusted` estimators can represent exactly (log-linear hazards, linear changes, the same
-covariates, a missing-performance shift), so their intervals should cover the planted values.
+`simulate_staffed_organisation` builds a whole organisation as staging tables (employees, job
+events, one program, its pairings and survey scores), so that planted-truth tests run the
+product's own cohort and estimates (tests/unit/test_simulated_effects.py). The adjusted
+models' covariates are the product's (assets/effects/program_effects.py), never a copy.
+
+`simulate_organisation` gives one row per employee at a program's index date, as cohort rows
+for the tests of the effects table's structure (tests/unit/test_marts_effects.py).
+
+In both, high performers and senior people join more often, leave less, are promoted more
+and become less lonely over time anyway, so comparisons that ignore those covariates are
+biased.
 """
 
 from dataclasses import dataclass
@@ -12,14 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-LEVELS = np.array(["L1", "L2", "L3", "L4", "L5"])
+LEVELS = np.arange(1, 6)  # job levels, as integers like staging.employees.job_level
 LEVEL_SHARES = [0.30, 0.30, 0.20, 0.13, 0.07]
 RATING_SHARES = [0.05, 0.15, 0.45, 0.25, 0.10]  # ratings 1..5
 DEPARTMENT_EFFECTS = {"Sales": 0.25, "Engineering": -0.10, "Finance": 0.0, "Operations": 0.15}
 GENDERS = np.array(["woman", "man", "nonbinary"])
 GENDER_SHARES = [0.47, 0.50, 0.03]
-COVARIATES = ["tenure_years", "performance_rating"]
-CATEGORICAL = ["job_level", "department", "gender"]
 
 EXIT_WEIBULL_SHAPE, EXIT_WEIBULL_SCALE_DAYS = 1.1, 1300.0  # ≈ 14–18% leave in a year
 PROMOTION_WEIBULL_SHAPE, PROMOTION_WEIBULL_SCALE_DAYS = 1.3, 3000.0
@@ -120,7 +124,7 @@ def _employees(n: int, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "person_id": np.arange(n),
-            "job_level": pd.array(rng.choice(LEVELS, size=n, p=LEVEL_SHARES), dtype="str"),
+            "job_level": rng.choice(LEVELS, size=n, p=LEVEL_SHARES),
             "tenure_years": rng.gamma(shape=2.0, scale=2.0, size=n),
             "performance_rating": rating,
             "department": pd.array(rng.choice(list(DEPARTMENT_EFFECTS), size=n), dtype="str"),
@@ -198,7 +202,7 @@ def _responded_both_waves(people: pd.DataFrame, rng: np.random.Generator) -> np.
 
 
 def _level_index(people: pd.DataFrame) -> np.ndarray:
-    return np.searchsorted(LEVELS, people["job_level"].to_numpy(dtype=object))
+    return people["job_level"].to_numpy(dtype=int) - LEVELS[0]
 
 
 def _centred_rating(people: pd.DataFrame) -> np.ndarray:

@@ -363,11 +363,11 @@ def test_program_outcomes_from_counts_equal_those_of_the_people_counted(demo):
                 retention["ci_low"].iloc[0], nan_ok=True
             )
             # Aalen–Johansen: an exit before a promotion competes with it.
-            promoted_then = members["promotion_event"].eq(1).fillna(False).to_numpy(bool)
-            cause = np.where(promoted_then, 1, np.where(members["exit_type"].notna(), 2, 0))
+            event = members["promotion_event"].astype("float").to_numpy()
+            cause = np.where(event == 1, 1, np.where(members["exit_type"].notna(), 2, 0))
             promoted = aalen_johansen(
-                members["promotion_days"].where(members["promotion_event"].notna()),
-                cause,
+                members["promotion_days"].astype("float").to_numpy(),
+                np.where(np.isnan(event), np.nan, cause),
                 [24 * DAYS_PER_MONTH],
             )
             assert row["promoted_24m"] == pytest.approx(promoted["incidence"].iloc[0], nan_ok=True)

@@ -220,3 +220,63 @@ def test_more_covariates_than_people_is_not_estimable_rather_than_an_error():
     result = diff_in_diff(frame, "before", "after", "mentee", covariates)
     assert np.isnan(result.estimate)
     assert result.note == "fewer people with both waves than model terms"
+
+
+def test_clustered_did_matches_statsmodels_cluster_robust_ols():
+    """Where people recur (several monthly trials), the variance is CR1 over employee_id, as
+    statsmodels' OLS(cov_type="cluster") computes it."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "person": rng.integers(0, 250, n),
+            "treated": (rng.random(n) < 0.3).astype(int),
+            "x": rng.normal(size=n),
+            "pair": rng.choice(["a>c", "b>c"], n),
+        }
+    )
+    frame["baseline"] = rng.normal(5, 1, n)
+    shared = rng.normal(0, 1, 250)[frame["person"]]  # a person's rows move together
+    frame["followup"] = (
+        frame["baseline"] - 0.5 * frame["treated"] + 0.3 * frame["x"] + shared + rng.normal(0, 1, n)
+    )
+    result = diff_in_diff(
+        frame, "baseline", "followup", "treated", ["x"], fixed_effects=["pair"], cluster="person"
+    )
+    regressors = sm.add_constant(
+        np.column_stack([frame["treated"], frame["x"], frame["pair"] == "b>c"]).astype(float)
+    )
+    reference = sm.OLS(frame["followup"] - frame["baseline"], regressors).fit(
+        cov_type="cluster", cov_kwds={"groups": frame["person"]}
+    )
+    assert result.estimate == pytest.approx(reference.params.iloc[1], rel=1e-8)
+    low, high = reference.conf_int().iloc[1]
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-6)
+
+
+def test_collinear_columns_are_found_from_the_gram_matrix_as_a_qr_finds_them():
+    from assets.effects.estimate import COLLINEARITY_TOLERANCE, _linearly_independent
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    dummies = np.eye(4)[rng.integers(0, 4, n)]
+    design = pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "a+b": a + b,  # a combination of earlier columns
+            "d1": dummies[:, 1],
+            "d2": dummies[:, 2],
+            "d3": dummies[:, 3],
+            "d0": dummies[:, 0],  # the dummies sum to one: centred, d0 = −(d1 + d2 + d3)
+            "small": a + 1e-3 * rng.normal(size=n),  # nearly a, but not quite
+        }
+    )
+    centred = design.to_numpy() - design.to_numpy().mean(axis=0)
+    r = np.abs(np.diag(np.linalg.qr(centred, mode="r")))
+    expected = list(design.columns[r > COLLINEARITY_TOLERANCE * np.linalg.norm(centred, axis=0)])
+    assert _linearly_independent(design) == expected
+    assert expected == ["a", "b", "d1", "d2", "d3", "small"]

@@ -11,8 +11,21 @@ pairing is never paired, the setting in which following people from the program'
 credits the program with time it did not earn.
 
 A 95% interval misses by chance one time in twenty; the tests ask for coverage in at least
-90% of seed × outcome cases. Coverage figures measured on these seeds are in
-COVERAGE_MEASURED below.
+90% of seed × outcome cases over 6 seeds.
+
+Measured beforehand on 20 other seeds (100–119), adjusted intervals covering the truth, per
+outcome (exit HR, promotion HR, retention difference, loneliness, engagement, career
+loneliness) and overall:
+- null, pairings staggered over 240 days: 90, 95, 85, 95, 100, 95%; overall 93.3%
+  (naive: 12.5%; the design of 569cf4d, which followed everyone from the program's start,
+  covered no effect in 0 of 6 seeds for the exit HR (mean 0.74) and the retention
+  difference (mean +3.3 points));
+- planted, everyone paired on the first day (promotion HR 1.8): 100, 85, 100, 95, 100, 95%;
+  overall 95.8% (naive: 15.8%);
+- planted, staggered (promotion HR 1.3): 95, 95, 95, 95, 100, 95%; overall 95.8%
+  (naive: 12.5%).
+Mean adjusted estimates were within 0.05 of the truth on every hazard ratio and within 0.13
+points on the retention difference.
 """
 
 from functools import cache

@@ -411,3 +411,18 @@ def test_clustered_and_stratified_cox_matches_statsmodels(stratified: bool):
     assert result.estimate == pytest.approx(np.exp(reference.params[0]), rel=1e-6)
     low, high = np.exp(reference.conf_int()[0])
     assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-6)
+
+
+def test_km_influence_functions_give_greenwoods_variance():
+    """The clustered naive retention difference sums these per person; with one row each,
+    their sum of squares is Greenwood's variance (up to d/Y² against d/(Y(Y − d)))."""
+    from assets.effects.survival import _kaplan_meier, _km_influence, _survival_at
+
+    rng = np.random.default_rng(2)
+    days = np.ceil(rng.exponential(900, 800))
+    censor = rng.uniform(100, 1000, 800)
+    event = (days <= censor).astype(float)
+    days = np.minimum(days, np.ceil(censor))
+    _, greenwood = _survival_at(_kaplan_meier(days, event), np.array([365.25]))
+    influence = _km_influence(days, event, 365.25)
+    assert np.sqrt(influence @ influence) == pytest.approx(greenwood[0], rel=0.01)
