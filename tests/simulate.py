@@ -3,7 +3,7 @@
 `simulate_staffed_organisation` builds a whole organisation as staging tables (employees, job
 events, one program, its pairings and survey scores), so that planted-truth tests run the
 product's own cohort and estimates (tests/unit/test_simulated_effects.py). The adjusted
-models' covariates are the product's (assets/effects/program_effects.py), never a copy.
+models' covariates are the product's (effects/program_effects.py), never a copy.
 
 `simulate_organisation` gives one row per employee at a program's index date, as cohort rows
 for the tests of the effects table's structure (tests/unit/test_marts_effects.py).

@@ -257,7 +257,7 @@ def test_clustered_did_matches_statsmodels_cluster_robust_ols():
 
 
 def test_collinear_columns_are_found_from_the_gram_matrix_as_a_qr_finds_them():
-    from assets.effects.estimate import COLLINEARITY_TOLERANCE, _linearly_independent
+    from stats.estimate import COLLINEARITY_TOLERANCE, _linearly_independent
 
     rng = np.random.default_rng(4)
     n = 5000

@@ -416,7 +416,7 @@ def test_clustered_and_stratified_cox_matches_statsmodels(stratified: bool):
 def test_km_influence_functions_give_greenwoods_variance():
     """The clustered naive retention difference sums these per person; with one row each,
     their sum of squares is Greenwood's variance (up to d/Y² against d/(Y(Y − d)))."""
-    from assets.effects.survival import _kaplan_meier, _km_influence, _survival_at
+    from stats.survival import _kaplan_meier, _km_influence, _survival_at
 
     rng = np.random.default_rng(2)
     days = np.ceil(rng.exponential(900, 800))
