@@ -11,6 +11,7 @@ from assets.marts.run_info import resolve_as_of
 from assets.staging.assets import staging_assets
 from assets.surveys.assets import survey_assets
 from pipelines.resources import ReportsResource, StudyResource, WarehouseResource
+from quality.data_docs import build_data_docs
 from reports.build import build_reports, folder_size
 from reports.reader import Reader
 
@@ -40,7 +41,10 @@ def report_pages(
     with warehouse.connect() as con:
         as_of = _as_of_without_marts(con, study)
         pages = build_reports(con, folder, reports.min_group_size, as_of_fallback=as_of)
+        docs = build_data_docs(con, folder)
     context.log.info(f"{len(pages)} report pages written to {folder}.")
+    if docs is not None:
+        context.log.info(f"GX Data Docs of the latest validations: {docs}.")
     return dg.MaterializeResult(
         metadata={
             "pages": len(pages),

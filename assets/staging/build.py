@@ -18,6 +18,7 @@ import duckdb
 from assets.staging.frames import frame_sql, raw_columns, typed_sql
 from pipelines.warehouse import quote_ident, quote_literal, table_exists
 from quality.contract import SOURCES, is_contact_column
+from quality.data_docs import store_results
 from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
 
 # Tables GX reads live in the main schema: it reaches them through cursors of the
@@ -222,6 +223,10 @@ def reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str, kept: str) -> 
 def record_results(
     con: duckdb.DuckDBPyConnection, run_id: str, result: StageResult, check_name: str
 ) -> None:
+    """Each expectation's outcome in `meta.validation_results`, its rule in words; GX's own
+    results for Data Docs."""
+    if result.gx_results:
+        store_results(con, run_id, result.source, result.gx_results)
     con.execute(
         "DELETE FROM meta.validation_results WHERE run_id = ? AND source = ?",
         [run_id, result.source],
