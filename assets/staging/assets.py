@@ -88,10 +88,11 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
         with warehouse.connect() as con:
             result = stage_source(con, source, date.today())
             record_results(con, context.run.run_id, result, f"staging.{source}")
-        context.log.info(
-            f"{result.rows_read:,} rows validated: {result.rows_staged:,} staged, "
-            f"{result.rows_quarantined:,} quarantined."
-        )
+        if result.files_validated:
+            context.log.info(
+                f"{len(result.files_validated)} new files, {result.rows_read:,} rows validated: "
+                f"{result.rows_quarantined:,} quarantined; {result.rows_staged:,} staged."
+            )
         for reason, count in result.top_reasons:
             context.log.info(f"  quarantined {count:,}×: {reason}")
         yield dg.MaterializeResult(
