@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import os
 import shutil
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 from warehouse.settings import SettingError, Settings
@@ -19,11 +22,13 @@ class UserError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the `mentorlens` command itself, not a test calling main()
+        _quiet_interpreter_exit()
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # wrong arguments: usage and exit status 2
     try:
         return args.handler(args)
-    except (UserError, SettingError, FileNotFoundError) as error:
+    except (UserError, SettingError, FileNotFoundError, LookupError) as error:
         print(f"mentorlens: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -34,11 +39,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _quiet_interpreter_exit() -> None:
+    """DuckDB 2.0's bindings (nanobind) print some forty `nanobind: leaked … instances` lines
+    as the interpreter shuts down after a run: its module's own types and functions are still
+    referenced from libraries that are torn down later (not connections of ours: every one is
+    closed). They say nothing about the run, yet read as a crash. Once every exit handler has
+    run (this one is registered first, so it runs last) and the output is flushed, stderr is
+    pointed at /dev/null for the interpreter's final teardown only."""
+
+    def silence_teardown() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    atexit.register(silence_teardown)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mentorlens")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mentorlens",
         description="Does your mentoring, sponsorship and ally program work?",
     )
+    parser.add_argument("--version", action="version", version=f"mentorlens {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -141,18 +173,32 @@ def _run_with(settings: Settings) -> int:
     for _file, reason in outcome.rejected:
         print(f"Rejected: {reason}")
     if not outcome.success:
-        for failure in outcome.failures:
-            print(f"Failed: {failure}")
         print(
-            f"The run failed after {elapsed:.1f} s; the published warehouse and reports are "
-            "unchanged."
+            f"The run failed after {elapsed:.1f} s; nothing was published (the warehouse and "
+            "reports are as they were):"
         )
+        for failure in outcome.failures:
+            print(_readable_failure(failure))
         return outcome.exit_status
     print(f"Warehouse: {settings.warehouse}")
     if (settings.reports / "index.html").exists():
         print(f"Reports:   {settings.reports / 'index.html'}")
     print(f"Done in {elapsed:.1f} s." + (" Some files were rejected." if outcome.rejected else ""))
     return outcome.exit_status
+
+
+def _readable_failure(failure: str) -> str:
+    """One failure, its quoted rows one a line: 'check NAME failed: TEXT. First reasons: line 2:
+    …; line 3: …' (assets/staging.py) becomes TEXT, then each row indented."""
+    prefix, _, text = failure.partition(" failed: ")
+    tag = ""
+    if prefix.startswith("check ") and text:
+        failure, tag = text, f" [{prefix.removeprefix('check ')}]"
+    head, _, reasons = failure.partition(" First reasons: ")
+    if not reasons:
+        return f"  {failure}{tag}"
+    rows = reasons.removesuffix(".").replace("; line ", "\n    line ")
+    return f"  {head}{tag} First rows quarantined:\n    {rows}"
 
 
 def _check(args: argparse.Namespace) -> int:
