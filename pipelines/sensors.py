@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.partitions import SURVEY_WAVES
-from ingest.inbox import file_sha256, inbox_paths
+from ingest.inbox import file_sha256, inbox_paths, settled_in
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
@@ -64,15 +65,21 @@ def _fingerprints(inbox: Path) -> dict[str, str]:
     description="Adds a wave partition and runs it when a survey file is new or changed.",
 )
 def survey_wave_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource
+    context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
     if not Path(inbox.path).is_dir():
         return dg.SkipReason(f"The inbox {inbox.path} does not exist.")
     seen = json.loads(context.cursor) if context.cursor else {}
     current = _fingerprints(Path(inbox.path))
     changed = sorted(f for f, sha in current.items() if seen.get(f) != sha)
+    if changed:
+        loaded = _loaded(warehouse)
+        changed = [f for f in changed if (f, current[f]) not in loaded]
     if not changed:
-        return dg.SkipReason("No new or changed survey files.")
+        return dg.SensorResult(
+            skip_reason="No new or changed survey files.",
+            cursor=json.dumps(current, sort_keys=True),
+        )
     waves = sorted({wave_key(f) for f in changed})
     known = set(context.instance.get_dynamic_partitions(SURVEY_WAVES.name))
     return dg.SensorResult(
@@ -88,6 +95,15 @@ def survey_wave_sensor(
         ],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+def _loaded(warehouse: WarehouseResource) -> set[tuple[str, str]]:
+    """(file, sha256) of the files the published warehouse's ledger accounts for. Read from the
+    published file, which runs never open for writing (they replace it whole)."""
+    try:
+        return settled_in(warehouse.published)
+    except (duckdb.Error, OSError):  # a publication replacing it this instant: the cursor decides
+        return set()
 
 
 def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
@@ -112,7 +128,7 @@ def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
     "is new or changed (by size and modification time).",
 )
 def inbox_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource
+    context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
     folder = Path(inbox.path)
     if not folder.is_dir():
@@ -120,6 +136,11 @@ def inbox_sensor(
     seen = json.loads(context.cursor) if context.cursor else {}
     current = settled_export_stats(folder, time.time())
     changed = sorted(f for f, stat in current.items() if seen.get(f) != stat)
+    if changed:
+        # Only files whose size or time changed are hashed, and those the ledger has already
+        # loaded (the CLI ran, or the sensor's cursor is new) start nothing.
+        loaded = _loaded(warehouse)
+        changed = [f for f in changed if (f, file_sha256(folder / f)) not in loaded]
     if not changed:
         return dg.SensorResult(
             skip_reason="No new or changed exports.", cursor=json.dumps(current, sort_keys=True)
