@@ -12,7 +12,8 @@ from quality.contract import READABLE_SUFFIXES, source_of
 from warehouse.db import connect, table_exists
 
 # Files the ledger already accounts for: the same bytes under the same name are not read again.
-SETTLED = ("loaded", "replaced", "rejected", "duplicate", "unrecognised")
+# A retracted file (`mentorlens forget`) is settled too: the same bytes are not loaded again.
+SETTLED = ("loaded", "replaced", "rejected", "duplicate", "unrecognised", "retracted")
 
 
 @dataclass(frozen=True)

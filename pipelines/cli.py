@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, help="a file or a folder of exports")
     check.set_defaults(handler=_check)
 
+    forget = commands.add_parser(
+        "forget",
+        help="take back a loaded file: its rows leave every layer, the files before it win "
+        "again, and the next run publishes the result",
+    )
+    forget.add_argument("file", help="the file's name in the inbox, e.g. employees_2026-11.csv")
+    forget.set_defaults(handler=_forget)
+
     status = commands.add_parser(
         "status", help="the last runs and failures, per-source counts, warnings"
     )
@@ -210,6 +218,53 @@ def _check(args: argparse.Namespace) -> int:
     report = check_path(path, Settings.from_env())
     print(report.text)
     return report.exit_status
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from ingest.forget import NotLoaded, forget_file
+    from warehouse.db import connect, last_good_copy
+    from warehouse.locking import WriterLock
+
+    settings = Settings.from_env()
+    name = _inbox_name(args.file, settings.inbox)
+    start = last_good_copy(settings.working_warehouse)
+    if not start.exists():
+        raise UserError(f"No published run to take {name} back from: run `mentorlens run` first.")
+    lock = WriterLock(settings.writer_lock)
+    lock.acquire(
+        f"mentorlens forget {name}",
+        on_wait=lambda _holder: print(
+            "A run is writing; waiting for it to finish …", file=sys.stderr
+        ),
+    )
+    try:
+        with connect(start) as con:
+            forgotten = forget_file(con, name)
+    except NotLoaded as error:
+        raise UserError(str(error)) from None
+    finally:
+        lock.release()
+    rows = ", ".join(f"{n:,} from {t}" for t, n in forgotten.rows_removed.items()) or "no rows"
+    print(f"Forgot {name}: removed {rows}.")
+    if (settings.inbox / name).is_file():
+        print(
+            "It is still in the inbox; as it is, it will not be loaded again (change it, or "
+            "move it out yourself: mentorlens never touches your files)."
+        )
+    print("Run `mentorlens run` to publish the warehouse and reports without it.")
+    return 0
+
+
+def _inbox_name(given: str, inbox: Path) -> str:
+    """A file's name as the ledger has it: relative to the inbox, with '/' separators."""
+    path = Path(given).expanduser()
+    candidate = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return candidate.resolve().relative_to(inbox.resolve()).as_posix()
+    except ValueError:
+        if path.is_absolute():
+            raise UserError(f"{given} is not inside the inbox {inbox}.") from None
+    return path.as_posix()
 
 
 def _status(_args: argparse.Namespace) -> int:
