@@ -14,6 +14,7 @@ import duckdb
 from assets.staging import REFERENCES
 from ingest.inbox import InboxFile, file_sha256, scan_inbox
 from ingest.landing import land_file
+from ingest.mapping import load_mapping
 from quality.contract import source_of
 from quality.file_checks import explain
 from quality.staging import stage_source
@@ -47,6 +48,8 @@ def check_path(path: Path, settings: Settings) -> CheckReport:
     con = duckdb.connect(":memory:")
     try:
         ensure_schemas(con)
+        mapping = load_mapping(settings.mapping)
+        applied: dict[str, list[str]] = {}
         landed = []
         for item in _files_at(path):
             if item.source is None:
@@ -55,17 +58,22 @@ def check_path(path: Path, settings: Settings) -> CheckReport:
                     f"    {ACCEPTED_NAMES}"
                 )
                 continue
-            result = land_file(con, item, "check", settings.survey_respondent_column)
+            result = land_file(con, item, "check", settings.survey_respondent_column, mapping)
             if result.status == "rejected":
                 rejected += 1
                 lines.append(f"{item.relative}: would be rejected. {result.reason}")
             else:
                 landed.append(item)
+                if result.mapped:
+                    applied[item.relative] = result.mapped
         _stage_with_published_references(con, {i.source for i in landed}, settings)
         for item in landed:
             verdict, bad = _verdict(con, item, settings.quarantine_threshold)
             quarantined += bad
             lines.append(verdict)
+            if item.relative in applied:
+                lines.append(f"    mapping applied ({settings.mapping}):")
+                lines += [f"      {what}" for what in applied[item.relative]]
     finally:
         con.close()
     if not lines:

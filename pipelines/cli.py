@@ -12,6 +12,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from ingest.mapping import MappingError
 from warehouse.settings import SettingError, Settings
 
 DEMO_MARKER = ".mentorlens-demo"
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # wrong arguments: usage and exit status 2
     try:
         return args.handler(args)
-    except (UserError, SettingError, FileNotFoundError, LookupError) as error:
+    except (UserError, SettingError, MappingError, FileNotFoundError, LookupError) as error:
         print(f"mentorlens: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -90,11 +90,13 @@ class Settings:
     lonely_threshold: int = DEFAULT_LONELY_THRESHOLD
     survey_respondent_column: str = DEFAULT_RESPONDENT_COLUMN
     survey_item_map: Path | None = None
+    mapping: Path | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
         item_map = os.environ.get("MENTORLENS_SURVEY_ITEM_MAP", "").strip()
+        mapping = os.environ.get("MENTORLENS_MAPPING", "").strip()
         return cls(
             inbox=_path("MENTORLENS_INBOX", DEFAULT_INBOX),
             warehouse=_path("MENTORLENS_WAREHOUSE", DEFAULT_WAREHOUSE),
@@ -118,6 +120,7 @@ class Settings:
                 or DEFAULT_RESPONDENT_COLUMN
             ),
             survey_item_map=Path(item_map).expanduser().resolve() if item_map else None,
+            mapping=Path(mapping).expanduser().resolve() if mapping else None,
             pseudonymize_key=os.environ.get(PSEUDONYMIZE_KEY) or None,
         )
 
