@@ -17,11 +17,12 @@ import dagster as dg
 import duckdb
 
 from assets.partitions import SURVEY_WAVES
-from ingest.inbox import file_sha256, inbox_paths, settled_in
+from ingest.inbox import SETTLED, file_sha256, inbox_paths, settled_in
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
 from surveys.waves import wave_key
+from warehouse.db import connect, table_exists
 from warehouse.failures import (
     failures_log,
     record_abandoned_run,
@@ -80,6 +81,10 @@ def survey_wave_sensor(
             skip_reason="No new or changed survey files.",
             cursor=json.dumps(current, sort_keys=True),
         )
+    if _full_run_due(Path(inbox.path), warehouse):
+        # The inbox sensor's run covers every wave: one run for the drop, not one per sensor.
+        # The cursor stays, so these waves are looked at again once that run has loaded them.
+        return dg.SkipReason("Other exports are new too: the inbox sensor's full run loads them.")
     waves = sorted({wave_key(f) for f in changed})
     known = set(context.instance.get_dynamic_partitions(SURVEY_WAVES.name))
     return dg.SensorResult(
@@ -104,6 +109,33 @@ def _loaded(warehouse: WarehouseResource) -> set[tuple[str, str]]:
         return settled_in(warehouse.published)
     except (duckdb.Error, OSError):  # a publication replacing it this instant: the cursor decides
         return set()
+
+
+def _full_run_due(inbox: Path, warehouse: WarehouseResource) -> bool:
+    """A settled export other than a survey that the published ledger does not hold at that
+    size: new or changed (a same-size change is left to the inbox sensor's own judgement)."""
+    sizes = _loaded_sizes(warehouse)
+    return any(
+        sizes.get(name) != stat[0]
+        for name, stat in settled_export_stats(inbox, time.time()).items()
+    )
+
+
+def _loaded_sizes(warehouse: WarehouseResource) -> dict[str, int]:
+    if not warehouse.published.exists():
+        return {}
+    try:
+        with connect(warehouse.published, read_only=True) as con:
+            if not table_exists(con, "meta.loaded_files"):
+                return {}
+            return dict(
+                con.execute(
+                    "SELECT file, size_bytes FROM meta.loaded_files WHERE status IN "
+                    f"({', '.join(repr(s) for s in SETTLED)})"
+                ).fetchall()
+            )
+    except (duckdb.Error, OSError):
+        return {}
 
 
 def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
