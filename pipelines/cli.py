@@ -225,12 +225,10 @@ def _forget(args: argparse.Namespace) -> int:
     from ingest.forget import NotLoaded, forget_file
     from warehouse.db import connect, last_good_copy
     from warehouse.locking import WriterLock
+    from warehouse.publishing import recover
 
     settings = Settings.from_env()
     name = _inbox_name(args.file, settings.inbox)
-    start = last_good_copy(settings.working_warehouse)
-    if not start.exists():
-        raise UserError(f"No published run to take {name} back from: run `mentorlens run` first.")
     lock = WriterLock(settings.writer_lock)
     lock.acquire(
         f"mentorlens forget {name}",
@@ -239,6 +237,14 @@ def _forget(args: argparse.Namespace) -> int:
         ),
     )
     try:
+        # As a run does on taking the lock: finish a publication that died half-way first, so
+        # the copy changed below is the one the next run starts from.
+        recover(settings.warehouse, settings.working_warehouse)
+        start = last_good_copy(settings.working_warehouse)
+        if not start.exists():
+            raise UserError(
+                f"No published run to take {name} back from: run `mentorlens run` first."
+            )
         with connect(start) as con:
             forgotten = forget_file(con, name)
     except NotLoaded as error:
