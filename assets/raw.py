@@ -7,6 +7,7 @@ import dagster as dg
 from assets.catalogue import asset_key, table_metadata
 from ingest.inbox import InboxFile, plan_loads, scan_inbox
 from ingest.landing import land_file, record_unread
+from ingest.mapping import load_mapping
 from quality.contract import SOURCE_ORDER
 from warehouse import catalogue
 from warehouse.catalogue import apply_comments
@@ -89,6 +90,7 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
     def _raw(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, inbox: InboxResource
     ) -> dg.MaterializeResult:
+        mapping = load_mapping(Path(inbox.mapping) if inbox.mapping else None)
         with warehouse.connect() as con:
             pending = [
                 InboxFile(name, Path(inbox.path) / name, source, sha, size)
@@ -101,10 +103,14 @@ def raw_source_asset(source: str) -> dg.AssetsDefinition:
             loaded, rejected = 0, []
             for item in pending:
                 name = item.relative
-                landed = land_file(con, item, context.run.run_id, inbox.survey_respondent_column)
+                landed = land_file(
+                    con, item, context.run.run_id, inbox.survey_respondent_column, mapping
+                )
                 if landed.status == "loaded":
                     loaded += landed.rows_read
                     context.log.info(f"{name}: {landed.rows_read:,} rows landed in raw.{source}.")
+                    if landed.mapped:
+                        context.log.info(f"{name}: mapping applied: {'; '.join(landed.mapped)}.")
                 else:
                     rejected.append([name, landed.reason])
                     context.log.warning(f"Rejected: {landed.reason}")

@@ -10,7 +10,6 @@ import argparse
 import resource
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -21,6 +20,7 @@ from ingest.inbox import InboxFile, file_sha256
 from ingest.landing import land_file
 from quality.staging import stage_source
 from warehouse.db import ensure_schemas
+from warehouse.settings import run_date
 
 
 def synthetic_employees(rows: int, seed: int = 1) -> pd.DataFrame:
@@ -55,7 +55,7 @@ def main() -> None:
         started = time.perf_counter()
         land_file(con, item, "bench")
         landed = time.perf_counter()
-        result = stage_source(con, "employees", date.today())
+        result = stage_source(con, "employees", run_date())
         validated = time.perf_counter()
         con.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 
 from quality.contract import READABLE_SUFFIXES, source_of
+from warehouse.db import connect, table_exists
 
 # Files the ledger already accounts for: the same bytes under the same name are not read again.
-SETTLED = ("loaded", "replaced", "rejected", "duplicate", "unrecognised")
+# A retracted file (`mentorlens forget`) is settled too: the same bytes are not loaded again.
+SETTLED = ("loaded", "replaced", "rejected", "duplicate", "unrecognised", "retracted")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,22 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
         InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size)
         for name, path in inbox_paths(inbox)
     ]
+
+
+def settled_in(database: Path) -> set[tuple[str, str]]:
+    """(file, sha256) of every file the ledger of `database` already accounts for: a run would
+    read none of them again. Empty before the first run."""
+    if not database.exists():
+        return set()
+    with connect(database, read_only=True) as con:
+        if not table_exists(con, "meta.loaded_files"):
+            return set()
+        return set(
+            con.execute(
+                "SELECT file, sha256 FROM meta.loaded_files WHERE status IN "
+                f"({', '.join(repr(s) for s in SETTLED)})"
+            ).fetchall()
+        )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.inbox import InboxFile, Plan
+from ingest.mapping import Mapping, SourceMapping, apply_mapping, renamed_columns
 from ingest.readers import LINE_COLUMN, MALFORMED_COLUMN, RejectedFile, open_table
 from quality.contract import SOURCES, is_contact_column, normalise_header
 from warehouse.db import quote_ident
@@ -34,6 +35,7 @@ class Landed:
     encoding: str | None = None
     delimiter: str | None = None
     contact_columns: list[str] = field(default_factory=list)
+    mapped: list[str] = field(default_factory=list)  # what the mapping did, in words
 
 
 def required_columns(source: str, survey_respondent_column: str = "employee_id") -> list[str]:
@@ -43,15 +45,21 @@ def required_columns(source: str, survey_respondent_column: str = "employee_id")
 
 
 def read_into_landing(
-    con: duckdb.DuckDBPyConnection, item: InboxFile, required: list[str]
+    con: duckdb.DuckDBPyConnection,
+    item: InboxFile,
+    required: list[str],
+    mapping: SourceMapping | None = None,
 ) -> Landed:
-    """Read a file into the temporary landing table; raise RejectedFile if it cannot be read."""
+    """Read a file into the temporary landing table, mapped into the contract's names and
+    formats when a mapping is given; raise RejectedFile if it cannot be read."""
     reader = open_table(item.path)
-    missing = [c for c in required if c not in reader.columns]
+    columns = renamed_columns(list(reader.columns), mapping)
+    missing = [c for c in required if c not in columns]
     if missing:
         names = ", ".join(missing)
         plural = "columns" if len(missing) > 1 else "column"
-        raise RejectedFile(f"{item.relative} is missing the required {plural} {names}.")
+        hint = " (after the mapping)" if mapping is not None else ""
+        raise RejectedFile(f"{item.relative} is missing the required {plural} {names}{hint}.")
     con.execute(f"DROP TABLE IF EXISTS {LANDING}")
     batches = reader.batches()
     first = next(batches, None)
@@ -72,6 +80,7 @@ def read_into_landing(
         raise
     finally:
         con.unregister("_batches")
+    mapped = apply_mapping(con, LANDING, item.source, mapping)
     rows = con.execute(f"SELECT count(*) FROM {LANDING}").fetchone()[0]
     return Landed(
         item,
@@ -81,6 +90,7 @@ def read_into_landing(
         encoding=reader.encoding,
         delimiter=reader.delimiter,
         contact_columns=[c for c in reader.columns if is_contact_column(c)],
+        mapped=mapped,
     )
 
 
@@ -123,12 +133,16 @@ def land_file(
     item: InboxFile,
     run_id: str,
     survey_respondent_column: str = "employee_id",
+    mapping: Mapping | None = None,
 ) -> Landed:
     """Land one file of a known source, or record why it was rejected. Never raises for bad data."""
     assert item.source is not None
     try:
         landed = read_into_landing(
-            con, item, required_columns(item.source, survey_respondent_column)
+            con,
+            item,
+            required_columns(item.source, survey_respondent_column),
+            (mapping or {}).get(item.source),
         )
     except RejectedFile as rejection:
         landed = Landed(item, "rejected", reason=str(rejection))

@@ -14,13 +14,19 @@ import duckdb
 from assets.staging import REFERENCES
 from ingest.inbox import InboxFile, file_sha256, scan_inbox
 from ingest.landing import land_file
+from ingest.mapping import load_mapping
 from quality.contract import source_of
+from quality.file_checks import explain
 from quality.staging import stage_source
 from warehouse.db import ensure_schemas, last_good_copy, table_exists
 from warehouse.settings import Settings, run_date
 
 STAGED_SOURCES = tuple(REFERENCES)
 SHOWN_ROWS = 20
+ACCEPTED_NAMES = (
+    "Accepted names (case-insensitive): employees*, job_events*, programs*, pairings*, "
+    "activities*, survey* or anything under surveys/; formats .csv .tsv .txt .xlsx .parquet."
+)
 
 
 @dataclass
@@ -42,22 +48,32 @@ def check_path(path: Path, settings: Settings) -> CheckReport:
     con = duckdb.connect(":memory:")
     try:
         ensure_schemas(con)
+        mapping = load_mapping(settings.mapping)
+        applied: dict[str, list[str]] = {}
         landed = []
         for item in _files_at(path):
             if item.source is None:
-                lines.append(f"{item.relative}: not recognised as any source; a run ignores it.")
+                lines.append(
+                    f"{item.relative}: not recognised as any source; a run ignores it.\n"
+                    f"    {ACCEPTED_NAMES}"
+                )
                 continue
-            result = land_file(con, item, "check", settings.survey_respondent_column)
+            result = land_file(con, item, "check", settings.survey_respondent_column, mapping)
             if result.status == "rejected":
                 rejected += 1
                 lines.append(f"{item.relative}: would be rejected. {result.reason}")
             else:
                 landed.append(item)
+                if result.mapped:
+                    applied[item.relative] = result.mapped
         _stage_with_published_references(con, {i.source for i in landed}, settings)
         for item in landed:
-            verdict, bad = _verdict(con, item)
+            verdict, bad = _verdict(con, item, settings.quarantine_threshold)
             quarantined += bad
             lines.append(verdict)
+            if item.relative in applied:
+                lines.append(f"    mapping applied ({settings.mapping}):")
+                lines += [f"      {what}" for what in applied[item.relative]]
     finally:
         con.close()
     if not lines:
@@ -87,7 +103,7 @@ def _stage_with_published_references(
             )
 
 
-def _verdict(con: duckdb.DuckDBPyConnection, item: InboxFile) -> tuple[str, int]:
+def _verdict(con: duckdb.DuckDBPyConnection, item: InboxFile, threshold: float) -> tuple[str, int]:
     source = item.source
     read = con.execute(
         f"SELECT count(*) FROM raw.{source} WHERE _source_file = ?", [item.relative]
@@ -102,6 +118,13 @@ def _verdict(con: duckdb.DuckDBPyConnection, item: InboxFile) -> tuple[str, int]
     text = f"{item.relative}: {read - len(rows):,} of {read:,} rows would load into {source}"
     if not rows:
         return text + ".", 0
-    shown = "\n".join(f"    line {line}: {reasons}" for line, reasons in rows[:SHOWN_ROWS])
+    share = len(rows) / read if read else 0.0
+    if share > threshold:
+        text = (
+            f"{item.relative}: would fail the run, and nothing would be published: "
+            f"{share:.0%} of its rows would be quarantined, over the {threshold:.0%} threshold. "
+            f"{read - len(rows):,} of {read:,} rows would load into {source}"
+        )
+    shown = "\n".join(f"    line {line}: {explain(reasons)}" for line, reasons in rows[:SHOWN_ROWS])
     more = f"\n    … and {len(rows) - SHOWN_ROWS:,} more" if len(rows) > SHOWN_ROWS else ""
     return f"{text}; {len(rows):,} would be quarantined:\n{shown}{more}", len(rows)

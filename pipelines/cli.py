@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import os
 import shutil
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
+from ingest.mapping import MappingError
 from warehouse.settings import SettingError, Settings
 
 DEMO_MARKER = ".mentorlens-demo"
@@ -19,11 +23,13 @@ class UserError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the `mentorlens` command itself, not a test calling main()
+        _quiet_interpreter_exit()
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # wrong arguments: usage and exit status 2
     try:
         return args.handler(args)
-    except (UserError, SettingError, FileNotFoundError) as error:
+    except (UserError, SettingError, MappingError, FileNotFoundError, LookupError) as error:
         print(f"mentorlens: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -34,11 +40,38 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _quiet_interpreter_exit() -> None:
+    """DuckDB 2.0's bindings (nanobind) print some forty `nanobind: leaked … instances` lines
+    as the interpreter shuts down after a run: its module's own types and functions are still
+    referenced from libraries that are torn down later (not connections of ours: every one is
+    closed). They say nothing about the run, yet read as a crash. Once every exit handler has
+    run (this one is registered first, so it runs last) and the output is flushed, stderr is
+    pointed at /dev/null for the interpreter's final teardown only."""
+
+    def silence_teardown() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    atexit.register(silence_teardown)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mentorlens")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mentorlens",
         description="Does your mentoring, sponsorship and ally program work?",
     )
+    parser.add_argument("--version", action="version", version=f"mentorlens {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -59,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", type=Path, help="a file or a folder of exports")
     check.set_defaults(handler=_check)
+
+    forget = commands.add_parser(
+        "forget",
+        help="take back a loaded file: its rows leave every layer, the files before it win "
+        "again, and the next run publishes the result",
+    )
+    forget.add_argument("file", help="the file's name in the inbox, e.g. employees_2026-11.csv")
+    forget.set_defaults(handler=_forget)
 
     status = commands.add_parser(
         "status", help="the last runs and failures, per-source counts, warnings"
@@ -141,18 +182,32 @@ def _run_with(settings: Settings) -> int:
     for _file, reason in outcome.rejected:
         print(f"Rejected: {reason}")
     if not outcome.success:
-        for failure in outcome.failures:
-            print(f"Failed: {failure}")
         print(
-            f"The run failed after {elapsed:.1f} s; the published warehouse and reports are "
-            "unchanged."
+            f"The run failed after {elapsed:.1f} s; nothing was published (the warehouse and "
+            "reports are as they were):"
         )
+        for failure in outcome.failures:
+            print(_readable_failure(failure))
         return outcome.exit_status
     print(f"Warehouse: {settings.warehouse}")
     if (settings.reports / "index.html").exists():
         print(f"Reports:   {settings.reports / 'index.html'}")
     print(f"Done in {elapsed:.1f} s." + (" Some files were rejected." if outcome.rejected else ""))
     return outcome.exit_status
+
+
+def _readable_failure(failure: str) -> str:
+    """One failure, its quoted rows one a line: 'check NAME failed: TEXT. First reasons: line 2:
+    …; line 3: …' (assets/staging.py) becomes TEXT, then each row indented."""
+    prefix, _, text = failure.partition(" failed: ")
+    tag = ""
+    if prefix.startswith("check ") and text:
+        failure, tag = text, f" [{prefix.removeprefix('check ')}]"
+    head, _, reasons = failure.partition(" First reasons: ")
+    if not reasons:
+        return f"  {failure}{tag}"
+    rows = reasons.removesuffix(".").replace("; line ", "\n    line ")
+    return f"  {head}{tag} First rows quarantined:\n    {rows}"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -164,6 +219,59 @@ def _check(args: argparse.Namespace) -> int:
     report = check_path(path, Settings.from_env())
     print(report.text)
     return report.exit_status
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from ingest.forget import NotLoaded, forget_file
+    from warehouse.db import connect, last_good_copy
+    from warehouse.locking import WriterLock
+    from warehouse.publishing import recover
+
+    settings = Settings.from_env()
+    name = _inbox_name(args.file, settings.inbox)
+    lock = WriterLock(settings.writer_lock)
+    lock.acquire(
+        f"mentorlens forget {name}",
+        on_wait=lambda _holder: print(
+            "A run is writing; waiting for it to finish …", file=sys.stderr
+        ),
+    )
+    try:
+        # As a run does on taking the lock: finish a publication that died half-way first, so
+        # the copy changed below is the one the next run starts from.
+        recover(settings.warehouse, settings.working_warehouse)
+        start = last_good_copy(settings.working_warehouse)
+        if not start.exists():
+            raise UserError(
+                f"No published run to take {name} back from: run `mentorlens run` first."
+            )
+        with connect(start) as con:
+            forgotten = forget_file(con, name)
+    except NotLoaded as error:
+        raise UserError(str(error)) from None
+    finally:
+        lock.release()
+    rows = ", ".join(f"{n:,} from {t}" for t, n in forgotten.rows_removed.items()) or "no rows"
+    print(f"Forgot {name}: removed {rows}.")
+    if (settings.inbox / name).is_file():
+        print(
+            "It is still in the inbox; as it is, it will not be loaded again (change it, or "
+            "move it out yourself: mentorlens never touches your files)."
+        )
+    print("Run `mentorlens run` to publish the warehouse and reports without it.")
+    return 0
+
+
+def _inbox_name(given: str, inbox: Path) -> str:
+    """A file's name as the ledger has it: relative to the inbox, with '/' separators."""
+    path = Path(given).expanduser()
+    candidate = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return candidate.resolve().relative_to(inbox.resolve()).as_posix()
+    except ValueError:
+        if path.is_absolute():
+            raise UserError(f"{given} is not inside the inbox {inbox}.") from None
+    return path.as_posix()
 
 
 def _status(_args: argparse.Namespace) -> int:

@@ -50,6 +50,8 @@ class _ProgressHandler(logging.Handler):
             return
         step = meta.get("step_key") or "run"
         message = meta.get("orig_message") or record.getMessage()
+        if message.startswith("Dependencies for step"):
+            return  # one per step downstream of a failure: the summary at the end says why
         marker = "!" if record.levelno >= logging.WARNING else "·"
         print(f"  {marker} [{step}] {message}", file=sys.stderr, flush=True)
 

@@ -32,7 +32,17 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
             [schema],
         ).fetchall()
     if not tables:
-        return f"The warehouse {settings.warehouse} has no tables in the schema {schema}."
+        with connect(settings.warehouse, read_only=True) as con:
+            known = [
+                name
+                for (name,) in con.execute(
+                    "SELECT DISTINCT schema_name FROM duckdb_tables() ORDER BY 1"
+                ).fetchall()
+            ]
+        raise LookupError(
+            f"The warehouse {settings.warehouse} has no schema {schema!r}; "
+            f"its schemas are {', '.join(known)}."
+        )
     lines = [f"Schema {schema} in {settings.warehouse}", ""]
     for table, comment, rows in tables:
         lines.append(f"{schema}.{table}  (about {rows:,} rows)")

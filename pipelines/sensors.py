@@ -14,14 +14,16 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.partitions import SURVEY_WAVES
-from ingest.inbox import file_sha256, inbox_paths
+from ingest.inbox import SETTLED, file_sha256, inbox_paths, settled_in
 from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
 from reports.freshness import record_failed_run
 from surveys.waves import wave_key
+from warehouse.db import connect, table_exists
 from warehouse.failures import (
     failures_log,
     record_abandoned_run,
@@ -65,15 +67,25 @@ def _fingerprints(inbox: Path) -> dict[str, str]:
     description="Adds a wave partition and runs it when a survey file is new or changed.",
 )
 def survey_wave_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource
+    context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
     if not Path(inbox.path).is_dir():
         return dg.SkipReason(f"The inbox {inbox.path} does not exist.")
     seen = json.loads(context.cursor) if context.cursor else {}
     current = _fingerprints(Path(inbox.path))
     changed = sorted(f for f, sha in current.items() if seen.get(f) != sha)
+    if changed:
+        loaded = _loaded(warehouse)
+        changed = [f for f in changed if (f, current[f]) not in loaded]
     if not changed:
-        return dg.SkipReason("No new or changed survey files.")
+        return dg.SensorResult(
+            skip_reason="No new or changed survey files.",
+            cursor=json.dumps(current, sort_keys=True),
+        )
+    if _full_run_due(Path(inbox.path), warehouse):
+        # The inbox sensor's run covers every wave: one run for the drop, not one per sensor.
+        # The cursor stays, so these waves are looked at again once that run has loaded them.
+        return dg.SkipReason("Other exports are new too: the inbox sensor's full run loads them.")
     waves = sorted({wave_key(f) for f in changed})
     known = set(context.instance.get_dynamic_partitions(SURVEY_WAVES.name))
     return dg.SensorResult(
@@ -89,6 +101,42 @@ def survey_wave_sensor(
         ],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+def _loaded(warehouse: WarehouseResource) -> set[tuple[str, str]]:
+    """(file, sha256) of the files the published warehouse's ledger accounts for. Read from the
+    published file, which runs never open for writing (they replace it whole)."""
+    try:
+        return settled_in(warehouse.published)
+    except (duckdb.Error, OSError):  # a publication replacing it this instant: the cursor decides
+        return set()
+
+
+def _full_run_due(inbox: Path, warehouse: WarehouseResource) -> bool:
+    """A settled export other than a survey that the published ledger does not hold at that
+    size: new or changed (a same-size change is left to the inbox sensor's own judgement)."""
+    sizes = _loaded_sizes(warehouse)
+    return any(
+        sizes.get(name) != stat[0]
+        for name, stat in settled_export_stats(inbox, time.time()).items()
+    )
+
+
+def _loaded_sizes(warehouse: WarehouseResource) -> dict[str, int]:
+    if not warehouse.published.exists():
+        return {}
+    try:
+        with connect(warehouse.published, read_only=True) as con:
+            if not table_exists(con, "meta.loaded_files"):
+                return {}
+            return dict(
+                con.execute(
+                    "SELECT file, size_bytes FROM meta.loaded_files WHERE status IN "
+                    f"({', '.join(repr(s) for s in SETTLED)})"
+                ).fetchall()
+            )
+    except (duckdb.Error, OSError):
+        return {}
 
 
 def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
@@ -113,7 +161,7 @@ def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
     "is new or changed (by size and modification time).",
 )
 def inbox_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource
+    context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
     folder = Path(inbox.path)
     if not folder.is_dir():
@@ -121,6 +169,11 @@ def inbox_sensor(
     seen = json.loads(context.cursor) if context.cursor else {}
     current = settled_export_stats(folder, time.time())
     changed = sorted(f for f, stat in current.items() if seen.get(f) != stat)
+    if changed:
+        # Only files whose size or time changed are hashed, and those the ledger has already
+        # loaded (the CLI ran, or the sensor's cursor is new) start nothing.
+        loaded = _loaded(warehouse)
+        changed = [f for f in changed if (f, file_sha256(folder / f)) not in loaded]
     if not changed:
         return dg.SensorResult(
             skip_reason="No new or changed exports.", cursor=json.dumps(current, sort_keys=True)

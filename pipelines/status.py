@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+import duckdb
+
+from ingest.inbox import SETTLED, file_sha256, inbox_paths
 from quality.validation import readable_rule
 from warehouse.db import connect
 from warehouse.failures import failures_log, read_failures
@@ -41,6 +44,7 @@ def status_text(settings: Settings) -> str:
             if loaded is not None:
                 counts += f", {loaded:,} loaded, {quarantined or 0:,} quarantined"
             lines.append(f"  {source:<11} {status:<12} {files:>3} files  {counts}")
+        lines += _inbox_against_ledger(con, settings)
         rejected = con.execute(
             "SELECT file, reason FROM quarantine.rejected_files ORDER BY rejected_at DESC"
         ).fetchall()
@@ -60,6 +64,41 @@ def status_text(settings: Settings) -> str:
                 for source, reason, count in warnings
             ]
     return "\n".join(lines)
+
+
+def _inbox_against_ledger(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """Files the warehouse holds that are gone from the inbox, and inbox files it does not hold
+    yet (new, or changed since they were loaded). A file whose size still matches is hashed."""
+    ledger = {
+        file: (sha, size, status)
+        for file, sha, size, status in con.execute(
+            "SELECT file, sha256, size_bytes, status FROM meta.loaded_files"
+        ).fetchall()
+    }
+    present = dict(inbox_paths(settings.inbox))
+    gone = sorted(
+        f for f, (_, _, status) in ledger.items() if status == "loaded" and f not in present
+    )
+    pending = []
+    for name, path in present.items():
+        known = ledger.get(name)
+        if known is None:
+            pending.append(f"  {name} (new)")
+        elif known[2] not in SETTLED:
+            pending.append(f"  {name} ({known[2]})")
+        elif known[1] != path.stat().st_size or known[0] != file_sha256(path):
+            pending.append(f"  {name} (changed since it was loaded)")
+    lines = []
+    if gone:
+        lines.append(
+            "Loaded but no longer in the inbox (still in the warehouse; "
+            "`mentorlens forget FILE` takes one back):"
+        )
+        lines += [f"  {name}" for name in gone]
+    if pending:
+        lines.append("In the inbox, not loaded yet (the next run loads them):")
+        lines += pending
+    return lines
 
 
 def _writer_lines(settings: Settings) -> list[str]:

@@ -88,6 +88,7 @@ class InboxResource(dg.ConfigurableResource):
     survey_respondent_column: str = DEFAULT_RESPONDENT_COLUMN
     quarantine_threshold: float = DEFAULT_QUARANTINE_THRESHOLD
     max_snapshot_drop: float = DEFAULT_MAX_SNAPSHOT_DROP
+    mapping: str | None = None  # YAML mapping an organisation's export layouts to the contract
 
 
 class StudyResource(dg.ConfigurableResource):
@@ -127,6 +128,7 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             survey_respondent_column=settings.survey_respondent_column,
             quarantine_threshold=settings.quarantine_threshold,
             max_snapshot_drop=settings.max_snapshot_drop,
+            mapping=str(settings.mapping) if settings.mapping else None,
         ),
         "study": StudyResource(
             as_of=settings.as_of.isoformat() if settings.as_of else None,

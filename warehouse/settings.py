@@ -96,12 +96,14 @@ class Settings:
     lonely_threshold: int = DEFAULT_LONELY_THRESHOLD
     survey_respondent_column: str = DEFAULT_RESPONDENT_COLUMN
     survey_item_map: Path | None = None
+    mapping: Path | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
     replacement_cost: float | None = None  # cost of replacing one leaver; None: not shown
 
     @classmethod
     def from_env(cls) -> Settings:
         item_map = os.environ.get("MENTORLENS_SURVEY_ITEM_MAP", "").strip()
+        mapping = os.environ.get("MENTORLENS_MAPPING", "").strip()
         return cls(
             inbox=_path("MENTORLENS_INBOX", DEFAULT_INBOX),
             warehouse=_path("MENTORLENS_WAREHOUSE", DEFAULT_WAREHOUSE),
@@ -125,6 +127,7 @@ class Settings:
                 or DEFAULT_RESPONDENT_COLUMN
             ),
             survey_item_map=Path(item_map).expanduser().resolve() if item_map else None,
+            mapping=Path(mapping).expanduser().resolve() if mapping else None,
             pseudonymize_key=os.environ.get(PSEUDONYMIZE_KEY) or None,
             replacement_cost=_optional_number("MENTORLENS_REPLACEMENT_COST", 0.0, 1e12),
         )

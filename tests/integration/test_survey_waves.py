@@ -22,10 +22,9 @@ SECOND = WAVE + "000001,2026-06-02,3,3,3\n000002,2026-06-03,1,1,1\n"
 
 def evaluate_sensor(settings, instance, cursor=None):
     defs = build_definitions(settings)
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"inbox": defs.resources["inbox"]}
-    )
-    return survey_wave_sensor(context)
+    resources = {name: defs.resources[name] for name in ("inbox", "warehouse")}
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+        return survey_wave_sensor(context)
 
 
 def test_a_second_wave_runs_only_its_own_partition(small_org):
@@ -83,7 +82,7 @@ def test_a_changed_file_requests_its_wave_again_and_nothing_else(small_org):
         "2026-03_pulse",
         "2026-06_pulse",
     ]
-    assert evaluate_sensor(small_org, instance, cursor=first.cursor).skip_message
+    assert not evaluate_sensor(small_org, instance, cursor=first.cursor).run_requests
 
     write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST + "000003,2026-03-05,1,2,1\n")
     again = evaluate_sensor(small_org, instance, cursor=first.cursor)

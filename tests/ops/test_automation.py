@@ -26,7 +26,7 @@ from pipelines.sensors import (
     run_failure_log_sensor,
 )
 from pipelines.status import status_text
-from tests.conftest import write
+from tests.conftest import EMPLOYEES, write
 from tests.ops.conftest import WAVE
 from warehouse.failures import failures_log, read_failures
 from warehouse.locking import WriterLock
@@ -43,8 +43,11 @@ def settle(path: Path, seconds_ago: float = SETTLE_SECONDS + 5) -> None:
     os.utime(path, (then, then))
 
 
-def inbox_of(settings: Settings) -> dict[str, InboxResource]:
-    return {"inbox": InboxResource(path=str(settings.inbox))}
+def inbox_of(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "inbox": InboxResource(path=str(settings.inbox)),
+        "warehouse": WarehouseResource(path=str(settings.warehouse)),
+    }
 
 
 @pytest.fixture
@@ -88,10 +91,10 @@ def test_the_inbox_sensor_requests_the_full_job_for_new_or_changed_exports_only(
     instance = dg.DagsterInstance.ephemeral()
 
     def evaluate(cursor=None):
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=instance, cursor=cursor, resources=inbox_of(settings)
-        )
-        return inbox_sensor(context)
+        ) as context:
+            return inbox_sensor(context)
 
     employees = write(settings.inbox, "employees.csv", "employee_id\n000001\n")
     survey = write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
@@ -253,3 +256,58 @@ def test_a_hidden_file_under_surveys_never_becomes_a_wave(settings, instance):
         weekly_refresh(context)
     assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse"]
     assert set(sensors._fingerprints(settings.inbox)) == {"surveys/2026-03_pulse.csv"}
+
+
+def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
+    """Starting the UI or the daemon after the CLI loaded every file: the sensors' cursors are
+    new, but the ledger knows the files. A new file then launches exactly one run."""
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE)
+    assert run(small_org).published
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(sensor, cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return sensor(context)
+
+    waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
+    assert not waves.run_requests and not exports.run_requests
+
+    snapshot = write(small_org.inbox, "employees_2026-11.csv", EMPLOYEES)
+    settle(snapshot)
+    assert not evaluate(sensors.survey_wave_sensor, waves.cursor).run_requests
+    launched = evaluate(inbox_sensor, exports.cursor)
+    assert [r.job_name for r in launched.run_requests] == [MAIN_JOB]
+    assert not evaluate(inbox_sensor, launched.cursor).run_requests
+
+    snapshot.unlink()  # (not loaded here: with it pending, the full run would take the wave too)
+    survey = write(small_org.inbox, "surveys/2026-06_pulse.csv", WAVE)
+    settle(survey)
+    wave = evaluate(sensors.survey_wave_sensor, waves.cursor)
+    assert [r.partition_key for r in wave.run_requests] == ["2026-06_pulse"]
+
+
+def test_a_drop_of_a_survey_and_another_export_launches_one_run(small_org, run):
+    assert run(small_org).published
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(sensor, cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return sensor(context)
+
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
+    settle(write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE))
+    settle(write(small_org.inbox, "employees_2026-11.csv", EMPLOYEES))
+
+    wave = evaluate(sensors.survey_wave_sensor, waves.cursor)
+    full = evaluate(inbox_sensor, exports.cursor)
+
+    assert not getattr(wave, "run_requests", None)
+    assert [r.job_name for r in full.run_requests] == [MAIN_JOB]
