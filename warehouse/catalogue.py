@@ -850,6 +850,16 @@ SURVEY_WAVE_SUMMARY = Table(
             "Lower bound of the 95% interval of enps (normal approximation, multinomial variance).",
         ),
         Column("enps_ci_high", "DOUBLE", "Upper bound of the 95% interval of enps."),
+        *_share(
+            "respondents neither agreeing nor disagreeing someone senior advocates for them",
+            "has_advocate_neutral",
+        ),
+        *_share("respondents disagreeing someone senior advocates for them", "has_advocate_unfav"),
+        *_share(
+            "respondents neither agreeing nor disagreeing they can speak up without fear",
+            "psych_safety_neutral",
+        ),
+        *_share("respondents disagreeing they can speak up without fear", "psych_safety_unfav"),
     ),
     key=("wave", "relationship_type", "arm"),
 )
