@@ -606,3 +606,19 @@ def test_pages_read_the_columns_and_tables_issues_16_and_17_add(warehouse, tmp_p
     assert "Study diagnostics" in program and "max abs smd after" in program
     problems, _ = audit_folder(folder, copy, K)
     assert problems == []
+
+
+def test_a_warehouse_without_the_neutral_and_unfavourable_flags_says_so(warehouse, tmp_path):
+    import shutil
+
+    copy = tmp_path / "older.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("ALTER TABLE marts.fct_survey_score DROP COLUMN psych_safety_neutral")
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        build_reports(con, folder, K)
+    html = (folder / "wellbeing.html").read_text(encoding="utf-8")
+    climate = html[html.index('id="climate"') :]
+    assert "predates the neutral and unfavourable answers" in climate
+    assert audit_folder(folder, copy, K)[0] == []
