@@ -11,7 +11,16 @@ from warehouse.db import table_exists
 from warehouse.tables import write_frame
 
 RELATIONSHIP_TYPES = ("mentor", "sponsor", "ally", "coach")
-SHARES = ("lonely", "career_lonely", "has_advocate_fav", "psych_safety_fav")
+SHARES = (
+    "lonely",
+    "career_lonely",
+    "has_advocate_fav",
+    "psych_safety_fav",
+    "has_advocate_neutral",
+    "has_advocate_unfav",
+    "psych_safety_neutral",
+    "psych_safety_unfav",
+)
 Z_95 = 1.959963984540054
 ALL = "all"
 

@@ -18,6 +18,10 @@ SCORE_COLUMNS = (
     "has_advocate_fav",
     "psych_safety_fav",
     "enps",
+    "has_advocate_neutral",
+    "has_advocate_unfav",
+    "psych_safety_neutral",
+    "psych_safety_unfav",
 )
 
 
@@ -43,7 +47,11 @@ def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -
             CAST(lonely AS BOOLEAN) AS lonely, CAST(engagement AS DOUBLE) AS engagement,
             CAST(career_lonely AS BOOLEAN) AS career_lonely,
             CAST(has_advocate_fav AS BOOLEAN) AS has_advocate_fav,
-            CAST(psych_safety_fav AS BOOLEAN) AS psych_safety_fav, CAST(enps AS INTEGER) AS enps
+            CAST(psych_safety_fav AS BOOLEAN) AS psych_safety_fav, CAST(enps AS INTEGER) AS enps,
+            CAST(has_advocate_neutral AS BOOLEAN) AS has_advocate_neutral,
+            CAST(has_advocate_unfav AS BOOLEAN) AS has_advocate_unfav,
+            CAST(psych_safety_neutral AS BOOLEAN) AS psych_safety_neutral,
+            CAST(psych_safety_unfav AS BOOLEAN) AS psych_safety_unfav
         FROM _scores ORDER BY wave_date, employee_id
         """,
     )

@@ -9,8 +9,13 @@ from surveys.instruments import SCALED_ITEM_CODES, UCLA3, UCLA3_SCALE, UWES3, it
 LONELINESS_ITEMS = item_codes_of(UCLA3)
 ENGAGEMENT_ITEMS = item_codes_of(UWES3)
 DEFAULT_LONELY_THRESHOLD = 6
-# Agree / Strongly agree on the 1–5 agreement scale.
+# Agree / Strongly agree on the 1–5 agreement scale; neither (3); disagree / strongly
+# disagree (1–2): the survey platforms' favourable / neutral / unfavourable bands.
 FAVOURABLE_MIN = 4
+NEUTRAL = 3
+UNFAVOURABLE_MAX = 2
+# The agreement items reported in three bands: `<item>_fav`, `<item>_neutral`, `<item>_unfav`.
+BANDED_ITEMS = ("has_advocate", "psych_safety")
 ENPS_PROMOTER_MIN = 9
 ENPS_DETRACTOR_MAX = 6
 
@@ -38,11 +43,21 @@ def score_responses(
             "has_advocate_fav": answers["has_advocate"] >= FAVOURABLE_MIN,
             "psych_safety_fav": answers["psych_safety"] >= FAVOURABLE_MIN,
             "enps": answers["enps"],
+            **_bands(answers),
             "loneliness_complete": loneliness_complete,
             "engagement_complete": engagement_complete,
         },
         index=numeric.index,
     )
+
+
+def _bands(answers: pd.DataFrame) -> dict[str, pd.Series]:
+    """The neutral and unfavourable flags of each banded item (NA where unanswered)."""
+    flags = {}
+    for item in BANDED_ITEMS:
+        flags[f"{item}_neutral"] = answers[item] == NEUTRAL
+        flags[f"{item}_unfav"] = answers[item] <= UNFAVOURABLE_MAX
+    return flags
 
 
 def count_incomplete(numeric: pd.DataFrame) -> dict[str, int]:

@@ -686,6 +686,32 @@ FCT_SURVEY_SCORE = Table(
             "Likelihood to recommend the company as a place to work, 0–10 (9–10 promoters, "
             "0–6 detractors).",
         ),
+        Column(
+            "has_advocate_neutral",
+            "BOOLEAN",
+            "Neither agrees nor disagrees (3 of 5): 'Someone senior actively advocates for my "
+            "career'. With has_advocate_fav and has_advocate_unfav, exactly one is true when "
+            "the item was answered; all three are NULL when it was not.",
+        ),
+        Column(
+            "has_advocate_unfav",
+            "BOOLEAN",
+            "Disagrees or strongly disagrees (1–2 of 5): 'Someone senior actively advocates "
+            "for my career'.",
+        ),
+        Column(
+            "psych_safety_neutral",
+            "BOOLEAN",
+            "Neither agrees nor disagrees (3 of 5): 'I can speak up here without fear of "
+            "embarrassment or punishment'. With psych_safety_fav and psych_safety_unfav, "
+            "exactly one is true when the item was answered; all three are NULL when it was not.",
+        ),
+        Column(
+            "psych_safety_unfav",
+            "BOOLEAN",
+            "Disagrees or strongly disagrees (1–2 of 5): 'I can speak up here without fear of "
+            "embarrassment or punishment'.",
+        ),
     ),
     key=("employee_id", "wave"),
 )
@@ -824,6 +850,16 @@ SURVEY_WAVE_SUMMARY = Table(
             "Lower bound of the 95% interval of enps (normal approximation, multinomial variance).",
         ),
         Column("enps_ci_high", "DOUBLE", "Upper bound of the 95% interval of enps."),
+        *_share(
+            "respondents neither agreeing nor disagreeing someone senior advocates for them",
+            "has_advocate_neutral",
+        ),
+        *_share("respondents disagreeing someone senior advocates for them", "has_advocate_unfav"),
+        *_share(
+            "respondents neither agreeing nor disagreeing they can speak up without fear",
+            "psych_safety_neutral",
+        ),
+        *_share("respondents disagreeing they can speak up without fear", "psych_safety_unfav"),
     ),
     key=("wave", "relationship_type", "arm"),
 )

@@ -7,8 +7,7 @@ makes it (a wave's rows, filtered to the group), so the expressions below hold n
 
 from markupsafe import Markup
 
-from reports.charts import COMPARISON as COMPARISON_COLOUR
-from reports.charts import PARTICIPANT, BarSeries, bar_chart, embed, likert_chart
+from reports.charts import embed, likert_chart
 from reports.context import ReportContext
 from reports.figures import COUNT, PERCENT, POINTS, Estimate, Figure, plain
 from reports.layout import Exhibit, Section, Table, not_available
@@ -27,9 +26,24 @@ ENPS_PARTS = (
     ("Passives (7–8)", "enps BETWEEN 7 AND 8", "#9aa5b1"),
     ("Detractors (0–6)", "enps <= 6", "#D55E00"),
 )
-FAVOURABLE = (
-    ("psych_safety_fav", "Psychological safety: favourable (4–5)"),
-    ("has_advocate_fav", "“Someone senior advocates for me”: favourable (4–5)"),
+# The 1–5 agreement items in three bands, as survey platforms show them: the flags
+# `<item>_fav`, `<item>_neutral` and `<item>_unfav` of `marts.fct_survey_score`.
+AGREEMENT_BANDS = (
+    ("Favourable (4–5)", "fav", "#009E73"),
+    ("Neutral (3)", "neutral", "#9aa5b1"),
+    ("Unfavourable (1–2)", "unfav", "#D55E00"),
+)
+AGREEMENT = (
+    ("psych_safety", "Psychological safety: “I can speak up here without fear”"),
+    ("has_advocate", "Sponsorship access: “Someone senior actively advocates for me”"),
+)
+# Every column the section reads, so an older warehouse reads as not available, not a crash.
+COLUMNS = (
+    "wave",
+    "wave_date",
+    "employee_id",
+    "enps",
+    *(f"{item}_{band}" for item, _ in AGREEMENT for _, band, _ in AGREEMENT_BANDS),
 )
 
 
@@ -61,34 +75,64 @@ def _waves(ctx: ReportContext) -> list[tuple[str, object]]:
     return [] if frame is None else [(str(w), plain(d)) for w, d in frame.itertuples(index=False)]
 
 
+def _has_columns(ctx: ReportContext) -> bool:
+    schema, table = SCORES.split(".")
+    found = ctx.reader.query(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [SCORES],
+        [schema, table],
+    )
+    return found is not None and set(COLUMNS) <= set(found["column_name"])
+
+
 def _value(ctx: ReportContext, expression: str, wave: str) -> float | None:
     return plain(
         ctx.reader.value(f"SELECT {expression} FROM {SCORES} WHERE wave = ?", [SCORES], [wave])
     )
 
 
+def _band_shares(ctx, wave, group, answered, bands, intervals=False):
+    """One wave and group: (respondents, each band's share) over the people who answered.
+
+    The bands are the parts of the respondents: a band under k is hidden, and another with it
+    when the hidden ones together would be fewer than k (`Suppression.breakdown`)."""
+    n_column = f"count({answered}) FILTER (WHERE {group})"
+    n = int(_value(ctx, n_column, wave) or 0)
+    counts = [int(_value(ctx, _count(c, group), wave) or 0) for c in bands]
+    reasons = ctx.suppression.breakdown(counts) if ctx.suppression.shows(n) else [SMALL] * 3
+    reasons = [FEW_WITH if r == SMALL and ctx.suppression.shows(n) else r for r in reasons]
+    shares = []
+    for condition, count, reason in zip(bands, counts, reasons, strict=True):
+        column = (
+            f"avg(CASE WHEN {condition} THEN 1.0 ELSE 0.0 END) "
+            f"FILTER (WHERE {answered} IS NOT NULL AND {group})"
+        )
+        parts = f"{_count(condition, group)}|{_count(f'NOT ({condition})', group)}"
+        figure = _figure(
+            ctx, wave, count / n if n else None, column, PERCENT, n_column, reason, parts
+        )
+        if intervals:
+            low, high = (float(b) for b in wilson_interval(count, max(n, 1)))
+            figure = Estimate(
+                figure,
+                Figure(None if reason else low, PERCENT, hidden=reason, k=ctx.k),
+                Figure(None if reason else high, PERCENT, hidden=reason, k=ctx.k),
+            )
+        shares.append(figure)
+    people = _figure(ctx, wave, n, n_column, COUNT, n_column, ctx.suppression.cell(n))
+    return n_column, n, counts, reasons, people, shares
+
+
 def enps_exhibit(ctx: ReportContext, waves) -> Exhibit:
     labels, segments, rows = [], [[] for _ in ENPS_PARTS], []
+    bands = [c for _, c, _ in ENPS_PARTS]
     for wave, _ in waves:
         for name, group in GROUPS:
-            n_column = f"count(enps) FILTER (WHERE {group})"
-            n = int(_value(ctx, n_column, wave) or 0)
-            counts = [int(_value(ctx, _count(c, group), wave) or 0) for _, c, _ in ENPS_PARTS]
-            reasons = ctx.suppression.breakdown(counts) if ctx.suppression.shows(n) else [SMALL] * 3
-            reasons = [FEW_WITH if r == SMALL and ctx.suppression.shows(n) else r for r in reasons]
-            shares = []
-            for (_, condition, _), count, reason, segment in zip(
-                ENPS_PARTS, counts, reasons, segments, strict=True
-            ):
-                column = (
-                    f"avg(CASE WHEN {condition} THEN 1.0 ELSE 0.0 END) "
-                    f"FILTER (WHERE enps IS NOT NULL AND {group})"
-                )
-                parts = f"{_count(condition, group)}|{_count(f'NOT ({condition})', group)}"
-                figure = _figure(
-                    ctx, wave, count / n if n else None, column, PERCENT, n_column, reason, parts
-                )
-                shares.append(figure)
+            n_column, n, counts, reasons, people, shares = _band_shares(
+                ctx, wave, group, "enps", bands
+            )
+            for segment, figure in zip(segments, shares, strict=True):
                 segment.append(figure)
             enps_hidden = next((r for r in reasons if r), None)
             enps = _figure(
@@ -101,7 +145,6 @@ def enps_exhibit(ctx: ReportContext, waves) -> Exhibit:
                 n_column,
                 enps_hidden,
             )
-            people = _figure(ctx, wave, n, n_column, COUNT, n_column, ctx.suppression.cell(n))
             labels.append(f"{wave}: {name}")
             rows.append([wave, name, people, *shares, enps])
     chart = embed(
@@ -121,58 +164,33 @@ def enps_exhibit(ctx: ReportContext, waves) -> Exhibit:
     return Exhibit("eNPS: would recommend working here", table, chart)
 
 
-def favourable_exhibit(ctx: ReportContext, waves, column: str, title: str) -> Exhibit:
-    series = {name: [] for name, _ in GROUPS}
-    rows = []
+def agreement_exhibit(ctx: ReportContext, waves, item: str, title: str) -> Exhibit:
+    """Favourable / neutral / unfavourable answers to one 1–5 item, by survey and group."""
+    labels, segments, rows = [], [[] for _ in AGREEMENT_BANDS], []
+    bands = [f"{item}_{band}" for _, band, _ in AGREEMENT_BANDS]
     for wave, _ in waves:
-        row = [wave]
         for name, group in GROUPS:
-            n_column = f"count({column}) FILTER (WHERE {group})"
-            n = int(_value(ctx, n_column, wave) or 0)
-            yes = int(_value(ctx, _count(column, group), wave) or 0)
-            hidden = ctx.suppression.share(yes, n)
-            low, high = (float(b) for b in wilson_interval(yes, max(n, 1)))
-            share_column = (
-                f"avg(CASE WHEN {column} THEN 1.0 ELSE 0.0 END) "
-                f"FILTER (WHERE {column} IS NOT NULL AND {group})"
+            *_, people, shares = _band_shares(
+                ctx, wave, group, f"{item}_fav", bands, intervals=True
             )
-            parts = f"{_count(column, group)}|{_count(f'NOT {column}', group)}"
-            estimate = Estimate(
-                _figure(
-                    ctx,
-                    wave,
-                    yes / n if n else None,
-                    share_column,
-                    PERCENT,
-                    n_column,
-                    hidden,
-                    parts,
-                ),
-                Figure(None if hidden else low, PERCENT, hidden=hidden, k=ctx.k),
-                Figure(None if hidden else high, PERCENT, hidden=hidden, k=ctx.k),
-            )
-            series[name].append(estimate)
-            people = _figure(ctx, wave, n, n_column, COUNT, n_column, ctx.suppression.cell(n))
-            row += [people, Markup("{}").format(estimate)]
-        rows.append(row)
-    colours = (PARTICIPANT, COMPARISON_COLOUR)
+            for segment, estimate in zip(segments, shares, strict=True):
+                segment.append(estimate.value)
+            labels.append(f"{wave}: {name}")
+            rows.append([wave, name, people, *(Markup("{}").format(e) for e in shares)])
     chart = embed(
         ctx.chart_id(),
-        bar_chart(
-            [w for w, _ in waves],
-            [
-                BarSeries(f"People {name}", colour, series[name])
-                for (name, _), colour in zip(GROUPS, colours, strict=True)
-            ],
-            "Share answering favourably (4 or 5 of 5)",
+        likert_chart(
+            labels,
+            [(p, c, s) for (p, _, c), s in zip(AGREEMENT_BANDS, segments, strict=True)],
         ),
-        f"{title}, by survey and group",
+        f"{title}: favourable, neutral and unfavourable answers by survey and group",
     )
     table = Table(
-        "Share answering 4 or 5 on a 5-point scale, with 95% intervals. The warehouse keeps "
-        "favourable or not: neutral and unfavourable answers are counted together",
-        ["Survey", "In a program", "Favourable", "Everyone else", "Favourable"],
+        "Share answering 4 or 5 (agree), 3 (neither) and 1 or 2 (disagree) on a 5-point "
+        "scale, with 95% intervals, among those who answered the question",
+        ["Survey", "Group", "Respondents", *(p for p, _, _ in AGREEMENT_BANDS)],
         rows,
+        numeric_from=2,
     )
     return Exhibit(title, table, chart)
 
@@ -181,6 +199,13 @@ def climate_section(ctx: ReportContext) -> Section:
     title, anchor = "Recommending, speaking up and having an advocate", "climate"
     if not ctx.reader.has(SCORES, DIM_EMPLOYEE):
         return not_available(title, anchor, [SCORES, DIM_EMPLOYEE])
+    if not _has_columns(ctx):
+        return Section(
+            title,
+            anchor,
+            unavailable=f"Not available yet: this warehouse's {SCORES} predates the "
+            "neutral and unfavourable answers; the next pipeline run adds them.",
+        )
     waves = _waves(ctx)
     section = Section(title, anchor)
     if not waves:
@@ -195,6 +220,6 @@ def climate_section(ctx: ReportContext) -> Section:
         )
     )
     section.exhibits.append(enps_exhibit(ctx, waves))
-    for column, name in FAVOURABLE:
-        section.exhibits.append(favourable_exhibit(ctx, waves, column, name))
+    for item, name in AGREEMENT:
+        section.exhibits.append(agreement_exhibit(ctx, waves, item, name))
     return section

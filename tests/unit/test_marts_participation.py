@@ -31,12 +31,22 @@ JOB_EVENTS = [
     },
 ]
 SURVEY_SCORES = [
-    {"employee_id": e, "wave": w, "wave_date": d, "loneliness": lon, "lonely": lon >= 6, "enps": n}
+    {
+        "employee_id": e,
+        "wave": w,
+        "wave_date": d,
+        "loneliness": lon,
+        "lonely": lon >= 6,
+        "enps": n,
+        "psych_safety_fav": safe >= 4,
+        "psych_safety_neutral": safe == 3,
+        "psych_safety_unfav": safe <= 2,
+    }
     for w, d, answers in [
-        ("2024-02", "2024-02-15", {"m1": (7, 10), "m2": (4, 3), "e1": (5, 8)}),
-        ("2025-06", "2025-06-15", {"m1": (3, 9), "m2": (8, 0), "e1": (5, 10)}),
+        ("2024-02", "2024-02-15", {"m1": (7, 10, 4), "m2": (4, 3, 4), "e1": (5, 8, 4)}),
+        ("2025-06", "2025-06-15", {"m1": (3, 9, 5), "m2": (8, 0, 3), "e1": (5, 10, 1)}),
     ]
-    for e, (lon, n) in answers.items()
+    for e, (lon, n, safe) in answers.items()
 ]
 
 
@@ -114,6 +124,13 @@ def test_survey_waves_count_participants_only_from_when_they_joined(con):
     # eNPS 2024-02: promoters 10 → 1, detractors 3 → 1, passive 8: 0 of 3.
     assert everyone["enps"] == pytest.approx(0.0)
     assert everyone["enps_ci_low"] < 0 < everyone["enps_ci_high"]
+    # Speaking up 2025-06: mentees m1 favourable, m2 neutral; e1 (not a mentee) unfavourable.
+    mentees = waves.loc[("2025-06", "mentor", "participant")]
+    others = waves.loc[("2025-06", "mentor", "non_participant")]
+    assert (mentees["psych_safety_fav"], mentees["psych_safety_neutral"]) == (0.5, 0.5)
+    assert mentees["psych_safety_unfav"] == 0.0 and mentees["psych_safety_unfav_n"] == 2
+    assert (others["psych_safety_unfav"], others["psych_safety_neutral"]) == (1.0, 0.0)
+    assert math.isnan(others["has_advocate_neutral"]) and others["has_advocate_neutral_n"] == 0
 
 
 def test_enps_interval_is_the_multinomial_normal_approximation():

@@ -21,6 +21,10 @@ SURVEY_SCORE_COLUMNS = {
     "has_advocate_fav": "BOOLEAN",
     "psych_safety_fav": "BOOLEAN",
     "enps": "INTEGER",
+    "has_advocate_neutral": "BOOLEAN",
+    "has_advocate_unfav": "BOOLEAN",
+    "psych_safety_neutral": "BOOLEAN",
+    "psych_safety_unfav": "BOOLEAN",
 }
 
 

@@ -175,23 +175,34 @@ def employees() -> pd.DataFrame:
     )
 
 
+def agreement_flags(item: str, answer: int | None) -> dict:
+    """`<item>_fav` / `_neutral` / `_unfav` of a 1–5 answer, as surveys.scoring makes them."""
+    bands = {"fav": (4, 5), "neutral": (3,), "unfav": (1, 2)}
+    return {f"{item}_{b}": None if answer is None else answer in a for b, a in bands.items()}
+
+
 def survey_scores() -> pd.DataFrame:
     """Two waves of the employees' answers: every in-program respondent of wave B promotes
-    (a 100% that must be hidden)."""
+    (a 100% that must be hidden), and all but three agree someone senior advocates for them
+    (three neutral, none unfavourable: both hidden, and favourable with them)."""
     ids = [f"{i:04d}" for i in range(111)]
     rows = []
     for wave, day in (("A", "2025-03-01"), ("B", "2026-03-01")):
         for n, employee in enumerate(ids):
             in_program = n % 3 == 0
             enps = 10 if wave == "B" and in_program else (n * 7) % 11
+            safety = None if n == 1 else 1 + n % 5
+            advocate = (5, 3, 1, 2)[n % 4]
+            if wave == "B" and in_program:
+                advocate = 3 if n < 9 else 4
             rows.append(
                 {
                     "employee_id": employee,
                     "wave": wave,
                     "wave_date": pd.Timestamp(day).date(),
                     "enps": enps,
-                    "psych_safety_fav": n % 2 == 0,
-                    "has_advocate_fav": n % 4 == 0,
+                    **agreement_flags("psych_safety", safety),
+                    **agreement_flags("has_advocate", advocate),
                 }
             )
     return pd.DataFrame(rows)
@@ -507,6 +518,58 @@ def test_enps_psychological_safety_and_advocacy_are_shown_by_wave_and_group(repo
     assert climate.count('data-source="marts.fct_survey_score"') > 20
 
 
+def exhibit(html: str, title: str) -> str:
+    start = html.index(title)
+    end = html.find("<h3", start)
+    return html[start : end if end > 0 else None]
+
+
+def test_psychological_safety_and_advocacy_show_three_bands_per_wave_and_group(report):
+    html = (report / "wellbeing.html").read_text(encoding="utf-8")
+    climate = html[html.index('id="climate"') :]
+    assert "counted together" not in climate and "cannot be separated" not in climate
+    for item, title in (("psych_safety", "Psychological safety"), ("has_advocate", "Sponsorship")):
+        section = exhibit(climate, title)
+        for band in ("Favourable (4–5)", "Neutral (3)", "Unfavourable (1–2)"):
+            assert band in section
+        for band in ("fav", "neutral", "unfav"):
+            assert f"CASE WHEN {item}_{band} THEN" in section
+        for wave in ("A", "B"):
+            for group in ("in a program", "everyone else"):
+                assert f"{wave}: {group}" in section  # a bar per wave and group
+    # Wave A, everyone else: the shares of the people who answered (one did not), by band.
+    answers = [1 + n % 5 for n in range(111) if n % 3 != 0 and n != 1]
+    expected = {
+        "fav": sum(a >= 4 for a in answers) / len(answers),
+        "neutral": answers.count(3) / len(answers),
+        "unfav": sum(a <= 2 for a in answers) / len(answers),
+    }
+    figures = [f for f in page_figures(report / "wellbeing.html") if f.source]
+    for band, share in expected.items():
+        [figure] = [
+            f
+            for f in figures
+            if f.key == {"wave": "A"}
+            and f.attributes["data-column"].startswith(f"avg(CASE WHEN psych_safety_{band} ")
+            and "NOT (employee_id IN" in f.attributes["data-column"]
+        ]
+        assert float(figure.attributes["data-value"]) == pytest.approx(share)
+        assert not figure.hidden
+    # Wave B, in a program: three neutral and none unfavourable hide both, and favourable too
+    # (else 100% minus it would give the hidden three away).
+    advocacy = exhibit(climate, "Sponsorship")
+    hidden = [
+        f.hidden
+        for f in figures
+        if f.key == {"wave": "B"}
+        and "has_advocate" in f.attributes["data-column"]
+        and "NOT (employee_id IN" not in f.attributes["data-column"]
+        and f.unit == "percent"
+    ]
+    assert sorted(hidden) == ["complementary", "few-with", "few-with"]
+    assert "hidden: fewer than 5 did" in advocacy
+
+
 def test_pages_read_the_columns_and_tables_issues_16_and_17_add(warehouse, tmp_path):
     """ipw rows, e_value / e_value_ci, a not-estimable row with NULL figures and a note, and
     marts.study_diagnostics: read when present, never a crash, every figure still audited."""
@@ -543,3 +606,19 @@ def test_pages_read_the_columns_and_tables_issues_16_and_17_add(warehouse, tmp_p
     assert "Study diagnostics" in program and "max abs smd after" in program
     problems, _ = audit_folder(folder, copy, K)
     assert problems == []
+
+
+def test_a_warehouse_without_the_neutral_and_unfavourable_flags_says_so(warehouse, tmp_path):
+    import shutil
+
+    copy = tmp_path / "older.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("ALTER TABLE marts.fct_survey_score DROP COLUMN psych_safety_neutral")
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        build_reports(con, folder, K)
+    html = (folder / "wellbeing.html").read_text(encoding="utf-8")
+    climate = html[html.index('id="climate"') :]
+    assert "predates the neutral and unfavourable answers" in climate
+    assert audit_folder(folder, copy, K)[0] == []

@@ -77,6 +77,61 @@ def test_agreement_items_are_favourable_at_four_and_five():
     assert scores["psych_safety_fav"].tolist() == favourable
 
 
+def test_advocate_and_psychological_safety_are_also_neutral_at_three_and_unfavourable_below():
+    answers = [1, 2, 3, 4, 5, NA]
+    scores = score_responses(numeric(has_advocate=answers, psych_safety=answers))
+    for item in ("has_advocate", "psych_safety"):
+        assert scores[f"{item}_neutral"].tolist() == [False, False, True, False, False, NA]
+        assert scores[f"{item}_unfav"].tolist() == [True, True, False, False, False, NA]
+    assert "career_alone_neutral" not in scores
+
+
+def test_the_warehouse_counts_each_band_over_the_scored_latest_responses():
+    """`marts.fct_survey_score` from a tiny staging: unscored and superseded responses and
+    anonymous ones count in no band; every answered item is in exactly one band."""
+    import duckdb
+
+    from surveys.instruments import SCALED_ITEM_CODES
+    from surveys.scores import build_survey_scores
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging; CREATE SCHEMA marts")
+    items = ", ".join(f"{c} BIGINT" for c in SCALED_ITEM_CODES)
+    con.execute(
+        "CREATE TABLE staging.survey_responses (employee_id VARCHAR, wave VARCHAR, "
+        f"scored BOOLEAN, superseded BOOLEAN, {items})"
+    )
+    con.execute("CREATE TABLE staging.survey_waves (wave VARCHAR, wave_date DATE)")
+    con.execute("INSERT INTO staging.survey_waves VALUES ('W1', '2026-03-01')")
+    rows = [  # employee, scored, superseded, has_advocate, psych_safety
+        ("e1", True, False, 5, 1),
+        ("e2", True, False, 4, 2),
+        ("e3", True, False, 3, 3),
+        ("e4", True, False, 2, None),
+        ("e5", True, False, 1, 4),
+        ("e6", False, False, 1, 1),  # unscored (unfinished)
+        ("e1", True, True, 1, 5),  # superseded by e1's latest
+        (None, True, False, 1, 1),  # anonymous
+    ]
+    for employee, scored, superseded, advocate, safety in rows:
+        con.execute(
+            "INSERT INTO staging.survey_responses (employee_id, wave, scored, superseded, "
+            "has_advocate, psych_safety) VALUES (?, 'W1', ?, ?, ?, ?)",
+            [employee, scored, superseded, advocate, safety],
+        )
+    assert build_survey_scores(con, lonely_threshold=6) == 5
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE {item}_{band})"
+            for item in ("has_advocate", "psych_safety")
+            for band in ("fav", "neutral", "unfav")
+        )
+        + ", count(*) FILTER (WHERE psych_safety_neutral IS NULL) FROM marts.fct_survey_score"
+    ).fetchone()
+    assert counts == (2, 1, 2, 1, 1, 2, 1)
+
+
 def test_missing_items_score_as_unanswered():
     scores = score_responses(numeric(enps=[8]))
     assert scores.loc[0, "enps"] == 8
