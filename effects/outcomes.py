@@ -9,6 +9,7 @@ import pandas as pd
 from effects.cohorts import STUDY_COHORT, WAVE_SCORE_COLUMNS
 from effects.subgroups import DIMENSIONS, subgroups
 from stats.competing import aalen_johansen
+from stats.proportions import mean_interval, wilson_interval
 from stats.survival import km_at
 from warehouse.catalogue import PROGRAM_OUTCOMES
 from warehouse.db import arrow_table, quote_ident
@@ -35,7 +36,7 @@ COLUMNS = {
     **{c: t for m in RETENTION_MONTHS for c, t in _interval_columns(f"retention_{m}m").items()},
     **{c: t for m in PROMOTION_MONTHS for c, t in _interval_columns(f"promoted_{m}m").items()},
     "survey_n": "BIGINT",
-    **dict.fromkeys(WAVE_SCORE_COLUMNS, "DOUBLE"),
+    **{c: t for s in WAVE_SCORE_COLUMNS for c, t in _interval_columns(s).items()},
 }
 
 
@@ -83,6 +84,7 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
     both = "baseline_wave IS NOT NULL AND followup_wave IS NOT NULL"
     sums = ", ".join(
         f"sum(CAST({c} AS DOUBLE)) FILTER (WHERE {both}) AS {c}_sum, "
+        f"sum(CAST({c} AS DOUBLE) ^ 2) FILTER (WHERE {both}) AS {c}_sumsq, "
         f"count({c}) FILTER (WHERE {both}) AS {c}_count"
         for c in WAVE_SCORE_COLUMNS
     )
@@ -122,8 +124,14 @@ def _survey_figures(surveys: pd.DataFrame) -> dict[str, float]:
     """Means over the people with both a baseline and a follow-up wave (the DiD sample)."""
     figures: dict[str, float] = {"survey_n": int(surveys["survey_n"].sum())}
     for column in WAVE_SCORE_COLUMNS:
-        count = surveys[f"{column}_count"].sum()
-        figures[column] = float(surveys[f"{column}_sum"].sum() / count) if count else np.nan
+        count = int(surveys[f"{column}_count"].sum())
+        total = float(surveys[f"{column}_sum"].sum())
+        if column.startswith("career_lonely"):  # a share of people: Wilson
+            low, high = wilson_interval(total, count)
+            mean = total / count if count else np.nan
+        else:
+            mean, low, high = mean_interval(total, float(surveys[f"{column}_sumsq"].sum()), count)
+        figures |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high}
     return figures
 
 

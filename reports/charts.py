@@ -410,12 +410,23 @@ def funnel_chart(stages: Sequence[str], counts: Sequence[Figure]) -> go.Figure:
 
 @dataclass(frozen=True)
 class BeforeAfter:
-    """One measure: each group's mean at baseline and at follow-up."""
+    """One measure: each group's mean at baseline and at follow-up, with their intervals."""
 
     title: str
-    groups: Sequence[tuple[str, str, Figure, Figure]]  # name, colour, baseline, follow-up
+    groups: Sequence[tuple[str, str, Estimate, Estimate]]  # name, colour, baseline, follow-up
     tickformat: str = ".2f"
     scale: tuple[float, float] | None = None  # the measure's whole scale, so no axis is cut
+
+
+def _interval_bars(estimates: Sequence[Estimate]) -> dict:
+    """Error bars from each estimate's 95% interval; none where an interval is not shown."""
+    above, below = [], []
+    for estimate in estimates:
+        value = estimate.value.number
+        shown = estimate.has_interval and value is not None
+        above.append(estimate.high.number - value if shown else None)
+        below.append(value - estimate.low.number if shown else None)
+    return {"type": "data", "symmetric": False, "array": above, "arrayminus": below, "width": 4}
 
 
 def before_after_chart(panels: Sequence[BeforeAfter]) -> go.Figure:
@@ -424,12 +435,13 @@ def before_after_chart(panels: Sequence[BeforeAfter]) -> go.Figure:
     )
     for column, panel in enumerate(panels, start=1):
         for name, colour, before, after in panel.groups:
-            if before.number is None or after.number is None:
+            if before.value.number is None or after.value.number is None:
                 continue
             figure.add_trace(
                 go.Scatter(
                     x=["Before", "After"],
-                    y=[before.number, after.number],
+                    y=[before.value.number, after.value.number],
+                    error_y=_interval_bars([before, after]),
                     name=label(name),
                     legendgroup=name,
                     showlegend=column == 1,

@@ -1,9 +1,10 @@
-"""Intervals for proportions and multiplicity adjustment of p-values."""
+"""Intervals for proportions and means, and multiplicity adjustment of p-values."""
 
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.stats import t as student_t
 from statsmodels.stats.proportion import proportion_confint
 
 
@@ -28,6 +29,21 @@ def wilson_interval(
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
+
+
+def mean_interval(
+    total: float, total_of_squares: float, n: int, alpha: float = 0.05
+) -> tuple[float, float, float]:
+    """(mean, low, high): Student-t interval of a mean from the sum, the sum of squares and n
+    of its values; nan where n < 2 (no spread to estimate)."""
+    if n < 1:
+        return np.nan, np.nan, np.nan
+    mean = total / n
+    if n < 2:
+        return mean, np.nan, np.nan
+    variance = max(total_of_squares - n * mean * mean, 0.0) / (n - 1)
+    half = student_t.ppf(1 - alpha / 2, n - 1) * np.sqrt(variance / n)
+    return mean, mean - half, mean + half
 
 
 def holm_adjust(p_values: Sequence[float]) -> np.ndarray:

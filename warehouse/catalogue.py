@@ -524,19 +524,25 @@ PROGRAM_OUTCOMES = Table(
             "BIGINT",
             "People with both a baseline and a follow-up wave; the survey means are theirs.",
         ),
-        Column("loneliness_baseline", "DOUBLE", "Mean UCLA-3 loneliness (3–9) at baseline."),
-        Column("loneliness_followup", "DOUBLE", "Mean UCLA-3 loneliness (3–9) at follow-up."),
-        Column("engagement_baseline", "DOUBLE", "Mean UWES-3 engagement (0–6) at baseline."),
-        Column("engagement_followup", "DOUBLE", "Mean UWES-3 engagement (0–6) at follow-up."),
-        Column(
-            "career_lonely_baseline",
-            "DOUBLE",
-            "Share feeling alone in their career at baseline (0–1).",
+        *_interval(
+            "Mean UCLA-3 loneliness (3–9) at baseline (Student-t interval).", "loneliness_baseline"
         ),
-        Column(
+        *_interval(
+            "Mean UCLA-3 loneliness (3–9) at follow-up (Student-t interval).", "loneliness_followup"
+        ),
+        *_interval(
+            "Mean UWES-3 engagement (0–6) at baseline (Student-t interval).", "engagement_baseline"
+        ),
+        *_interval(
+            "Mean UWES-3 engagement (0–6) at follow-up (Student-t interval).", "engagement_followup"
+        ),
+        *_interval(
+            "Share feeling alone in their career at baseline (0–1; Wilson interval).",
+            "career_lonely_baseline",
+        ),
+        *_interval(
+            "Share feeling alone in their career at follow-up (0–1; Wilson interval).",
             "career_lonely_followup",
-            "DOUBLE",
-            "Share feeling alone in their career at follow-up (0–1).",
         ),
     ),
     key=("program_id", "relationship_type", "group", "subgroup"),

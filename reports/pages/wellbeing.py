@@ -8,7 +8,7 @@ from markupsafe import Markup
 from reports.charts import COMPARISON as COMPARISON_COLOUR
 from reports.charts import PARTICIPANT, BarSeries, BeforeAfter, bar_chart, before_after_chart, embed
 from reports.context import COMPARISON, ReportContext, Track
-from reports.figures import PERCENT, POINTS, SCORE, Figure, Row
+from reports.figures import PERCENT, POINTS, SCORE, Estimate, Figure, Row
 from reports.layout import Exhibit, Section, Table, not_available
 from reports.pages.climate import climate_section
 from reports.pages.common import (
@@ -86,6 +86,16 @@ def survey_figure(row: Row, measure: Measure, wave: str) -> Figure:
     return row.figure(column, measure.unit, "survey_n")
 
 
+def survey_estimate(row: Row, measure: Measure, wave: str) -> Estimate:
+    """survey_figure with its 95% interval (drawn only where the figure itself is shown)."""
+    column = f"{measure.column}_{wave}"
+    return Estimate(
+        survey_figure(row, measure, wave),
+        row.figure(f"{column}_ci_low", measure.unit, "survey_n"),
+        row.figure(f"{column}_ci_high", measure.unit, "survey_n"),
+    )
+
+
 def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect | None) -> Markup:
     participants, comparison = rows.get("participant"), rows.get("comparison")
     if participants is None or comparison is None:
@@ -152,8 +162,8 @@ def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibi
                 (
                     capitalised(group_name(track, group)),
                     PARTICIPANT if group == "participant" else COMPARISON_COLOUR,
-                    survey_figure(rows[group], m, "baseline"),
-                    survey_figure(rows[group], m, "followup"),
+                    survey_estimate(rows[group], m, "baseline"),
+                    survey_estimate(rows[group], m, "followup"),
                 )
                 for group in groups
             ],

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from stats.proportions import holm_adjust, wilson_interval
+from stats.proportions import holm_adjust, mean_interval, wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,12 @@ def test_holm_agrees_with_statsmodels():
 
     p = np.random.default_rng(3).uniform(0, 0.2, 40) ** 2
     np.testing.assert_allclose(holm_adjust(p), multipletests(p, method="holm")[1], rtol=1e-12)
+
+
+def test_mean_interval_is_students_t_from_sums():
+    values = np.array([3.0, 5.0, 7.0, 4.0, 6.0, 9.0])
+    mean, low, high = mean_interval(values.sum(), (values**2).sum(), len(values))
+    expected = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    assert mean == pytest.approx(values.mean())
+    assert (low, high) == pytest.approx(expected)
+    assert np.isnan(mean_interval(4.0, 16.0, 1)[1]) and np.isnan(mean_interval(0, 0, 0)[0])

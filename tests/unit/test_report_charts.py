@@ -5,20 +5,25 @@ import re
 
 import duckdb
 import pandas as pd
+import pytest
 
 from reports.charts import (
+    COMPARISON,
     OKABE_ITO,
+    PARTICIPANT,
     BarSeries,
+    BeforeAfter,
     Curve,
     ForestRow,
     bar_chart,
+    before_after_chart,
     embed,
     forest_chart,
     funnel_chart,
     step_chart,
 )
 from reports.curves import follow_up_counts, group_curve
-from reports.figures import COUNT, PERCENT, RATIO, Estimate, Figure
+from reports.figures import COUNT, PERCENT, RATIO, SCORE, Estimate, Figure
 from reports.reader import Reader
 from reports.suppression import SMALL, Suppression
 
@@ -157,3 +162,28 @@ def test_curves_come_from_the_cohort_counted_by_day_and_event():
         group_curve(counted(people["exit_days"], people["exit_event"]), Suppression(5)),
     )
     assert follow_up_counts(Reader(duckdb.connect(":memory:")), "exit_days", "exit_event") is None
+
+
+def test_before_after_means_carry_their_intervals_and_a_hidden_one_draws_nothing():
+    shown = BeforeAfter(
+        "Loneliness",
+        [
+            (
+                "Mentees",
+                PARTICIPANT,
+                estimate(5.0, 4.5, 5.6, SCORE),
+                estimate(4.2, 3.9, 4.4, SCORE),
+            ),
+            (
+                "Colleagues",
+                COMPARISON,
+                estimate(5.0, 4.8, 5.2, SCORE, hidden="fewer than 5"),
+                estimate(4.9, 4.7, 5.1, SCORE),
+            ),
+        ],
+        scale=(3, 9),
+    )
+    (trace,) = before_after_chart([shown]).data
+    assert list(trace.y) == [5.0, 4.2]
+    assert trace.error_y.array == pytest.approx((0.6, 0.2))
+    assert trace.error_y.arrayminus == pytest.approx((0.5, 0.3))
