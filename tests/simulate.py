@@ -506,7 +506,9 @@ def _staggered_surveys(
                     "employee_id": ids[respond],
                     "wave": wave,
                     "wave_date": STAGGER_START + pd.Timedelta(days=wave_day),
-                    "loneliness": lonely[respond],
+                    # A UCLA-3 sum is a whole number (rounding a continuous score adds noise
+                    # with mean zero, so the planted effect stays the truth).
+                    "loneliness": np.rint(lonely[respond]).astype("int32"),
                     "engagement": engaged[respond],
                     "career_lonely": (rng.random(n) < p)[respond],
                 }
