@@ -16,9 +16,16 @@ from effects.memo import recall, remember, survival_inputs_digest
 from effects.subgroups import subgroups
 from stats.did import diff_in_diff
 from stats.estimate import MISSING_LEVEL, Z_95, Estimate, not_estimable
+from stats.evalue import (
+    e_values,
+    risk_difference_as_risk_ratio,
+    standardised_difference_as_risk_ratio,
+)
 from stats.proportions import holm_adjust
 from stats.survival import (
+    TWELVE_MONTHS_DAYS,
     cox_hazard_ratio,
+    km_at,
     proportional_hazards_check,
     retention_difference,
 )
@@ -79,6 +86,8 @@ COLUMNS = {
     "note": "VARCHAR",
     "ph_p_value": "DOUBLE",
     "ph_holds": "BOOLEAN",
+    "e_value": "DOUBLE",
+    "e_value_ci": "DOUBLE",
 }
 SUBGROUP_COLUMNS = {
     **dict(list(COLUMNS.items())[:2]),
@@ -329,7 +338,38 @@ def estimate_effect(
             fixed_effects=fixed_effects,
             cluster=CLUSTER,
         )
-    return _row(outcome, result, study.note, ph_p_value, ph_holds)
+    return _row(
+        outcome, result, study.note, ph_p_value, ph_holds, _e_values(study, outcome, result)
+    )
+
+
+def _e_values(study: Study, outcome: Outcome, result: Estimate) -> tuple[float, float]:
+    """(e_value, e_value_ci) of an estimate on its outcome's scale (see `stats.evalue`): hazard
+    ratios directly; survey differences standardised by the follow-up score's SD in the
+    estimate's sample; the retention difference as a ratio of 12-month exit risks, with the
+    participants' own (Kaplan–Meier) risk as the reference."""
+    bounds = (result.estimate, result.ci_low, result.ci_high)
+    if not np.isfinite(result.estimate):
+        return np.nan, np.nan
+    if outcome.kind == "cox":
+        return e_values(*bounds)
+    people = study.people
+    observed = people[[outcome.first, outcome.second]].notna().all(axis=1)
+    if outcome.kind == "did":
+        spread = outcome.scale * float(
+            pd.to_numeric(people.loc[observed, outcome.second]).astype(float).std()
+        )
+        ratios = [standardised_difference_as_risk_ratio(b, spread) for b in bounds]
+        return e_values(*ratios)
+    treated = people.loc[observed & (people[TREATED] == 1)]
+    retained = km_at(
+        pd.to_numeric(treated[outcome.first]).astype(float),
+        pd.to_numeric(treated[outcome.second]).astype(float),
+        [TWELVE_MONTHS_DAYS],
+    )["survival"].iloc[0]
+    # Retention up is exit risk down: the exit-risk difference is minus the estimate.
+    ratios = [risk_difference_as_risk_ratio(-b / 100, 1 - retained) for b in bounds]
+    return e_values(*ratios)
 
 
 OUTCOME_EVENTS = {
@@ -356,6 +396,7 @@ def _row(
     study_note: str | None,
     ph_p_value: float,
     ph_holds: bool | None,
+    sensitivity: tuple[float, float] = (np.nan, np.nan),
 ) -> dict:
     return {
         "outcome": outcome.code,
@@ -369,6 +410,8 @@ def _row(
         "note": _joined(result.note, study_note),
         "ph_p_value": ph_p_value,
         "ph_holds": ph_holds,
+        "e_value": sensitivity[0],
+        "e_value_ci": sensitivity[1],
     }
 
 

@@ -558,10 +558,13 @@ _EFFECT_COLUMNS = (
         "method",
         "VARCHAR",
         (
-            "naive (participation alone) or adjusted (plus job level as categories, "
+            "naive (participation alone), adjusted (plus job level as categories, "
             "tenure in bands, performance rating with a missing indicator, department and"
-            " gender as of time zero; pooled rows also the program). Variances are "
-            "clustered on employee_id."
+            " gender as of time zero; pooled rows also the program) or ipw (participation "
+            "alone, comparison people weighted by ATT weights p/(1 − p) from a logistic "
+            "propensity model on those covariates, truncated at the comparison group's 1st "
+            "and 99th percentiles; weighted Cox, Kaplan–Meier and DiD with robust "
+            "variances). Variances are clustered on employee_id."
         ),
     ),
     Column(
@@ -595,13 +598,31 @@ _EFFECT_COLUMNS = (
         "BOOLEAN",
         "Cox rows: false when the proportional-hazards test rejects (p < 0.05).",
     ),
+    Column(
+        "e_value",
+        "DOUBLE",
+        (
+            "Sensitivity (VanderWeele & Ding 2017): how strongly, as a risk ratio, an unmeasured "
+            "confounder would have to be associated with both participation and the outcome to "
+            "explain the estimate away. Hazard ratios are used directly as risk ratios (the "
+            "rare-outcome choice, which overstates it for a common outcome); survey differences "
+            "via RR = exp(0.91 × estimate / the follow-up score's SD); retention_12m_diff via "
+            "the participants' 12-month exit risk over that risk minus the difference. NULL "
+            "where the estimate is."
+        ),
+    ),
+    Column(
+        "e_value_ci",
+        "DOUBLE",
+        "The E-value of the 95% bound nearer no effect: 1 when the interval includes no effect.",
+    ),
 )
 
 PROGRAM_EFFECTS = Table(
     "marts",
     "program_effects",
     "Program effects: participants against the comparison group, per program (or all pooled), "
-    "relationship type, outcome and method (naive and adjusted), with 95% intervals.",
+    "relationship type, outcome and method (naive, adjusted and ipw), with 95% intervals.",
     _EFFECT_COLUMNS,
     key=("program_id", "relationship_type", "outcome", "method"),
 )

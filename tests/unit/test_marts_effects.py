@@ -250,3 +250,22 @@ def test_a_non_converged_cox_fit_is_not_estimable():
     result = cox_hazard_ratio(frame, "days", "event", "treated", ["x"])
     assert np.isnan(result.estimate) and np.isnan(result.p_value)
     assert "separation" in result.note
+
+
+def test_every_estimate_has_its_e_values_and_a_missing_one_has_none(effects, cohort):
+    from stats.evalue import e_values
+
+    assert (effects["e_value"] >= 1).all() and (effects["e_value_ci"] >= 1).all()
+    assert (effects["e_value_ci"] <= effects["e_value"]).all()
+    hazard = effects.loc[effects["outcome"].str.endswith("_hr")]
+    for row in hazard.itertuples():
+        assert (row.e_value, row.e_value_ci) == pytest.approx(
+            e_values(row.estimate, row.ci_low, row.ci_high)
+        )
+    crossing = (effects["ci_low"] <= (effects["outcome"].str.endswith("_hr")).astype(float)) & (
+        effects["ci_high"] >= (effects["outcome"].str.endswith("_hr")).astype(float)
+    )
+    assert (effects.loc[crossing, "e_value_ci"] == 1).all()
+    none = program_effects(cohort.loc[cohort["program_id"] == "SPO-1"], 5, surveys=False)
+    missing = none["estimate"].isna()
+    assert missing.any() and none.loc[missing, ["e_value", "e_value_ci"]].isna().all().all()
