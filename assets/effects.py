@@ -77,8 +77,8 @@ def program_outcomes(
             EVERY_OUTCOME_ESTIMATED,
             asset=asset_key(PROGRAM_EFFECTS),
             blocking=True,
-            description="Blocking: every program, type and outcome has a naive and an adjusted "
-            "row (an estimate or a note saying why not).",
+            description="Blocking: every program, type and outcome has a naive, an adjusted "
+            "and an ipw row (an estimate or a note saying why not).",
         ),
         dg.AssetCheckSpec(
             PROPORTIONAL_HAZARDS,
@@ -92,7 +92,8 @@ def program_outcomes(
 def program_effects(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
 ):
-    """Does each program work: participants against comparable colleagues, naive and adjusted."""
+    """Does each program work: participants against comparable colleagues, naive, adjusted and
+    weighted (ipw)."""
     with warehouse.connect() as con:
         effects = build_program_effects(con, reports.min_group_size)
     estimated = int(effects["estimate"].notna().sum())
@@ -112,7 +113,7 @@ def program_effects(
         severity=dg.AssetCheckSeverity.ERROR,
         description="; ".join(missing)
         + (" " if missing else "")
-        + ("Every outcome has a naive and an adjusted row. " if not missing else "")
+        + ("Every outcome has a naive, an adjusted and an ipw row. " if not missing else "")
         + counted,
         metadata={"not_estimable": len(not_estimable)},
     )
