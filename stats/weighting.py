@@ -109,14 +109,18 @@ def _logistic(regressors: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, 
     return 1 / (1 + np.exp(-linear)), converged
 
 
-def standardised_differences(weighting: Weighting) -> pd.DataFrame:
-    """Per expanded covariate: the treated mean, the comparison group's mean before and after
-    weighting, and the standardised mean differences before and after (difference over the
-    pooled unweighted standard deviation √((s²_treated + s²_comparison) / 2), the same
-    denominator both times so that the two are comparable)."""
-    values = weighting.covariates.to_numpy(dtype=float)
-    treated, control = values[weighting.treated], values[~weighting.treated]
-    w = weighting.weight[~weighting.treated]
+def standardised_differences(
+    columns: pd.DataFrame, is_treated: np.ndarray, weight: np.ndarray
+) -> pd.DataFrame:
+    """Per column (a covariate, or one category of one as 0/1): the treated mean, the
+    comparison group's mean before and after weighting, and the standardised mean differences
+    before and after (difference over the pooled unweighted standard deviation
+    √((s²_treated + s²_comparison) / 2), the same denominator both times so that the two
+    are comparable)."""
+    values = columns.to_numpy(dtype=float)
+    is_treated = np.asarray(is_treated, dtype=bool)
+    treated, control = values[is_treated], values[~is_treated]
+    w = np.asarray(weight, dtype=float)[~is_treated]
     treated_mean = treated.mean(axis=0)
     control_mean = control.mean(axis=0)
     weighted_mean = (w @ control) / w.sum()
@@ -126,7 +130,7 @@ def standardised_differences(weighting: Weighting) -> pd.DataFrame:
         after = np.where(spread > 0, (treated_mean - weighted_mean) / spread, 0.0)
     return pd.DataFrame(
         {
-            "covariate": list(weighting.covariates.columns),
+            "covariate": list(columns.columns),
             "treated_mean": treated_mean,
             "comparison_mean": control_mean,
             "comparison_mean_weighted": weighted_mean,

@@ -662,6 +662,85 @@ PROGRAM_EFFECTS_BY_SUBGROUP = Table(
     key=("program_id", "relationship_type", "subgroup", "outcome", "method"),
 )
 
+COVARIATE_BALANCE = Table(
+    "marts",
+    "covariate_balance",
+    "Is the comparison fair: per program (or all pooled), relationship type and pre-program "
+    "covariate (each category of a categorical one), the participants' and the comparison "
+    "group's mean or share before and after ipw weighting, and the standardised mean "
+    "differences; |SMD| <= 0.1 after weighting is the usual mark of balance.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column(
+            "covariate",
+            "VARCHAR",
+            "level_group (job level as categories), tenure_band, performance_rating, "
+            "performance_rating_missing, department, gender; pooled rows also program_id.",
+        ),
+        Column("category", "VARCHAR", "The category of a categorical covariate; NULL for numbers."),
+        Column("treated_mean", "DOUBLE", "Participants' mean (a share for a category)."),
+        Column("comparison_mean", "DOUBLE", "The comparison group's mean, unweighted."),
+        Column(
+            "comparison_mean_weighted",
+            "DOUBLE",
+            "The comparison group's mean with the ipw (ATT) weights.",
+        ),
+        Column(
+            "smd_before",
+            "DOUBLE",
+            "Standardised mean difference, participants minus comparison group, before "
+            "weighting: the difference over sqrt((s²_participants + s²_comparison) / 2).",
+        ),
+        Column(
+            "smd_after",
+            "DOUBLE",
+            "The same after weighting (same denominator, so the two compare).",
+        ),
+    ),
+    key=("program_id", "relationship_type", "covariate", "category"),
+)
+
+STUDY_DIAGNOSTICS = Table(
+    "marts",
+    "study_diagnostics",
+    "Per program (or all pooled) and relationship type: the size of the study, the overlap "
+    "of participants' and comparison people's propensities, balance after weighting and the "
+    "survey pre-trend placebo.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column("participants", "BIGINT", "Participants (one row per person and trial)."),
+        Column("comparison_people", "BIGINT", "Distinct comparison people."),
+        Column("comparison_rows", "BIGINT", "Comparison person-trials."),
+        Column("trials", "BIGINT", "Monthly trials (distinct time zeros of the participants)."),
+        Column(
+            "effective_comparison_size",
+            "DOUBLE",
+            "Kish's effective size of the weighted comparison group, (Σw)² / Σw².",
+        ),
+        Column(
+            "share_outside_overlap",
+            "DOUBLE",
+            "Share of participants whose propensity lies outside the comparison group's range "
+            "(no comparable colleague).",
+        ),
+        Column("max_abs_smd_after", "DOUBLE", "The largest |smd_after| of the study."),
+        Column(
+            "placebo_estimate",
+            "DOUBLE",
+            "Survey pre-trend placebo: loneliness (UCLA-3 points) change between two waves "
+            "before time zero, participants minus comparison group; should be 0. NULL when "
+            "not estimable (see note).",
+        ),
+        Column("placebo_ci_low", "DOUBLE", "Lower bound of the placebo's 95% interval."),
+        Column("placebo_ci_high", "DOUBLE", "Upper bound of the placebo's 95% interval."),
+        Column("placebo_n", "BIGINT", "People with two waves before time zero."),
+        Column("note", "VARCHAR", "What to keep in mind: no overlap, placebo not made, …"),
+    ),
+    key=("program_id", "relationship_type"),
+)
+
 FCT_SURVEY_SCORE = Table(
     "marts",
     "fct_survey_score",
@@ -1024,6 +1103,8 @@ CATALOGUE: tuple[Table, ...] = (
     PROGRAM_OUTCOMES,
     PROGRAM_EFFECTS,
     PROGRAM_EFFECTS_BY_SUBGROUP,
+    COVARIATE_BALANCE,
+    STUDY_DIAGNOSTICS,
     DIM_PROGRAM,
     FCT_PARTICIPATION,
     FCT_ACTIVITY,

@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from effects.diagnostics import study_balance
 from effects.program_effects import studies, study_weighting
 from stats.cox import fit_cox
 from stats.did import diff_in_diff
 from stats.survival import cox_hazard_ratio, retention_difference
 from stats.weighting import (
     att_weighting,
-    standardised_differences,
     weighted_hazard_ratio,
     weighted_retention_difference,
 )
@@ -24,7 +24,7 @@ def test_balance_after_weighting_is_within_a_tenth_where_selection_follows_covar
     gender (tests/simulate.py): before weighting they differ, after it no covariate category
     differs by more than 0.1 standard deviations."""
     study = studies(cohort_of("P", "mentor", 2000, seed))[0]
-    balance = standardised_differences(study_weighting(study))
+    balance = study_balance(study, study_weighting(study))
     assert balance["smd_before"].abs().max() > 0.2
     assert balance["smd_after"].abs().max() <= 0.1, balance.sort_values("smd_after")
 
