@@ -19,6 +19,7 @@ from warehouse.catalogue import (
     PROGRAM_EFFECTS,
     PROGRAM_EFFECTS_BY_SUBGROUP,
     PROGRAM_OUTCOMES,
+    PROPENSITY_OVERLAP,
     RUN_INFO,
     STUDY_COHORT,
     STUDY_DIAGNOSTICS,
@@ -172,6 +173,14 @@ def program_effects_by_subgroup(
             description="Overlap of propensities, effective comparison size, largest imbalance "
             "after weighting and the survey pre-trend placebo, per program and type.",
         ),
+        dg.AssetSpec(
+            asset_key(PROPENSITY_OVERLAP),
+            group_name="effects",
+            kinds={"duckdb"},
+            deps=[asset_key(STUDY_COHORT)],
+            metadata=table_metadata(PROPENSITY_OVERLAP),
+            description="Histogram of participants' and comparison people's propensities.",
+        ),
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -186,12 +195,15 @@ def program_effects_by_subgroup(
 def study_diagnostics(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Balance, overlap and placebo of every study."""
     with warehouse.connect() as con:
-        balance, table = build_study_diagnostics(con)
+        balance, table, histogram = build_study_diagnostics(con)
     yield dg.MaterializeResult(
         asset_key=asset_key(COVARIATE_BALANCE), metadata={"dagster/row_count": len(balance)}
     )
     yield dg.MaterializeResult(
         asset_key=asset_key(STUDY_DIAGNOSTICS), metadata={"dagster/row_count": len(table)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=asset_key(PROPENSITY_OVERLAP), metadata={"dagster/row_count": len(histogram)}
     )
     over = imbalanced(balance)
     yield dg.AssetCheckResult(

@@ -27,7 +27,12 @@ from effects.program_effects import (
 from stats.did import diff_in_diff
 from stats.estimate import MISSING_LEVEL, Estimate, not_estimable
 from stats.weighting import Weighting, standardised_differences
-from warehouse.catalogue import COVARIATE_BALANCE, STUDY_COHORT, STUDY_DIAGNOSTICS
+from warehouse.catalogue import (
+    COVARIATE_BALANCE,
+    PROPENSITY_OVERLAP,
+    STUDY_COHORT,
+    STUDY_DIAGNOSTICS,
+)
 from warehouse.tables import SURVEY_SCORES, write_frame
 
 BALANCE_THRESHOLD = 0.1
@@ -37,6 +42,7 @@ BASELINE = f"{PLACEBO_OUTCOME}_baseline"
 PLACEBO_PAIR = "placebo_wave_pair"
 # Fewer participants than this with two waves before time zero: no placebo.
 MIN_PLACEBO_PEOPLE = 5
+HISTOGRAM_BINS = 20
 COHORT_KEYS = ["program_id", "relationship_type", "employee_id", "index_date", "group"]
 
 
@@ -67,6 +73,28 @@ def study_balance(study: Study, weighting: Weighting) -> pd.DataFrame:
         covariate=parts[0],
         category=parts[2].where(parts[1] == "=", None),
     )[list(COVARIATE_BALANCE.types())]
+
+
+def propensity_histogram(study: Study, weighting: Weighting) -> pd.DataFrame:
+    """Both groups' propensities in HISTOGRAM_BINS equal bins from 0 to the largest propensity
+    (rounded up to a multiple of 0.05)."""
+    top = min(1.0, np.ceil(weighting.propensity.max() / 0.05) * 0.05) or 1.0
+    edges = np.linspace(0.0, top, HISTOGRAM_BINS + 1)
+    rows = []
+    for group, members in (("participant", weighting.treated), ("comparison", ~weighting.treated)):
+        counts, _ = np.histogram(weighting.propensity[members], bins=edges)
+        rows += [
+            {
+                "program_id": study.program_id,
+                "relationship_type": study.relationship_type,
+                "group": group,
+                "bin_low": float(low),
+                "bin_high": float(high),
+                "people": int(count),
+            }
+            for low, high, count in zip(edges[:-1], edges[1:], counts, strict=True)
+        ]
+    return pd.DataFrame(rows, columns=list(PROPENSITY_OVERLAP.types()))
 
 
 def pre_trend_placebo(study: Study, min_people: int = MIN_PLACEBO_PEOPLE) -> Estimate:
@@ -117,11 +145,12 @@ QUALIFY row_number() OVER (
 """
 
 
-def diagnostics(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(covariate balance, study diagnostics) of every study of the cohort."""
-    balances, rows = [], []
+def diagnostics(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(covariate balance, study diagnostics, propensity histogram) of every study."""
+    balances, rows, histograms = [], [], []
     for study in studies(cohort):
         weighting = study_weighting(study)
+        histograms.append(propensity_histogram(study, weighting))
         balance = study_balance(study, weighting)
         balances.append(balance)
         people = study.people
@@ -161,7 +190,12 @@ def diagnostics(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
     balance = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
     table = pd.DataFrame(rows, columns=list(STUDY_DIAGNOSTICS.types()))
-    return _pooled(balance, COVARIATE_BALANCE), _pooled(table, STUDY_DIAGNOSTICS)
+    histogram = pd.concat(histograms, ignore_index=True) if histograms else pd.DataFrame()
+    return (
+        _pooled(balance, COVARIATE_BALANCE),
+        _pooled(table, STUDY_DIAGNOSTICS),
+        _pooled(histogram, PROPENSITY_OVERLAP),
+    )
 
 
 def _pooled(frame: pd.DataFrame, table) -> pd.DataFrame:
@@ -182,12 +216,16 @@ def read_cohort_with_prior_waves(con: duckdb.DuckDBPyConnection) -> pd.DataFrame
     return with_prior_waves(cohort, prior)
 
 
-def build_study_diagnostics(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write `marts.covariate_balance` and `marts.study_diagnostics`; returns both."""
-    balance, table = diagnostics(read_cohort_with_prior_waves(con))
+def build_study_diagnostics(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Write `marts.covariate_balance`, `marts.study_diagnostics` and
+    `marts.propensity_overlap`; returns the three."""
+    balance, table, histogram = diagnostics(read_cohort_with_prior_waves(con))
     write_frame(con, COVARIATE_BALANCE, balance)
     write_frame(con, STUDY_DIAGNOSTICS, table)
-    return balance, table
+    write_frame(con, PROPENSITY_OVERLAP, histogram)
+    return balance, table, histogram
 
 
 def imbalanced(balance: pd.DataFrame, threshold: float = BALANCE_THRESHOLD) -> list[str]:

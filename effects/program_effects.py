@@ -41,8 +41,8 @@ from warehouse.tables import write_frame
 
 POOLED = "all"
 METHODS = ("naive", "adjusted", "ipw")
-# The subgroups' estimates (ipw not yet: its propensity model would be refitted per subgroup).
-SUBGROUP_METHODS = ("naive", "adjusted")
+# The subgroups' estimates: every method, ipw with a propensity model fitted within the subgroup.
+SUBGROUP_METHODS = METHODS
 IPW_WEIGHT = "_ipw_weight"
 TREATED = "treated"
 CLUSTER = "employee_id"

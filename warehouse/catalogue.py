@@ -630,8 +630,8 @@ PROGRAM_EFFECTS = Table(
 PROGRAM_EFFECTS_BY_SUBGROUP = Table(
     "marts",
     "program_effects_by_subgroup",
-    "Program effects (naive and adjusted) within each gender and ethnicity category, estimated "
-    "where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
+    "Program effects (naive, adjusted and ipw) within each gender and ethnicity category, "
+    "estimated where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
     "Holm-adjusted across the subgroups of one program, type, outcome and method, and a test "
     "of whether the effect differs between a dimension's categories.",
     (
@@ -739,6 +739,28 @@ STUDY_DIAGNOSTICS = Table(
         Column("note", "VARCHAR", "What to keep in mind: no overlap, placebo not made, …"),
     ),
     key=("program_id", "relationship_type"),
+)
+
+PROPENSITY_OVERLAP = Table(
+    "marts",
+    "propensity_overlap",
+    "The histogram of propensities (the probability of joining given the pre-program "
+    "covariates, from the ipw model) of participants and of the comparison group, per program "
+    "(or all pooled) and relationship type: where the two do not overlap, participants have no "
+    "comparable colleagues.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column("group", "VARCHAR", "participant or comparison."),
+        Column("bin_low", "DOUBLE", "The bin's lowest propensity (included)."),
+        Column("bin_high", "DOUBLE", "The bin's highest propensity (excluded, but 1)."),
+        Column(
+            "people",
+            "BIGINT",
+            "People of the group in the bin (comparison: person-trials, unweighted).",
+        ),
+    ),
+    key=("program_id", "relationship_type", "group", "bin_low"),
 )
 
 FCT_SURVEY_SCORE = Table(
@@ -1105,6 +1127,7 @@ CATALOGUE: tuple[Table, ...] = (
     PROGRAM_EFFECTS_BY_SUBGROUP,
     COVARIATE_BALANCE,
     STUDY_DIAGNOSTICS,
+    PROPENSITY_OVERLAP,
     DIM_PROGRAM,
     FCT_PARTICIPATION,
     FCT_ACTIVITY,

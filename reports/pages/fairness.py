@@ -5,13 +5,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from reports.charts import ADJUSTED, NAIVE, _layout, embed, label
+from reports.charts import ADJUSTED, COMPARISON, NAIVE, PARTICIPANT, _layout, embed, label
 from reports.context import ReportContext, Track
 from reports.layout import Exhibit, Section, Table, not_available
 
 TITLE = "Is the comparison fair?"
 COVARIATE_BALANCE = "marts.covariate_balance"
 STUDY_DIAGNOSTICS = "marts.study_diagnostics"
+PROPENSITY_OVERLAP = "marts.propensity_overlap"
+GROUP_NAMES = {"participant": "Participants", "comparison": "Comparable colleagues"}
 BALANCE_THRESHOLD = 0.1
 # More participants than this share outside the comparison group's propensity range: the
 # program's participants have no comparable colleagues, and the page says so.
@@ -63,6 +65,57 @@ def love_plot(rows: pd.DataFrame) -> go.Figure:
         yaxis={"autorange": "reversed"},
         margin={"l": 220, "r": 24, "t": 48, "b": 56},
     )
+
+
+def propensity_chart(bins: pd.DataFrame) -> go.Figure:
+    """Each group's share of people per propensity bin, overlaid (hidden bins not drawn)."""
+    figure = go.Figure()
+    for group, colour in (("participant", PARTICIPANT), ("comparison", COMPARISON)):
+        rows = bins.loc[bins["group"] == group]
+        figure.add_trace(
+            go.Bar(
+                x=(rows["bin_low"] + rows["bin_high"]) / 2,
+                y=rows["share"],
+                width=(rows["bin_high"] - rows["bin_low"]) * 0.95,
+                name=GROUP_NAMES[group],
+                marker={"color": colour},
+                opacity=0.6,
+            )
+        )
+    return _layout(
+        figure,
+        barmode="overlay",
+        xaxis_title="Propensity (probability of joining, given the covariates)",
+        yaxis_title="Share of the group",
+        yaxis_tickformat=".0%",
+    )
+
+
+def propensity_exhibit(ctx: ReportContext, track: Track, overlap: pd.DataFrame) -> Exhibit | None:
+    bins = overlap.loc[
+        (overlap["program_id"] == track.program_id)
+        & (overlap["relationship_type"] == track.relationship_type)
+    ].copy()
+    if bins.empty:
+        return None
+    totals = bins.groupby("group")["people"].transform("sum")
+    shown = [ctx.suppression.shows(int(n)) or int(n) == 0 for n in bins["people"]]
+    bins["share"] = (bins["people"] / totals).where(shown)
+    table_rows = []
+    for (low, high), pair in bins.groupby(["bin_low", "bin_high"], sort=True):
+        cells = []
+        for group in ("participant", "comparison"):
+            row = pair.loc[pair["group"] == group]
+            share = row["share"].iloc[0] if len(row) else None
+            cells.append(f"hidden: fewer than {ctx.k} people" if pd.isna(share) else f"{share:.1%}")
+        table_rows.append([f"{low:.2f}–{high:.2f}", *cells])
+    table = Table(
+        "Share of each group by propensity (bins with fewer than k people hidden)",
+        ["Propensity", "Participants", "Comparable colleagues"],
+        table_rows,
+    )
+    chart = embed(ctx.chart_id(), propensity_chart(bins), f"Propensity histogram, {track.title}")
+    return Exhibit("Who was likely to join: the two groups' propensities", table, chart)
 
 
 def overlap_sentence(track: Track, row: pd.Series) -> Markup:
@@ -125,7 +178,7 @@ def placebo_sentence(row: pd.Series) -> Markup:
     )
 
 
-def track_section(ctx: ReportContext, track: Track, balance, diagnostics) -> Section:
+def track_section(ctx: ReportContext, track: Track, balance, diagnostics, overlap=None) -> Section:
     section = Section(track.title, f"fair-{track.anchor}")
     key = (diagnostics["program_id"] == track.program_id) & (
         diagnostics["relationship_type"] == track.relationship_type
@@ -164,6 +217,10 @@ def track_section(ctx: ReportContext, track: Track, balance, diagnostics) -> Sec
             f"Love plot of covariate balance for {track.title}",
         )
         section.exhibits.append(Exhibit("Balance before and after weighting", table, chart))
+    if overlap is not None:
+        exhibit = propensity_exhibit(ctx, track, overlap)
+        if exhibit is not None:
+            section.exhibits.append(exhibit)
     return section
 
 
@@ -177,5 +234,6 @@ def build(ctx: ReportContext) -> dict:
         }
     if not ctx.tracks:
         return {"title": TITLE, "sections": [not_available(TITLE, "fair", ["staging.pairings"])]}
-    sections = [track_section(ctx, track, balance, diagnostics) for track in ctx.tracks]
+    overlap = ctx.reader.table(PROPENSITY_OVERLAP)
+    sections = [track_section(ctx, track, balance, diagnostics, overlap) for track in ctx.tracks]
     return {"title": TITLE, "sections": sections}

@@ -27,7 +27,7 @@ def tables():
 
 
 def test_balance_has_every_category_before_and_after_weighting(tables):
-    balance, _ = tables
+    balance, _, _ = tables
     men = balance.loc[balance["program_id"] == "MEN-1"]
     genders = men.loc[men["covariate"] == "gender", "category"]
     assert set(genders) >= {"man", "woman"}  # no reference category left out
@@ -51,7 +51,16 @@ def test_balance_has_every_category_before_and_after_weighting(tables):
 
 
 def test_diagnostics_per_study(tables):
-    _, table = tables
+    _, table, histogram = tables
+    sizes = histogram.groupby(["program_id", "group"])["people"].sum()
+    assert (
+        sizes[("MEN-1", "participant")]
+        == table.set_index("program_id").loc["MEN-1", "participants"]
+    )
+    assert (
+        sizes[("MEN-1", "comparison")]
+        == table.set_index("program_id").loc["MEN-1", "comparison_rows"]
+    )
     assert list(table["program_id"]) == ["MEN-1", "MEN-2", "all"]
     assert (table["effective_comparison_size"] > 0).all()
     assert (table["effective_comparison_size"] <= table["comparison_rows"]).all()

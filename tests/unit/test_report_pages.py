@@ -566,6 +566,14 @@ def test_the_fairness_page_shows_balance_overlap_and_the_placebo(warehouse, tmp_
             "-0.4 AS placebo_estimate, -0.7 AS placebo_ci_low, -0.1 AS placebo_ci_high, "
             "90 AS placebo_n, NULL AS note"
         )
+        con.execute(
+            "CREATE TABLE marts.propensity_overlap AS SELECT * FROM (VALUES "
+            "('P1', 'mentor', 'participant', 0.0, 0.5, 3), "
+            "('P1', 'mentor', 'participant', 0.5, 1.0, 37), "
+            "('P1', 'mentor', 'comparison', 0.0, 0.5, 280), "
+            "('P1', 'mentor', 'comparison', 0.5, 1.0, 30)) "
+            't(program_id, relationship_type, "group", bin_low, bin_high, people)'
+        )
     folder = tmp_path / "reports"
     with duckdb.connect(str(copy), read_only=True) as con:
         build_reports(con, folder, K)
@@ -574,6 +582,8 @@ def test_the_fairness_page_shows_balance_overlap_and_the_placebo(warehouse, tmp_
     assert "Gender: woman" in page and "above the usual mark of 0.1" in page
     assert "already drifting apart" in page
     assert "Love plot" in page
+    assert "Propensity histogram" in page and "92.5%" in page  # 37 of 40
+    assert "hidden: fewer than" in page  # 3 participants in the low bin
     assert 'href="fairness.html"' in (folder / "index.html").read_text(encoding="utf-8")
     problems, _ = audit_folder(folder, copy, K)
     assert problems == []
