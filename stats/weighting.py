@@ -9,6 +9,7 @@ look exactly like participants cannot carry the estimate. Intervals are robust s
 (clustered where a person appears in several trials) that treat the weights as known.
 """
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,10 +125,15 @@ def standardised_differences(
     treated_mean = treated.mean(axis=0)
     control_mean = control.mean(axis=0)
     weighted_mean = (w @ control) / w.sum()
-    spread = np.sqrt((treated.var(axis=0, ddof=1) + control.var(axis=0, ddof=1)) / 2)
+    with warnings.catch_warnings():
+        # A group of one person has no variance: its differences are NaN, not a warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.sqrt((treated.var(axis=0, ddof=1) + control.var(axis=0, ddof=1)) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        before = np.where(spread > 0, (treated_mean - control_mean) / spread, 0.0)
-        after = np.where(spread > 0, (treated_mean - weighted_mean) / spread, 0.0)
+        # A constant column differs by nothing; one without a variance (a group of one) is NaN.
+        undefined = np.where(np.isnan(spread), np.nan, 0.0)
+        before = np.where(spread > 0, (treated_mean - control_mean) / spread, undefined)
+        after = np.where(spread > 0, (treated_mean - weighted_mean) / spread, undefined)
     return pd.DataFrame(
         {
             "covariate": list(columns.columns),

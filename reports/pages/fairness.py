@@ -130,6 +130,12 @@ def overlap_sentence(track: Track, row: pd.Series) -> Markup:
             "comparison group was as likely to join as they were. The weighted estimates "
             "describe the others; for these people the data cannot say what the program did."
         ).format(outside, track.participants)
+    if outside == 0:
+        return Markup(
+            "Every one of the {} has comparable colleagues (a propensity within the comparison "
+            "group's range); after weighting, the comparison group counts as about {:,.0f} "
+            "people."
+        ).format(track.participants, row["effective_comparison_size"])
     return Markup(
         "Almost every one of the {} has comparable colleagues ({:.1%} outside the comparison "
         "group's range of propensities); after weighting, the comparison group counts as "
