@@ -5,6 +5,7 @@ import dagster as dg
 from assets.catalogue import asset_key, table_metadata
 from assets.marts import staging
 from effects.cohorts import build_study_cohort
+from effects.diagnostics import BALANCE_THRESHOLD, build_study_diagnostics, imbalanced
 from effects.outcomes import build_program_outcomes
 from effects.program_effects import (
     build_program_effects,
@@ -14,11 +15,14 @@ from effects.program_effects import (
     not_estimable_rows,
 )
 from warehouse.catalogue import (
+    COVARIATE_BALANCE,
     PROGRAM_EFFECTS,
     PROGRAM_EFFECTS_BY_SUBGROUP,
     PROGRAM_OUTCOMES,
+    PROPENSITY_OVERLAP,
     RUN_INFO,
     STUDY_COHORT,
+    STUDY_DIAGNOSTICS,
     SURVEY_SCORES,
 )
 from warehouse.resources import ReportsResource, WarehouseResource
@@ -26,6 +30,7 @@ from warehouse.tables import read_as_of
 
 EVERY_OUTCOME_ESTIMATED = "every_outcome_by_both_methods"
 PROPORTIONAL_HAZARDS = "proportional_hazards"
+BALANCED_AFTER_WEIGHTING = "balanced_after_weighting"
 
 
 @dg.asset(
@@ -77,8 +82,8 @@ def program_outcomes(
             EVERY_OUTCOME_ESTIMATED,
             asset=asset_key(PROGRAM_EFFECTS),
             blocking=True,
-            description="Blocking: every program, type and outcome has a naive and an adjusted "
-            "row (an estimate or a note saying why not).",
+            description="Blocking: every program, type and outcome has a naive, an adjusted "
+            "and an ipw row (an estimate or a note saying why not).",
         ),
         dg.AssetCheckSpec(
             PROPORTIONAL_HAZARDS,
@@ -92,7 +97,8 @@ def program_outcomes(
 def program_effects(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
 ):
-    """Does each program work: participants against comparable colleagues, naive and adjusted."""
+    """Does each program work: participants against comparable colleagues, naive, adjusted and
+    weighted (ipw)."""
     with warehouse.connect() as con:
         effects = build_program_effects(con, reports.min_group_size)
     estimated = int(effects["estimate"].notna().sum())
@@ -112,7 +118,7 @@ def program_effects(
         severity=dg.AssetCheckSeverity.ERROR,
         description="; ".join(missing)
         + (" " if missing else "")
-        + ("Every outcome has a naive and an adjusted row. " if not missing else "")
+        + ("Every outcome has a naive, an adjusted and an ipw row. " if not missing else "")
         + counted,
         metadata={"not_estimable": len(not_estimable)},
     )
@@ -147,9 +153,77 @@ def program_effects_by_subgroup(
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            asset_key(COVARIATE_BALANCE),
+            group_name="effects",
+            kinds={"duckdb"},
+            deps=[asset_key(STUDY_COHORT)],
+            metadata=table_metadata(COVARIATE_BALANCE),
+            description="Is the comparison fair: standardised mean differences of every "
+            "pre-program covariate before and after ipw weighting.",
+        ),
+        dg.AssetSpec(
+            asset_key(STUDY_DIAGNOSTICS),
+            group_name="effects",
+            kinds={"duckdb"},
+            deps=[asset_key(STUDY_COHORT)],
+            metadata=table_metadata(STUDY_DIAGNOSTICS),
+            description="Overlap of propensities, effective comparison size, largest imbalance "
+            "after weighting and the survey pre-trend placebo, per program and type.",
+        ),
+        dg.AssetSpec(
+            asset_key(PROPENSITY_OVERLAP),
+            group_name="effects",
+            kinds={"duckdb"},
+            deps=[asset_key(STUDY_COHORT)],
+            metadata=table_metadata(PROPENSITY_OVERLAP),
+            description="Histogram of participants' and comparison people's propensities.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            BALANCED_AFTER_WEIGHTING,
+            asset=asset_key(COVARIATE_BALANCE),
+            description=f"Warns naming every covariate whose |SMD| after weighting exceeds "
+            f"{BALANCE_THRESHOLD}: there the weighted comparison is not yet like the "
+            "participants.",
+        ),
+    ],
+)
+def study_diagnostics(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Balance, overlap and placebo of every study."""
+    with warehouse.connect() as con:
+        balance, table, histogram = build_study_diagnostics(con)
+    yield dg.MaterializeResult(
+        asset_key=asset_key(COVARIATE_BALANCE), metadata={"dagster/row_count": len(balance)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=asset_key(STUDY_DIAGNOSTICS), metadata={"dagster/row_count": len(table)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=asset_key(PROPENSITY_OVERLAP), metadata={"dagster/row_count": len(histogram)}
+    )
+    over = imbalanced(balance)
+    yield dg.AssetCheckResult(
+        asset_key=asset_key(COVARIATE_BALANCE),
+        check_name=BALANCED_AFTER_WEIGHTING,
+        passed=not over,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"|SMD| above {BALANCE_THRESHOLD} after weighting: " + "; ".join(over)
+            if over
+            else f"Every covariate is within {BALANCE_THRESHOLD} after weighting."
+        ),
+        metadata={"imbalanced": len(over)},
+    )
+
+
 effects_assets: list[dg.AssetsDefinition] = [
     study_cohort,
     program_outcomes,
     program_effects,
     program_effects_by_subgroup,
+    study_diagnostics,
 ]

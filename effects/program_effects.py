@@ -16,18 +16,34 @@ from effects.memo import recall, remember, survival_inputs_digest
 from effects.subgroups import subgroups
 from stats.did import diff_in_diff
 from stats.estimate import MISSING_LEVEL, Z_95, Estimate, not_estimable
+from stats.evalue import (
+    e_values,
+    risk_difference_as_risk_ratio,
+    standardised_difference_as_risk_ratio,
+)
 from stats.proportions import holm_adjust
 from stats.survival import (
+    TWELVE_MONTHS_DAYS,
     cox_hazard_ratio,
+    km_at,
     proportional_hazards_check,
     retention_difference,
+)
+from stats.weighting import (
+    Weighting,
+    att_weighting,
+    weighted_hazard_ratio,
+    weighted_retention_difference,
 )
 from warehouse.catalogue import PROGRAM_EFFECTS, PROGRAM_EFFECTS_BY_SUBGROUP
 from warehouse.parallel import map_in_processes
 from warehouse.tables import write_frame
 
 POOLED = "all"
-METHODS = ("naive", "adjusted")
+METHODS = ("naive", "adjusted", "ipw")
+# The subgroups' estimates: every method, ipw with a propensity model fitted within the subgroup.
+SUBGROUP_METHODS = METHODS
+IPW_WEIGHT = "_ipw_weight"
 TREATED = "treated"
 CLUSTER = "employee_id"
 # Pre-program covariates of the adjusted models, in the forms the data needs: job level as
@@ -79,6 +95,8 @@ COLUMNS = {
     "note": "VARCHAR",
     "ph_p_value": "DOUBLE",
     "ph_holds": "BOOLEAN",
+    "e_value": "DOUBLE",
+    "e_value_ci": "DOUBLE",
 }
 SUBGROUP_COLUMNS = {
     **dict(list(COLUMNS.items())[:2]),
@@ -274,10 +292,22 @@ def _eventless_categories_merged(
     return people.assign(**merged) if merged else people
 
 
+def study_weighting(study: Study) -> Weighting:
+    """ATT weights of the study's people from a logistic propensity model on the adjusted
+    models' covariates (pooled studies: also the program)."""
+    return att_weighting(study.people, TREATED, COVARIATES, study.categorical)
+
+
 def estimate_effect(
-    study: Study, outcome: Outcome, method: str, min_group_size: int, surveys: bool = True
+    study: Study,
+    outcome: Outcome,
+    method: str,
+    min_group_size: int,
+    surveys: bool = True,
+    weighting: Weighting | None = None,
 ) -> dict:
-    """One row of `marts.program_effects` (without the program and type)."""
+    """One row of `marts.program_effects` (without the program and type); `ipw` rows use
+    `weighting` (fitted here when not given)."""
     n_treated, n_control = _arm_sizes(study.people, outcome)
     covariates = COVARIATES if method == "adjusted" else ()
     categorical = study.categorical if method == "adjusted" else ()
@@ -293,6 +323,8 @@ def estimate_effect(
         )
     elif too_few_events:
         result = not_estimable(n_treated, n_control, method, too_few_events)
+    elif method == "ipw":
+        result = _ipw_estimate(study, outcome, weighting or study_weighting(study))
     elif outcome.kind == "cox":
         # Pooled: a baseline hazard per program (stratified), not a program term.
         strata = "program_id" if study.program_id == POOLED else None
@@ -329,7 +361,70 @@ def estimate_effect(
             fixed_effects=fixed_effects,
             cluster=CLUSTER,
         )
-    return _row(outcome, result, study.note, ph_p_value, ph_holds)
+    return _row(
+        outcome, result, study.note, ph_p_value, ph_holds, _e_values(study, outcome, result)
+    )
+
+
+def _ipw_estimate(study: Study, outcome: Outcome, weighting: Weighting) -> Estimate:
+    """Participation alone, the comparison group weighted to resemble the participants."""
+    weight = weighting.weight
+    if outcome.kind == "cox":
+        strata = "program_id" if study.program_id == POOLED else None
+        result = weighted_hazard_ratio(
+            study.people, outcome.first, outcome.second, TREATED, weight, CLUSTER, strata
+        )
+    elif outcome.kind == "retention":
+        result = weighted_retention_difference(
+            study.people, outcome.first, outcome.second, TREATED, weight, CLUSTER
+        )
+    else:
+        fixed_effects = [WAVE_PAIR] if WAVE_PAIR in study.people else []
+        if study.program_id == POOLED:
+            fixed_effects.append("program_id")
+        result = diff_in_diff(
+            study.people.assign(**{IPW_WEIGHT: weight}),
+            outcome.first,
+            outcome.second,
+            TREATED,
+            scale=outcome.scale,
+            fixed_effects=fixed_effects,
+            cluster=CLUSTER,
+            weights=IPW_WEIGHT,
+        )
+    if not weighting.converged:
+        note = "the propensity model did not converge (near separation): weights truncated"
+        result = replace(result, note=_joined(result.note, note))
+    return result
+
+
+def _e_values(study: Study, outcome: Outcome, result: Estimate) -> tuple[float, float]:
+    """(e_value, e_value_ci) of an estimate on its outcome's scale (see `stats.evalue`): hazard
+    ratios directly; survey differences standardised by the follow-up score's SD in the
+    estimate's sample; the retention difference as a ratio of 12-month exit risks, with the
+    participants' own (Kaplan–Meier) risk as the reference."""
+    bounds = (result.estimate, result.ci_low, result.ci_high)
+    if not np.isfinite(result.estimate):
+        return np.nan, np.nan
+    if outcome.kind == "cox":
+        return e_values(*bounds)
+    people = study.people
+    observed = people[[outcome.first, outcome.second]].notna().all(axis=1)
+    if outcome.kind == "did":
+        spread = outcome.scale * float(
+            pd.to_numeric(people.loc[observed, outcome.second]).astype(float).std()
+        )
+        ratios = [standardised_difference_as_risk_ratio(b, spread) for b in bounds]
+        return e_values(*ratios)
+    treated = people.loc[observed & (people[TREATED] == 1)]
+    retained = km_at(
+        pd.to_numeric(treated[outcome.first]).astype(float),
+        pd.to_numeric(treated[outcome.second]).astype(float),
+        [TWELVE_MONTHS_DAYS],
+    )["survival"].iloc[0]
+    # Retention up is exit risk down: the exit-risk difference is minus the estimate.
+    ratios = [risk_difference_as_risk_ratio(-b / 100, 1 - retained) for b in bounds]
+    return e_values(*ratios)
 
 
 OUTCOME_EVENTS = {
@@ -356,6 +451,7 @@ def _row(
     study_note: str | None,
     ph_p_value: float,
     ph_holds: bool | None,
+    sensitivity: tuple[float, float] = (np.nan, np.nan),
 ) -> dict:
     return {
         "outcome": outcome.code,
@@ -369,6 +465,8 @@ def _row(
         "note": _joined(result.note, study_note),
         "ph_p_value": ph_p_value,
         "ph_holds": ph_holds,
+        "e_value": sensitivity[0],
+        "e_value_ci": sensitivity[1],
     }
 
 
@@ -383,8 +481,9 @@ def study_rows(
     keys = {"program_id": study.program_id, "relationship_type": study.relationship_type}
     if study.subgroup is not None:
         keys["subgroup"] = study.subgroup
+    weighting = study_weighting(study) if "ipw" in methods else None
     return [
-        keys | estimate_effect(study, outcome, method, min_group_size, surveys)
+        keys | estimate_effect(study, outcome, method, min_group_size, surveys, weighting)
         for outcome in outcomes
         for method in methods
     ]
@@ -413,7 +512,7 @@ def program_effects(
     surveys: bool,
     outcomes: tuple[Outcome, ...] = OUTCOMES,
 ) -> pd.DataFrame:
-    """Each outcome by both methods, per program and relationship type and pooled."""
+    """Each outcome by every method, per program and relationship type and pooled."""
     rows = _estimated(studies(cohort), min_group_size, surveys, METHODS, outcomes)
     return _with_pooled_copies(pd.DataFrame(rows, columns=list(COLUMNS)))
 
@@ -434,7 +533,7 @@ def program_effects_by_subgroup(
     model fitted separately per category (every covariate's effect free to differ too).
     """
     units = [subset for study in studies(cohort) for subset in study.by_subgroup()]
-    rows = _estimated(units, min_group_size, surveys, METHODS, outcomes)
+    rows = _estimated(units, min_group_size, surveys, SUBGROUP_METHODS, outcomes)
     columns = [c for c in SUBGROUP_COLUMNS if c not in FAMILY_COLUMNS]
     frame = _with_pooled_copies(pd.DataFrame(rows, columns=columns))
     parts = [str(label).partition("=") for label in frame["subgroup"]]
@@ -526,7 +625,7 @@ def _in_table_order(effects: pd.DataFrame) -> pd.DataFrame:
 
 
 def missing_estimates(effects: pd.DataFrame) -> list[str]:
-    """What breaks the table's promise: an outcome without both methods, or an estimate
+    """What breaks the table's promise: an outcome without all three methods, or an estimate
     without its interval or group sizes. Empty when the table is whole."""
     problems = []
     for (program_id, relationship_type), rows in effects.groupby(

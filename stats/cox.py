@@ -49,6 +49,8 @@ class _EventStructure:
     risk_start: np.ndarray  # per distinct event time: first sorted row still at risk
     group_of_row: np.ndarray  # per sorted row: distinct event times at or before its duration
     n_times: int
+    weight: np.ndarray | None = None  # per sorted row: case weight (None: all 1)
+    mean_event_weight: np.ndarray | None = None  # per event: mean weight of its tied events
 
 
 def fit_cox(
@@ -56,19 +58,31 @@ def fit_cox(
     event: np.ndarray,
     design: np.ndarray,
     strata: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> CoxFit | None:
     """β̂ and its covariance; None when the information matrix is singular or not finite.
 
     With `strata` (a label per row), each stratum has a baseline hazard of its own: the
-    partial likelihood is the sum of the strata's (risk sets never cross strata)."""
+    partial likelihood is the sum of the strata's (risk sets never cross strata).
+
+    With `weights` (case weights, e.g. inverse-probability weights), each row's risk and
+    events count `weight` times, and tied events share their mean weight in Efron's
+    correction, as in R's coxph(weights =). The covariance is then the inverse weighted
+    information, not a valid variance: use a robust sandwich."""
     duration, event = np.asarray(duration, float), np.asarray(event, float)
     design = np.asarray(design, float)
+    weights = None if weights is None else np.asarray(weights, float)
     if strata is None:
-        structure = [_event_structure(duration, event, design)]
+        structure = [_event_structure(duration, event, design, weights)]
     else:
         labels = np.unique(strata, return_inverse=True)[1]
         structure = [
-            _event_structure(duration[rows], event[rows], design[rows])
+            _event_structure(
+                duration[rows],
+                event[rows],
+                design[rows],
+                None if weights is None else weights[rows],
+            )
             for rows in (labels == label for label in range(labels.max(initial=-1) + 1))
             if event[rows].any()
         ]
@@ -112,7 +126,10 @@ def fit_cox(
 
 
 def _event_structure(
-    duration: np.ndarray, event: np.ndarray, design: np.ndarray
+    duration: np.ndarray,
+    event: np.ndarray,
+    design: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> _EventStructure:
     order = np.argsort(duration, kind="stable")
     sorted_duration = duration[order]
@@ -123,7 +140,14 @@ def _event_structure(
     first_of_group = np.concatenate([[0], np.cumsum(deaths)[:-1]])
     tie_fraction = (np.arange(dead.size) - first_of_group[tie_group]) / deaths[tie_group]
     centred = design[order] - design.mean(axis=0)
+    weight = mean_event_weight = None
+    if weights is not None:
+        weight = weights[order]
+        tied_weight = np.bincount(tie_group, weight[dead], minlength=times.size) / deaths
+        mean_event_weight = tied_weight[tie_group]
     return _EventStructure(
+        weight=weight,
+        mean_event_weight=mean_event_weight,
         design=centred,
         dead=dead,
         tie_group=tie_group,
@@ -157,6 +181,8 @@ def _stratum_derivatives(
     linear = x @ params
     shift = linear.max()  # keeps exp() finite; cancels in every ratio below
     risk = np.exp(linear - shift)
+    if data.weight is not None:
+        risk = risk * data.weight
     weighted = risk[:, None] * x
 
     # Risk-set sums S0, S1 at each distinct event time: tails of the sorted rows.
@@ -171,19 +197,27 @@ def _stratum_derivatives(
     g, a = data.tie_group, data.tie_fraction
     denominator = s0[g] - a * t0[g]  # one per event
     numerator = s1[g] - a[:, None] * t1[g]
-    loglik = float(linear[data.dead].sum() - (np.log(denominator) + shift).sum())
-    gradient = x[data.dead].sum(axis=0) - (numerator / denominator[:, None]).sum(axis=0)
+    if data.weight is None:
+        loglik = float(linear[data.dead].sum() - (np.log(denominator) + shift).sum())
+        gradient = x[data.dead].sum(axis=0) - (numerator / denominator[:, None]).sum(axis=0)
+        event_weight = np.ones(data.dead.size)
+    else:
+        # Each event counts its own weight; Efron's tied terms the tie's mean weight.
+        event_weight = data.mean_event_weight
+        own = data.weight[data.dead]
+        loglik = float(own @ linear[data.dead] - event_weight @ (np.log(denominator) + shift))
+        gradient = own @ x[data.dead] - event_weight @ (numerator / denominator[:, None])
 
     # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), and
     # likewise the tied events' T2 with weights l/(d φ): two weighted cross-products.
-    per_time = np.bincount(g, 1 / denominator, minlength=data.n_times)
+    per_time = np.bincount(g, event_weight / denominator, minlength=data.n_times)
     row_weight = np.concatenate([[0.0], np.cumsum(per_time)])[data.group_of_row]
-    tied_weight = np.bincount(g, a / denominator, minlength=data.n_times)[g]
+    tied_weight = np.bincount(g, event_weight * a / denominator, minlength=data.n_times)[g]
     dead_x = x[data.dead]
     scaled = numerator / denominator[:, None]
     information = (
         (x * (risk * row_weight)[:, None]).T @ x
         - (dead_x * (risk[data.dead] * tied_weight)[:, None]).T @ dead_x
-        - scaled.T @ scaled
+        - (scaled * event_weight[:, None]).T @ scaled
     )
     return loglik, gradient, information

@@ -31,6 +31,7 @@ def diff_in_diff(
     scale: float = 1.0,
     fixed_effects: Sequence[str] = (),
     cluster: str | None = None,
+    weights: str | None = None,
 ) -> Estimate:
     """Mean change of the treated minus mean change of the comparison group, times `scale`.
 
@@ -41,9 +42,12 @@ def diff_in_diff(
     `fixed_effects` are categorical columns entered in both methods (the (baseline wave,
     follow-up wave) pair, the program of a pool). With `cluster`, the variance is the
     cluster-robust CR1 sandwich when a cluster holds several rows (HC3 otherwise).
+
+    With `weights` (a column of case weights, e.g. ATT weights), the fit is weighted least
+    squares and the method `ipw`; the sandwich is then the weighted one (rows scaled by √w).
     """
-    method = method_name(covariates, categorical)
-    extra = [*fixed_effects, *([cluster] if cluster else [])]
+    method = "ipw" if weights else method_name(covariates, categorical)
+    extra = [*fixed_effects, *([cluster] if cluster else []), *([weights] if weights else [])]
     names = [baseline, followup, treatment, *covariates, *categorical, *extra]
     used = frame[list(dict.fromkeys(names))]
     # Only the model's columns are copied with the rows: a cohort has dozens more.
@@ -62,6 +66,10 @@ def diff_in_diff(
     treated = design[:, 0]
     # The treatment last: the fit's QR then also tells whether the covariates determine it.
     regressors = np.column_stack([np.ones(len(change)), design[:, 1:], treated])
+    if weights:
+        root = np.sqrt(pd.to_numeric(both_waves[weights]).to_numpy(dtype=float))
+        change, regressors = change * root, regressors * root[:, None]
+        treated = regressors[:, -1]
     if len(change) <= regressors.shape[1]:
         return not_estimable(
             n_treated, n_control, method, "fewer people with both waves than model terms"

@@ -514,8 +514,8 @@ def _km_difference(data: _SurvivalData, horizon: float) -> tuple[float, float, s
     std_error = float(np.hypot(treated_se[0], control_se[0]))
     if _has_repeats(data.clusters):
         influence = np.zeros(data.duration.size)
-        for arm in (data.treated, ~data.treated):
-            sign = 1.0 if arm is data.treated else -1.0
+        treated = data.treated  # a property: a new array each time, so `is` never matched it
+        for arm, sign in ((treated, 1.0), (~treated, -1.0)):
             influence[arm] = sign * _km_influence(data.duration[arm], data.event[arm], horizon)
         std_error = float(np.sqrt(np.sum(cluster_sums(influence, data.clusters) ** 2)))
     if std_error == 0:

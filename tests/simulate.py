@@ -419,6 +419,7 @@ def simulate_staffed_organisation(scenario: StaggeredScenario, seed: int) -> Org
             "employee_id": ids,
             "pairing_day": pairing_day,
             "voluntary_rate": voluntary_rate,
+            "promotion_rate": promotion_rate,
         }
     )
     scores = _staggered_surveys(
@@ -525,3 +526,34 @@ def true_staggered_retention_difference(
     truth = organisation.truth.set_index("employee_id").loc[participant_ids]
     rate = truth["voluntary_rate"].to_numpy()
     return float(100 * np.mean(np.exp(-rate * 365 * scenario.exit_hr) - np.exp(-rate * 365)))
+
+
+def true_marginal_hazard_ratio(
+    organisation: Organisation,
+    rate: str,
+    hazard_ratio: float,
+    participant_ids: np.ndarray,
+    seed: int = 0,
+    copies: int = 20,
+) -> float:
+    """The participants' marginal hazard ratio (the target of `ipw`, not the conditional one
+    planted): their times with the program against without it, drawn `copies` times from
+    their own rates, censored by other exits and by the as-of date as in the organisation,
+    compared by an unadjusted Cox fit."""
+    from stats.cox import fit_cox
+
+    truth = organisation.truth.set_index("employee_id").loc[participant_ids]
+    rates = np.tile(truth[rate].to_numpy(), copies)
+    follow_up = np.tile(STAGGER_AS_OF_DAY - truth["pairing_day"].to_numpy(), copies)
+    rng = np.random.default_rng(seed)
+    durations, events, treated = [], [], []
+    for arm, ratio in ((1.0, hazard_ratio), (0.0, 1.0)):
+        time = rng.exponential(1 / (rates * ratio))
+        censor = np.minimum(follow_up, rng.exponential(1 / OTHER_EXIT_RATE_PER_DAY, rates.size))
+        durations.append(np.ceil(np.minimum(time, censor)))
+        events.append((time <= censor).astype(float))
+        treated.append(np.full(rates.size, arm))
+    fit = fit_cox(
+        np.concatenate(durations), np.concatenate(events), np.concatenate(treated)[:, None]
+    )
+    return float(np.exp(fit.params[0]))

@@ -564,10 +564,13 @@ _EFFECT_COLUMNS = (
         "method",
         "VARCHAR",
         (
-            "naive (participation alone) or adjusted (plus job level as categories, "
+            "naive (participation alone), adjusted (plus job level as categories, "
             "tenure in bands, performance rating with a missing indicator, department and"
-            " gender as of time zero; pooled rows also the program). Variances are "
-            "clustered on employee_id."
+            " gender as of time zero; pooled rows also the program) or ipw (participation "
+            "alone, comparison people weighted by ATT weights p/(1 − p) from a logistic "
+            "propensity model on those covariates, truncated at the comparison group's 1st "
+            "and 99th percentiles; weighted Cox, Kaplan–Meier and DiD with robust "
+            "variances). Variances are clustered on employee_id."
         ),
     ),
     Column(
@@ -601,13 +604,31 @@ _EFFECT_COLUMNS = (
         "BOOLEAN",
         "Cox rows: false when the proportional-hazards test rejects (p < 0.05).",
     ),
+    Column(
+        "e_value",
+        "DOUBLE",
+        (
+            "Sensitivity (VanderWeele & Ding 2017): how strongly, as a risk ratio, an unmeasured "
+            "confounder would have to be associated with both participation and the outcome to "
+            "explain the estimate away. Hazard ratios are used directly as risk ratios (the "
+            "rare-outcome choice, which overstates it for a common outcome); survey differences "
+            "via RR = exp(0.91 × estimate / the follow-up score's SD); retention_12m_diff via "
+            "the participants' 12-month exit risk over that risk minus the difference. NULL "
+            "where the estimate is."
+        ),
+    ),
+    Column(
+        "e_value_ci",
+        "DOUBLE",
+        "The E-value of the 95% bound nearer no effect: 1 when the interval includes no effect.",
+    ),
 )
 
 PROGRAM_EFFECTS = Table(
     "marts",
     "program_effects",
     "Program effects: participants against the comparison group, per program (or all pooled), "
-    "relationship type, outcome and method (naive and adjusted), with 95% intervals.",
+    "relationship type, outcome and method (naive, adjusted and ipw), with 95% intervals.",
     _EFFECT_COLUMNS,
     key=("program_id", "relationship_type", "outcome", "method"),
 )
@@ -615,8 +636,8 @@ PROGRAM_EFFECTS = Table(
 PROGRAM_EFFECTS_BY_SUBGROUP = Table(
     "marts",
     "program_effects_by_subgroup",
-    "Program effects (naive and adjusted) within each gender and ethnicity category, estimated "
-    "where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
+    "Program effects (naive, adjusted and ipw) within each gender and ethnicity category, "
+    "estimated where each arm has at least MENTORLENS_MIN_GROUP_SIZE people; p-values also "
     "Holm-adjusted across the subgroups of one program, type, outcome and method, and a test "
     "of whether the effect differs between a dimension's categories.",
     (
@@ -645,6 +666,107 @@ PROGRAM_EFFECTS_BY_SUBGROUP = Table(
         ),
     ),
     key=("program_id", "relationship_type", "subgroup", "outcome", "method"),
+)
+
+COVARIATE_BALANCE = Table(
+    "marts",
+    "covariate_balance",
+    "Is the comparison fair: per program (or all pooled), relationship type and pre-program "
+    "covariate (each category of a categorical one), the participants' and the comparison "
+    "group's mean or share before and after ipw weighting, and the standardised mean "
+    "differences; |SMD| <= 0.1 after weighting is the usual mark of balance.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column(
+            "covariate",
+            "VARCHAR",
+            "level_group (job level as categories), tenure_band, performance_rating, "
+            "performance_rating_missing, department, gender; pooled rows also program_id.",
+        ),
+        Column("category", "VARCHAR", "The category of a categorical covariate; NULL for numbers."),
+        Column("treated_mean", "DOUBLE", "Participants' mean (a share for a category)."),
+        Column("comparison_mean", "DOUBLE", "The comparison group's mean, unweighted."),
+        Column(
+            "comparison_mean_weighted",
+            "DOUBLE",
+            "The comparison group's mean with the ipw (ATT) weights.",
+        ),
+        Column(
+            "smd_before",
+            "DOUBLE",
+            "Standardised mean difference, participants minus comparison group, before "
+            "weighting: the difference over sqrt((s²_participants + s²_comparison) / 2).",
+        ),
+        Column(
+            "smd_after",
+            "DOUBLE",
+            "The same after weighting (same denominator, so the two compare).",
+        ),
+    ),
+    key=("program_id", "relationship_type", "covariate", "category"),
+)
+
+STUDY_DIAGNOSTICS = Table(
+    "marts",
+    "study_diagnostics",
+    "Per program (or all pooled) and relationship type: the size of the study, the overlap "
+    "of participants' and comparison people's propensities, balance after weighting and the "
+    "survey pre-trend placebo.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column("participants", "BIGINT", "Participants (one row per person and trial)."),
+        Column("comparison_people", "BIGINT", "Distinct comparison people."),
+        Column("comparison_rows", "BIGINT", "Comparison person-trials."),
+        Column("trials", "BIGINT", "Monthly trials (distinct time zeros of the participants)."),
+        Column(
+            "effective_comparison_size",
+            "DOUBLE",
+            "Kish's effective size of the weighted comparison group, (Σw)² / Σw².",
+        ),
+        Column(
+            "share_outside_overlap",
+            "DOUBLE",
+            "Share of participants whose propensity lies outside the comparison group's range "
+            "(no comparable colleague).",
+        ),
+        Column("max_abs_smd_after", "DOUBLE", "The largest |smd_after| of the study."),
+        Column(
+            "placebo_estimate",
+            "DOUBLE",
+            "Survey pre-trend placebo: loneliness (UCLA-3 points) change between two waves "
+            "before time zero, participants minus comparison group; should be 0. NULL when "
+            "not estimable (see note).",
+        ),
+        Column("placebo_ci_low", "DOUBLE", "Lower bound of the placebo's 95% interval."),
+        Column("placebo_ci_high", "DOUBLE", "Upper bound of the placebo's 95% interval."),
+        Column("placebo_n", "BIGINT", "People with two waves before time zero."),
+        Column("note", "VARCHAR", "What to keep in mind: no overlap, placebo not made, …"),
+    ),
+    key=("program_id", "relationship_type"),
+)
+
+PROPENSITY_OVERLAP = Table(
+    "marts",
+    "propensity_overlap",
+    "The histogram of propensities (the probability of joining given the pre-program "
+    "covariates, from the ipw model) of participants and of the comparison group, per program "
+    "(or all pooled) and relationship type: where the two do not overlap, participants have no "
+    "comparable colleagues.",
+    (
+        _EFFECT_COLUMNS[0],
+        _EFFECT_COLUMNS[1],
+        Column("group", "VARCHAR", "participant or comparison."),
+        Column("bin_low", "DOUBLE", "The bin's lowest propensity (included)."),
+        Column("bin_high", "DOUBLE", "The bin's highest propensity (excluded, but 1)."),
+        Column(
+            "people",
+            "BIGINT",
+            "People of the group in the bin (comparison: person-trials, unweighted).",
+        ),
+    ),
+    key=("program_id", "relationship_type", "group", "bin_low"),
 )
 
 FCT_SURVEY_SCORE = Table(
@@ -1045,6 +1167,9 @@ CATALOGUE: tuple[Table, ...] = (
     PROGRAM_OUTCOMES,
     PROGRAM_EFFECTS,
     PROGRAM_EFFECTS_BY_SUBGROUP,
+    COVARIATE_BALANCE,
+    STUDY_DIAGNOSTICS,
+    PROPENSITY_OVERLAP,
     DIM_PROGRAM,
     FCT_PARTICIPATION,
     FCT_ACTIVITY,

@@ -8,6 +8,7 @@ from reports.pages import (
     advancement,
     data_quality,
     equity,
+    fairness,
     health,
     index,
     methodology,
@@ -61,6 +62,13 @@ PAGES = (
         "equity.html",
         equity.build,
         "Who gets a sponsor, who takes part, and do programs work alike for every group?",
+    ),
+    Page(
+        "fairness.html",
+        "Is the comparison fair?",
+        "fairness.html",
+        fairness.build,
+        "Were participants and their comparison group alike before the program?",
     ),
     Page(
         "data-quality.html",

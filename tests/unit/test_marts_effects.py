@@ -8,6 +8,7 @@ from scipy.stats import chi2
 from effects.program_effects import (
     METHODS,
     OUTCOMES,
+    SUBGROUP_METHODS,
     missing_estimates,
     program_effects,
     program_effects_by_subgroup,
@@ -84,6 +85,9 @@ def test_estimates_carry_their_interval_and_group_sizes(effects):
 
 
 def test_the_cox_rows_carry_the_proportional_hazards_test(effects):
+    # The weighted (ipw) fits carry no test: Schoenfeld residuals of a weighted fit are not
+    # the test's.
+    effects = effects.loc[effects["method"] != "ipw"]
     cox = effects["outcome"].isin(["voluntary_exit_hr", "promotion_hr"])
     assert effects.loc[cox, "ph_p_value"].between(0, 1).all()
     assert effects.loc[cox, "ph_holds"].notna().all()
@@ -146,7 +150,7 @@ def test_missing_estimates_names_a_missing_method(effects):
 
 def test_subgroup_effects_by_both_methods_with_holm_and_an_interaction_test(cohort):
     effects = program_effects_by_subgroup(cohort.loc[cohort["program_id"] == "SPO-1"], 5, True)
-    assert set(effects["method"]) == set(METHODS)
+    assert set(effects["method"]) == set(SUBGROUP_METHODS)
     assert set(effects["program_id"]) == {"SPO-1", "all"}
     spo = effects.loc[effects["program_id"] == "SPO-1"]
     assert set(spo["subgroup"]) == {
@@ -158,7 +162,7 @@ def test_subgroup_effects_by_both_methods_with_holm_and_an_interaction_test(coho
         "ethnicity=White",
     }
     assert (spo["dimension"] + "=" + spo["category"] == spo["subgroup"]).all()
-    for method in METHODS:
+    for method in SUBGROUP_METHODS:
         exits = spo.loc[(spo["outcome"] == "voluntary_exit_hr") & (spo["method"] == method)]
         np.testing.assert_allclose(
             exits["p_value_holm"].to_numpy(), holm_adjust(exits["p_value"].to_numpy())
@@ -250,3 +254,22 @@ def test_a_non_converged_cox_fit_is_not_estimable():
     result = cox_hazard_ratio(frame, "days", "event", "treated", ["x"])
     assert np.isnan(result.estimate) and np.isnan(result.p_value)
     assert "separation" in result.note
+
+
+def test_every_estimate_has_its_e_values_and_a_missing_one_has_none(effects, cohort):
+    from stats.evalue import e_values
+
+    assert (effects["e_value"] >= 1).all() and (effects["e_value_ci"] >= 1).all()
+    assert (effects["e_value_ci"] <= effects["e_value"]).all()
+    hazard = effects.loc[effects["outcome"].str.endswith("_hr")]
+    for row in hazard.itertuples():
+        assert (row.e_value, row.e_value_ci) == pytest.approx(
+            e_values(row.estimate, row.ci_low, row.ci_high)
+        )
+    crossing = (effects["ci_low"] <= (effects["outcome"].str.endswith("_hr")).astype(float)) & (
+        effects["ci_high"] >= (effects["outcome"].str.endswith("_hr")).astype(float)
+    )
+    assert (effects.loc[crossing, "e_value_ci"] == 1).all()
+    none = program_effects(cohort.loc[cohort["program_id"] == "SPO-1"], 5, surveys=False)
+    missing = none["estimate"].isna()
+    assert missing.any() and none.loc[missing, ["e_value", "e_value_ci"]].isna().all().all()

@@ -578,8 +578,8 @@ def test_pages_read_the_columns_and_tables_issues_16_and_17_add(warehouse, tmp_p
     copy = tmp_path / "later.duckdb"
     shutil.copy(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        con.execute("ALTER TABLE marts.program_effects ADD COLUMN e_value DOUBLE")
-        con.execute("ALTER TABLE marts.program_effects ADD COLUMN e_value_ci DOUBLE")
+        con.execute("ALTER TABLE marts.program_effects ADD COLUMN IF NOT EXISTS e_value DOUBLE")
+        con.execute("ALTER TABLE marts.program_effects ADD COLUMN IF NOT EXISTS e_value_ci DOUBLE")
         con.execute("UPDATE marts.program_effects SET e_value = 2.4, e_value_ci = 1.6")
         con.execute(
             "INSERT INTO marts.program_effects BY NAME SELECT * REPLACE ('ipw' AS method) "
@@ -622,3 +622,47 @@ def test_a_warehouse_without_the_neutral_and_unfavourable_flags_says_so(warehous
     climate = html[html.index('id="climate"') :]
     assert "predates the neutral and unfavourable answers" in climate
     assert audit_folder(folder, copy, K)[0] == []
+
+
+def test_the_fairness_page_shows_balance_overlap_and_the_placebo(warehouse, tmp_path):
+    import shutil
+
+    copy = tmp_path / "fair.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "CREATE TABLE marts.covariate_balance AS SELECT * FROM (VALUES "
+            "('P1', 'mentor', 'performance_rating', NULL, 3.6, 3.0, 3.5, 0.71, 0.05), "
+            "('P1', 'mentor', 'gender', 'woman', 0.6, 0.45, 0.62, 0.30, -0.14)) "
+            "t(program_id, relationship_type, covariate, category, treated_mean, "
+            "comparison_mean, comparison_mean_weighted, smd_before, smd_after)"
+        )
+        con.execute(
+            "CREATE TABLE marts.study_diagnostics AS SELECT 'P1' AS program_id, "
+            "'mentor' AS relationship_type, 40 AS participants, 300 AS comparison_people, "
+            "310 AS comparison_rows, 12 AS trials, 250.5 AS effective_comparison_size, "
+            "0.12 AS share_outside_overlap, 0.14 AS max_abs_smd_after, "
+            "-0.4 AS placebo_estimate, -0.7 AS placebo_ci_low, -0.1 AS placebo_ci_high, "
+            "90 AS placebo_n, NULL AS note"
+        )
+        con.execute(
+            "CREATE TABLE marts.propensity_overlap AS SELECT * FROM (VALUES "
+            "('P1', 'mentor', 'participant', 0.0, 0.5, 3), "
+            "('P1', 'mentor', 'participant', 0.5, 1.0, 37), "
+            "('P1', 'mentor', 'comparison', 0.0, 0.5, 280), "
+            "('P1', 'mentor', 'comparison', 0.5, 1.0, 30)) "
+            't(program_id, relationship_type, "group", bin_low, bin_high, people)'
+        )
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        build_reports(con, folder, K)
+    page = (folder / "fairness.html").read_text(encoding="utf-8")
+    assert "12% of mentees have no comparable colleague" in page
+    assert "Gender: woman" in page and "above the usual mark of 0.1" in page
+    assert "already drifting apart" in page
+    assert "Love plot" in page
+    assert "Propensity histogram" in page and "92.5%" in page  # 37 of 40
+    assert "hidden: fewer than" in page  # 3 participants in the low bin
+    assert 'href="fairness.html"' in (folder / "index.html").read_text(encoding="utf-8")
+    problems, _ = audit_folder(folder, copy, K)
+    assert problems == []

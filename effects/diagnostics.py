@@ -1,0 +1,242 @@
+"""`marts.covariate_balance` and `marts.study_diagnostics`: is the comparison fair (OUTPUTS.md,
+"Balance and overlap", "Pre-trend placebo").
+
+Per study (program, or programs pooled, and relationship type): the ipw weights of
+`program_effects` (same propensity model), the standardised mean difference of every
+pre-program covariate and category before and after weighting, the overlap of the two groups'
+propensities, and the survey pre-trend placebo: among people with two waves before time zero,
+the loneliness change between them, participants minus comparison group, which should be 0.
+"""
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from effects.cohorts import read_cohort, surveys_scored
+from effects.program_effects import (
+    CATEGORICAL,
+    CLUSTER,
+    COVARIATES,
+    POOLED,
+    TREATED,
+    Study,
+    _with_pooled_copies,
+    studies,
+    study_weighting,
+)
+from stats.did import diff_in_diff
+from stats.estimate import MISSING_LEVEL, Estimate, not_estimable
+from stats.weighting import Weighting, standardised_differences
+from warehouse.catalogue import (
+    COVARIATE_BALANCE,
+    PROPENSITY_OVERLAP,
+    STUDY_COHORT,
+    STUDY_DIAGNOSTICS,
+)
+from warehouse.tables import SURVEY_SCORES, write_frame
+
+BALANCE_THRESHOLD = 0.1
+PLACEBO_OUTCOME = "loneliness"
+PRIOR = f"{PLACEBO_OUTCOME}_prior"
+BASELINE = f"{PLACEBO_OUTCOME}_baseline"
+PLACEBO_PAIR = "placebo_wave_pair"
+# Fewer participants than this with two waves before time zero: no placebo.
+MIN_PLACEBO_PEOPLE = 5
+HISTOGRAM_BINS = 20
+COHORT_KEYS = ["program_id", "relationship_type", "employee_id", "index_date", "group"]
+
+
+def balance_columns(people: pd.DataFrame, categorical: tuple[str, ...]) -> pd.DataFrame:
+    """Every pre-program covariate as the balance table shows it: numbers as they are (missing
+    filled with the median, plus a `_missing` share), and every category of a categorical one
+    as a 0/1 column named `covariate=category` (none left out as a reference)."""
+    columns = {}
+    for name in COVARIATES:
+        values = pd.to_numeric(people[name]).astype(float)
+        columns[name] = values.fillna(values.median() if values.notna().any() else 0.0)
+        columns[f"{name}_missing"] = values.isna().astype(float)
+    for name in categorical:
+        levels = people[name].astype("str").where(people[name].notna(), MISSING_LEVEL)
+        for level in sorted(levels.unique()):
+            columns[f"{name}={level}"] = (levels == level).astype(float)
+    return pd.DataFrame(columns, index=people.index).reset_index(drop=True)
+
+
+def study_balance(study: Study, weighting: Weighting) -> pd.DataFrame:
+    balance = standardised_differences(
+        balance_columns(study.people, study.categorical), weighting.treated, weighting.weight
+    )
+    parts = balance["covariate"].str.partition("=")
+    return balance.assign(
+        program_id=study.program_id,
+        relationship_type=study.relationship_type,
+        covariate=parts[0],
+        category=parts[2].where(parts[1] == "=", None),
+    )[list(COVARIATE_BALANCE.types())]
+
+
+def propensity_histogram(study: Study, weighting: Weighting) -> pd.DataFrame:
+    """Both groups' propensities in HISTOGRAM_BINS equal bins from 0 to the largest propensity
+    (rounded up to a multiple of 0.05)."""
+    top = min(1.0, np.ceil(weighting.propensity.max() / 0.05) * 0.05) or 1.0
+    edges = np.linspace(0.0, top, HISTOGRAM_BINS + 1)
+    rows = []
+    for group, members in (("participant", weighting.treated), ("comparison", ~weighting.treated)):
+        counts, _ = np.histogram(weighting.propensity[members], bins=edges)
+        rows += [
+            {
+                "program_id": study.program_id,
+                "relationship_type": study.relationship_type,
+                "group": group,
+                "bin_low": float(low),
+                "bin_high": float(high),
+                "people": int(count),
+            }
+            for low, high, count in zip(edges[:-1], edges[1:], counts, strict=True)
+        ]
+    return pd.DataFrame(rows, columns=list(PROPENSITY_OVERLAP.types()))
+
+
+def pre_trend_placebo(study: Study, min_people: int = MIN_PLACEBO_PEOPLE) -> Estimate:
+    """Loneliness change from the wave before the baseline to the baseline (both before time
+    zero), participants minus comparison group, a fixed effect per pair of waves (pooled: per
+    program too), clustered on employee_id: 0 when the groups were on the same path."""
+    people = study.people
+    if PRIOR not in people:
+        return not_estimable(0, 0, "placebo", "no survey scores")
+    fixed_effects = [PLACEBO_PAIR]
+    if study.program_id == POOLED:
+        fixed_effects.append("program_id")
+    both = people[[PRIOR, BASELINE]].notna().all(axis=1)
+    n_treated = int(people.loc[both, TREATED].sum())
+    n_control = int(both.sum()) - n_treated
+    if min(n_treated, n_control) < min_people:
+        return not_estimable(
+            n_treated,
+            n_control,
+            "placebo",
+            f"fewer than {min_people} people in a group with two survey waves before time zero",
+        )
+    return diff_in_diff(
+        people, PRIOR, BASELINE, TREATED, fixed_effects=fixed_effects, cluster=CLUSTER
+    )
+
+
+def with_prior_waves(cohort: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
+    """The cohort with each row's wave before its baseline wave and that wave's loneliness."""
+    keys = {k: cohort[k].astype("str") for k in COHORT_KEYS if k != "index_date"}
+    joined = cohort.assign(**{f"_{k}": v for k, v in keys.items()})
+    prior = prior.rename(columns={k: f"_{k}" for k in keys})
+    merged = joined.merge(prior, on=[f"_{k}" for k in keys] + ["index_date"], how="left")
+    pair = merged["prior_wave"].astype("str") + " > " + merged["baseline_wave"].astype("str")
+    merged[PLACEBO_PAIR] = pair.where(merged["prior_wave"].notna())
+    return merged.drop(columns=[f"_{k}" for k in keys])
+
+
+PRIOR_WAVES_SQL = f"""
+SELECT c.program_id, c.relationship_type, c.employee_id, c.index_date, c."group",
+    s.wave AS prior_wave, CAST(s.{PLACEBO_OUTCOME} AS DOUBLE) AS {PRIOR}
+FROM {STUDY_COHORT} c JOIN {SURVEY_SCORES} s
+    ON s.employee_id = c.employee_id AND s.wave_date < c.baseline_wave_date
+QUALIFY row_number() OVER (
+    PARTITION BY c.program_id, c.relationship_type, c.employee_id, c.index_date, c."group"
+    ORDER BY s.wave_date DESC, s.wave DESC
+) = 1
+"""
+
+
+def diagnostics(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(covariate balance, study diagnostics, propensity histogram) of every study."""
+    balances, rows, histograms = [], [], []
+    for study in studies(cohort):
+        weighting = study_weighting(study)
+        histograms.append(propensity_histogram(study, weighting))
+        balance = study_balance(study, weighting)
+        balances.append(balance)
+        people = study.people
+        comparison = people.loc[people[TREATED] == 0]
+        placebo = pre_trend_placebo(study)
+        outside = weighting.share_outside_comparison_range
+        notes = []
+        if outside > 0:
+            notes.append(
+                f"{outside:.1%} of participants have no comparable colleague (their "
+                "propensity lies outside the comparison group's range)"
+            )
+        if not weighting.converged:
+            notes.append("the propensity model did not converge (near separation)")
+        if placebo.note and not np.isfinite(placebo.estimate):
+            notes.append(f"placebo: {placebo.note}")
+        trials = people.loc[people[TREATED] == 1, "index_date"]
+        if "trial_start" in people:
+            trials = people.loc[people[TREATED] == 1, "trial_start"]
+        rows.append(
+            {
+                "program_id": study.program_id,
+                "relationship_type": study.relationship_type,
+                "participants": int(people[TREATED].sum()),
+                "comparison_people": int(comparison["employee_id"].nunique()),
+                "comparison_rows": len(comparison),
+                "trials": int(trials.nunique()),
+                "effective_comparison_size": weighting.effective_comparison_size,
+                "share_outside_overlap": outside,
+                "max_abs_smd_after": float(balance["smd_after"].abs().max()),
+                "placebo_estimate": placebo.estimate,
+                "placebo_ci_low": placebo.ci_low,
+                "placebo_ci_high": placebo.ci_high,
+                "placebo_n": placebo.n_treated + placebo.n_control,
+                "note": "; ".join(notes) or None,
+            }
+        )
+    balance = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
+    table = pd.DataFrame(rows, columns=list(STUDY_DIAGNOSTICS.types()))
+    histogram = pd.concat(histograms, ignore_index=True) if histograms else pd.DataFrame()
+    return (
+        _pooled(balance, COVARIATE_BALANCE),
+        _pooled(table, STUDY_DIAGNOSTICS),
+        _pooled(histogram, PROPENSITY_OVERLAP),
+    )
+
+
+def _pooled(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """Types run by one program get their pooled rows copied, as in program_effects."""
+    if frame.empty:
+        return pd.DataFrame(columns=list(table.types()))
+    if "note" not in frame:
+        copied = _with_pooled_copies(frame.assign(note=None))
+        return copied[list(table.types())]
+    return _with_pooled_copies(frame)[list(table.types())]
+
+
+def read_cohort_with_prior_waves(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    cohort = read_cohort(con)
+    if not surveys_scored(con):
+        return cohort
+    prior = con.execute(PRIOR_WAVES_SQL).df()
+    return with_prior_waves(cohort, prior)
+
+
+def build_study_diagnostics(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Write `marts.covariate_balance`, `marts.study_diagnostics` and
+    `marts.propensity_overlap`; returns the three."""
+    balance, table, histogram = diagnostics(read_cohort_with_prior_waves(con))
+    write_frame(con, COVARIATE_BALANCE, balance)
+    write_frame(con, STUDY_DIAGNOSTICS, table)
+    write_frame(con, PROPENSITY_OVERLAP, histogram)
+    return balance, table, histogram
+
+
+def imbalanced(balance: pd.DataFrame, threshold: float = BALANCE_THRESHOLD) -> list[str]:
+    """Each covariate (category) whose |SMD| after weighting exceeds the threshold."""
+    over = balance.loc[balance["smd_after"].abs() > threshold]
+    return [
+        f"{r.program_id}/{r.relationship_type} {r.covariate}"
+        + (f"={r.category}" if isinstance(r.category, str) else "")
+        + f" (SMD {r.smd_after:+.2f})"
+        for r in over.itertuples()
+    ]
+
+
+__all__ = ["CATEGORICAL", "build_study_diagnostics", "imbalanced"]
