@@ -470,8 +470,8 @@ def _staggered_surveys(
 ) -> pd.DataFrame:
     """Scores per employee and wave: a personal level, a covariate-driven shift after the
     program's end (selection makes participants change more anyway), a shock common to each
-    wave, and the planted effect once paired. Continuous scores are kept unrounded so that the
-    planted effect is exact."""
+    wave, and the planted effect once paired. Loneliness is rounded to a whole number, as a
+    UCLA-3 sum is (the rounding noise has mean zero); engagement stays continuous."""
     n = ids.size
     hump = LEVEL_SELECTION[level - 1]
     lonely_base = 5.5 - 0.3 * rating_c + 0.3 * rating_missing + 0.2 * hump + rng.normal(0, 1.0, n)
