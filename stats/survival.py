@@ -230,13 +230,19 @@ def cox_hazard_ratio(
     if data.clusters is not None:
         std_error = float(np.sqrt(max(_robust_covariance(data, fit)[0, 0], 0.0)))
     log_hr = wald_estimate(fit.params[0], std_error, data.n_treated, data.n_control, method, note)
+    return hazard_ratio_from_log(log_hr)
+
+
+def hazard_ratio_from_log(log_hr: Estimate) -> Estimate:
+    """A log hazard ratio's estimate as a hazard ratio; not estimable when its interval spans
+    more than MAX_LOG_INTERVAL_WIDTH (near separation)."""
     if not np.isfinite(log_hr.estimate):
         return log_hr
     if log_hr.ci_high - log_hr.ci_low > MAX_LOG_INTERVAL_WIDTH:
         return not_estimable(
-            data.n_treated,
-            data.n_control,
-            method,
+            log_hr.n_treated,
+            log_hr.n_control,
+            log_hr.method,
             "the hazard ratio's interval is too wide to mean anything (near separation)",
         )
     return Estimate(
@@ -244,9 +250,9 @@ def cox_hazard_ratio(
         float(np.exp(log_hr.ci_low)),
         float(np.exp(log_hr.ci_high)),
         log_hr.p_value,
-        data.n_treated,
-        data.n_control,
-        method,
+        log_hr.n_treated,
+        log_hr.n_control,
+        log_hr.method,
         log_hr.note,
     )
 

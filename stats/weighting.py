@@ -23,7 +23,7 @@ from stats.estimate import (
     not_estimable,
     wald_estimate,
 )
-from stats.survival import MAX_LOG_INTERVAL_WIDTH, TWELVE_MONTHS_DAYS, cluster_sums
+from stats.survival import TWELVE_MONTHS_DAYS, cluster_sums, hazard_ratio_from_log
 
 METHOD = "ipw"
 TRUNCATION_PERCENTILES = (1.0, 99.0)
@@ -193,24 +193,8 @@ def weighted_hazard_ratio(
     clusters = np.arange(durations.size) if cluster is None else frame[cluster].to_numpy()[keep]
     summed = cluster_sums(scores, clusters)
     variance = float(fit.covariance[0, 0] ** 2 * (summed @ summed))
-    log_hr = wald_estimate(beta, np.sqrt(variance), n_treated, n_control, METHOD)
-    if not np.isfinite(log_hr.estimate):
-        return log_hr
-    if log_hr.ci_high - log_hr.ci_low > MAX_LOG_INTERVAL_WIDTH:
-        return not_estimable(
-            n_treated,
-            n_control,
-            METHOD,
-            "the hazard ratio's interval is too wide to mean anything (near separation)",
-        )
-    return Estimate(
-        float(np.exp(log_hr.estimate)),
-        float(np.exp(log_hr.ci_low)),
-        float(np.exp(log_hr.ci_high)),
-        log_hr.p_value,
-        n_treated,
-        n_control,
-        METHOD,
+    return hazard_ratio_from_log(
+        wald_estimate(beta, np.sqrt(variance), n_treated, n_control, METHOD)
     )
 
 
