@@ -82,15 +82,20 @@ def fairness_section(ctx: ReportContext, track: Track) -> Section:
         ):
             continue
         unit, n_column = _unit(column)
-        small = n_column is not None and not ctx.suppression.shows(plain(value))
+        hidden = "small" if n_column and not ctx.suppression.shows(plain(value)) else None
+        if column == "share_outside_overlap":
+            # A share of the participants: 0% or 100% tells about every one of them.
+            participants = plain(values.get("participants"))
+            outside = None if participants is None else round(plain(value) * participants)
+            hidden = ctx.suppression.share(outside, participants)
         figure = Figure(
-            None if small else plain(value),
+            None if hidden else plain(value),
             unit,
             DIAGNOSTICS,
             column,
             key,
             n_column,
-            "small" if small else None,
+            hidden,
             ctx.k,
         )
         table_rows.append([column.replace("_", " "), figure])
