@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from reports.charts import ADJUSTED, COMPARISON, NAIVE, PARTICIPANT, _layout, embed, label
+from reports.charts import ADJUSTED, COMPARISON, NAIVE, PARTICIPANT, _layout, embed, wrapped
 from reports.context import ReportContext, Track
 from reports.layout import Exhibit, Section, Table, not_available
 
@@ -37,7 +37,9 @@ def covariate_label(covariate: str, category: object) -> str:
 def love_plot(rows: pd.DataFrame) -> go.Figure:
     """Each covariate's |SMD| before (open) and after (filled) weighting, with the 0.1 line."""
     pairs = zip(rows["covariate"], rows["category"], strict=True)
-    labels = [label(covariate_label(c, g)) for c, g in pairs]
+    # Wrapped so that a long category from data never runs off a printed page; the table
+    # beside the chart has every label whole.
+    labels = [wrapped(covariate_label(c, g), width=30, lines=2) for c, g in pairs]
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -60,10 +62,10 @@ def love_plot(rows: pd.DataFrame) -> go.Figure:
     figure.add_vline(x=BALANCE_THRESHOLD, line_dash="dash", line_color="#52606d")
     return _layout(
         figure,
-        height=max(300, 22 * len(rows) + 120),
+        height=max(300, 30 * len(rows) + 120),
         xaxis_title="Absolute standardised mean difference",
-        yaxis={"autorange": "reversed"},
-        margin={"l": 220, "r": 24, "t": 48, "b": 56},
+        yaxis={"autorange": "reversed", "automargin": True},
+        margin={"r": 24, "t": 48, "b": 56},
     )
 
 
