@@ -16,6 +16,7 @@ from datetime import datetime
 
 import duckdb
 
+from quality.staging import ROW_REASONS
 from warehouse.db import table_exists
 
 RETRACTED = "retracted"
@@ -53,9 +54,13 @@ def forget_file(con: duckdb.DuckDBPyConnection, file: str) -> Forgotten:
     removed = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        tables = [f"raw.{source}", f"quarantine.{source}"] if source else []
+        tables = [f"raw.{source}", f"quarantine.{source}", ROW_REASONS] if source else []
         if source == "surveys":
             tables += ["staging.survey_responses", "staging.survey_comments"]
+        elif source:
+            # Staging is rebuilt only when it has new files or is missing: dropped, the next run
+            # rebuilds it from the files left, so the files before this one win again.
+            con.execute(f"DROP TABLE IF EXISTS staging.{source}")
         for table in tables:
             if table_exists(con, table) and "_source_file" in _columns(con, table):
                 count = con.execute(
