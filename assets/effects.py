@@ -24,6 +24,7 @@ from warehouse.catalogue import (
     STUDY_COHORT,
     STUDY_DIAGNOSTICS,
     SURVEY_SCORES,
+    Table,
 )
 from warehouse.resources import ReportsResource, WarehouseResource
 from warehouse.tables import read_as_of
@@ -153,33 +154,32 @@ def program_effects_by_subgroup(
     return dg.MaterializeResult(metadata={"dagster/row_count": rows})
 
 
+def _diagnostics_spec(table: Table, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        asset_key(table),
+        group_name="effects",
+        kinds={"duckdb"},
+        deps=[asset_key(STUDY_COHORT)],
+        metadata=table_metadata(table),
+        description=description,
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            asset_key(COVARIATE_BALANCE),
-            group_name="effects",
-            kinds={"duckdb"},
-            deps=[asset_key(STUDY_COHORT)],
-            metadata=table_metadata(COVARIATE_BALANCE),
-            description="Is the comparison fair: standardised mean differences of every "
-            "pre-program covariate before and after ipw weighting.",
+        _diagnostics_spec(
+            COVARIATE_BALANCE,
+            "Is the comparison fair: standardised mean differences of every pre-program "
+            "covariate before and after ipw weighting.",
         ),
-        dg.AssetSpec(
-            asset_key(STUDY_DIAGNOSTICS),
-            group_name="effects",
-            kinds={"duckdb"},
-            deps=[asset_key(STUDY_COHORT)],
-            metadata=table_metadata(STUDY_DIAGNOSTICS),
-            description="Overlap of propensities, effective comparison size, largest imbalance "
-            "after weighting and the survey pre-trend placebo, per program and type.",
+        _diagnostics_spec(
+            STUDY_DIAGNOSTICS,
+            "Overlap of propensities, effective comparison size, largest imbalance after "
+            "weighting and the survey pre-trend placebo, per program and type.",
         ),
-        dg.AssetSpec(
-            asset_key(PROPENSITY_OVERLAP),
-            group_name="effects",
-            kinds={"duckdb"},
-            deps=[asset_key(STUDY_COHORT)],
-            metadata=table_metadata(PROPENSITY_OVERLAP),
-            description="Histogram of participants' and comparison people's propensities.",
+        _diagnostics_spec(
+            PROPENSITY_OVERLAP,
+            "Histogram of participants' and comparison people's propensities.",
         ),
     ],
     check_specs=[
@@ -196,15 +196,14 @@ def study_diagnostics(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     """Balance, overlap and placebo of every study."""
     with warehouse.connect() as con:
         balance, table, histogram = build_study_diagnostics(con)
-    yield dg.MaterializeResult(
-        asset_key=asset_key(COVARIATE_BALANCE), metadata={"dagster/row_count": len(balance)}
-    )
-    yield dg.MaterializeResult(
-        asset_key=asset_key(STUDY_DIAGNOSTICS), metadata={"dagster/row_count": len(table)}
-    )
-    yield dg.MaterializeResult(
-        asset_key=asset_key(PROPENSITY_OVERLAP), metadata={"dagster/row_count": len(histogram)}
-    )
+    for catalogued, frame in (
+        (COVARIATE_BALANCE, balance),
+        (STUDY_DIAGNOSTICS, table),
+        (PROPENSITY_OVERLAP, histogram),
+    ):
+        yield dg.MaterializeResult(
+            asset_key=asset_key(catalogued), metadata={"dagster/row_count": len(frame)}
+        )
     over = imbalanced(balance)
     yield dg.AssetCheckResult(
         asset_key=asset_key(COVARIATE_BALANCE),
