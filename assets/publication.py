@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from marts.documentation import document_warehouse
+from marts.legacy import create_legacy_views
 from warehouse.publishing import publish_run, record_published_run
 from warehouse.resources import ReportsResource, WarehouseResource
 
@@ -74,6 +75,7 @@ def publication_asset(upstream: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         started = record.start_time if record is not None else None
         with warehouse.connect() as con:
             record_published_run(con, run_id, started)
+            create_legacy_views(con)
             tables = document_warehouse(con)
         context.log.info(f"Every column of {tables} tables commented.")
         publish_run(

@@ -105,7 +105,7 @@ program_paired AS (
 starters AS (
     SELECT r.program_id, r.relationship_type, r.employee_id,
         CASE WHEN r.first_pairing_start IS NOT NULL THEN 'participant' ELSE 'advisor' END
-            AS "group",
+            AS arm,
         greatest(coalesce(r.first_pairing_start, r.first_advised_start), g.program_start)
             AS index_date,
         r.first_pairing_start,
@@ -123,7 +123,7 @@ starters_employed AS (
 ),
 trials AS (
     SELECT program_id, relationship_type, trial_start, count(*) AS participants
-    FROM starters_employed WHERE "group" = 'participant' GROUP BY ALL
+    FROM starters_employed WHERE arm = 'participant' GROUP BY ALL
 ),
 -- A trial's comparison people: employed on its first day, never an advisor in the program, not
 -- paired in it by the end of the trial's month, and no participant of the type in the
@@ -155,7 +155,7 @@ eligible AS (
 -- comparison people per participant in each trial, drawn by a hash of the person and the
 -- trial with a fixed seed: the same data always gives the same sample.
 sampled AS (
-    SELECT program_id, relationship_type, employee_id, 'comparison' AS "group",
+    SELECT program_id, relationship_type, employee_id, 'comparison' AS arm,
         trial_start AS index_date, NULL::DATE AS first_pairing_start, paired_later_on,
         trial_start, count(*) OVER trial AS trial_eligible
     FROM eligible
@@ -222,7 +222,7 @@ followed AS (
     LEFT JOIN level_after a USING (index_date, employee_id)
     LEFT JOIN promotions p USING (index_date, employee_id)
 )
-SELECT program_id, relationship_type, employee_id, "group",
+SELECT program_id, relationship_type, employee_id, arm,
     trial_start, trial_eligible, index_date, program_end_date, first_pairing_start,
     paired_later_on,
     level_at_index AS job_level,
@@ -291,7 +291,7 @@ def _survey_sql(cohort: str, scores: str) -> str:
     LEFT JOIN followup f
         ON f.employee_id = c.employee_id AND f.program_end_date = c.program_end_date
         AND f.paired_later_on IS NOT DISTINCT FROM c.paired_later_on
-    ORDER BY c.program_id, c.relationship_type, c."group", c.trial_start, c.employee_id
+    ORDER BY c.program_id, c.relationship_type, c.arm, c.trial_start, c.employee_id
     """
 
 

@@ -43,7 +43,7 @@ PLACEBO_PAIR = "placebo_wave_pair"
 # Fewer participants than this with two waves before time zero: no placebo.
 MIN_PLACEBO_PEOPLE = 5
 HISTOGRAM_BINS = 20
-COHORT_KEYS = ["program_id", "relationship_type", "employee_id", "index_date", "group"]
+COHORT_KEYS = ["program_id", "relationship_type", "employee_id", "index_date", "arm"]
 
 
 def balance_columns(people: pd.DataFrame, categorical: tuple[str, ...]) -> pd.DataFrame:
@@ -87,7 +87,7 @@ def propensity_histogram(study: Study, weighting: Weighting) -> pd.DataFrame:
             {
                 "program_id": study.program_id,
                 "relationship_type": study.relationship_type,
-                "group": group,
+                "arm": group,
                 "bin_low": float(low),
                 "bin_high": float(high),
                 "people": int(count),
@@ -134,12 +134,12 @@ def with_prior_waves(cohort: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
 
 
 PRIOR_WAVES_SQL = f"""
-SELECT c.program_id, c.relationship_type, c.employee_id, c.index_date, c."group",
+SELECT c.program_id, c.relationship_type, c.employee_id, c.index_date, c.arm,
     s.wave AS prior_wave, CAST(s.{PLACEBO_OUTCOME} AS DOUBLE) AS {PRIOR}
 FROM {STUDY_COHORT} c JOIN {SURVEY_SCORES} s
     ON s.employee_id = c.employee_id AND s.wave_date < c.baseline_wave_date
 QUALIFY row_number() OVER (
-    PARTITION BY c.program_id, c.relationship_type, c.employee_id, c.index_date, c."group"
+    PARTITION BY c.program_id, c.relationship_type, c.employee_id, c.index_date, c.arm
     ORDER BY s.wave_date DESC, s.wave DESC
 ) = 1
 """

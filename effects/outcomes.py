@@ -18,7 +18,7 @@ from warehouse.tables import write_frame
 DAYS_PER_MONTH = 30.4375
 RETENTION_MONTHS = (6, 12, 24)
 PROMOTION_MONTHS = (12, 24)
-KEYS = ("program_id", "relationship_type", "group")
+KEYS = ("program_id", "relationship_type", "arm")
 
 
 def _interval_columns(name: str) -> dict[str, str]:
@@ -28,7 +28,7 @@ def _interval_columns(name: str) -> dict[str, str]:
 COLUMNS = {
     "program_id": "VARCHAR",
     "relationship_type": "VARCHAR",
-    "group": "VARCHAR",
+    "arm": "VARCHAR",
     "subgroup": "VARCHAR",
     "n": "BIGINT",
     "voluntary_exits": "BIGINT",

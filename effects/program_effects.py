@@ -185,8 +185,8 @@ def with_model_covariates(people: pd.DataFrame) -> pd.DataFrame:
 def studies(cohort: pd.DataFrame) -> list[Study]:
     """One study per program and relationship type, then per type its programs pooled; a type
     run by a single program is its own pool (its rows are copied, see `_with_pooled_copies`)."""
-    compared = cohort.loc[cohort["group"].isin(["participant", "comparison"])]
-    compared = compared.assign(**{TREATED: (compared["group"] == "participant").astype(int)})
+    compared = cohort.loc[cohort["arm"].isin(["participant", "comparison"])]
+    compared = compared.assign(**{TREATED: (compared["arm"] == "participant").astype(int)})
     found = []
     for relationship_type, of_type in compared.groupby("relationship_type", sort=True):
         programs = [

@@ -38,10 +38,10 @@ con.sql("SELECT * FROM marts.run_info").show()
 # %%
 cohort = con.sql(
     """
-    SELECT "group" AS arm, exit_days, exit_event
+    SELECT arm, exit_days, exit_event
     FROM marts.study_cohort
     WHERE relationship_type = 'mentor' AND program_id = $program AND gender = 'Woman'
-        AND "group" IN ('participant', 'comparison')
+        AND arm IN ('participant', 'comparison')
     """,
     params={"program": PROGRAM},
 ).df()

@@ -34,12 +34,12 @@ others AS (
         )
 ),
 people AS (
-    SELECT *, 'mentee' AS "group" FROM mentees
+    SELECT *, 'mentee' AS arm FROM mentees
     UNION ALL
     SELECT *, 'other_employees' FROM others
 ),
 flagged AS (
-    SELECT p.program_id, p."group",
+    SELECT p.program_id, p.arm,
         CAST(p.window_start + INTERVAL 12 MONTH AS DATE) <= r.as_of AS window_complete,
         EXISTS (
             SELECT 1 FROM staging.pairings s
@@ -49,13 +49,13 @@ flagged AS (
         ) AS gained
     FROM people p CROSS JOIN {RUN_INFO} r
 )
-SELECT coalesce(program_id, '{POOLED}') AS program_id, "group",
+SELECT coalesce(program_id, '{POOLED}') AS program_id, arm,
     count(*) FILTER (WHERE window_complete AND gained) AS {PATHWAY_SHARE}__successes,
     count(*) FILTER (WHERE window_complete) AS {PATHWAY_SHARE}__n,
     count(*) FILTER (WHERE NOT window_complete) AS window_incomplete
 FROM flagged
-GROUP BY GROUPING SETS ((program_id, "group"), ("group"))
-ORDER BY program_id = '{POOLED}', program_id, "group"
+GROUP BY GROUPING SETS ((program_id, arm), (arm))
+ORDER BY program_id = '{POOLED}', program_id, arm
 """
 
 ACCESS_SHARES = ("sponsored_now", "ever_sponsored")

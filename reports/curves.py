@@ -25,9 +25,9 @@ def follow_up_counts(reader: Reader, duration: str, event: str) -> pd.DataFrame 
     """People per program, relationship type, group, `duration` (as `days`) and `event`
     (0/1, as `event`), in column `people`; None when the cohort is not built."""
     return reader.query(
-        f'SELECT program_id, relationship_type, "group", {duration} AS days, {event} AS event, '
+        f"SELECT program_id, relationship_type, arm, {duration} AS days, {event} AS event, "
         f"count(*) AS people FROM {STUDY_COHORT} "
-        "WHERE \"group\" IN ('participant', 'comparison') GROUP BY ALL ORDER BY ALL",
+        "WHERE arm IN ('participant', 'comparison') GROUP BY ALL ORDER BY ALL",
         [STUDY_COHORT],
     )
 

@@ -88,7 +88,7 @@ _SUBGROUP = (
     "all, or gender=<value> / ethnicity=<value> as given in the HRIS ('not disclosed' where empty)."
 )
 _GROUP = (
-    'The study arm (the column is named group, an SQL keyword: quote it as "group"): '
+    "The study arm (named group before this release; legacy.<table> shows it under that name): "
     "participant (paired in this program and type; time zero at the first pairing), "
     "comparison (employed on a monthly trial's first day, not an advisor in the program, not "
     "yet paired in it, not a participant of this type in the 12 months before) or advisor."
@@ -302,7 +302,7 @@ MENTOR_TO_SPONSOR = Table(
             "The mentoring program, or all for every mentoring program stacked.",
         ),
         Column(
-            "group",
+            "arm",
             "VARCHAR",
             "mentee, or other_employees (employed on the program start, not its mentees).",
         ),
@@ -313,7 +313,7 @@ MENTOR_TO_SPONSOR = Table(
             "People left out because their 12 months have not passed.",
         ),
     ),
-    key=("program_id", "group"),
+    key=("program_id", "arm"),
 )
 
 SPONSORSHIP_ACCESS = Table(
@@ -365,7 +365,7 @@ STUDY_COHORT = Table(
         Column("program_id", "VARCHAR", _PROGRAM),
         Column("relationship_type", "VARCHAR", _TYPE),
         Column("employee_id", "VARCHAR", "The employee."),
-        Column("group", "VARCHAR", _GROUP),
+        Column("arm", "VARCHAR", _GROUP),
         Column(
             "trial_start",
             "DATE",
@@ -481,7 +481,7 @@ STUDY_COHORT = Table(
             "1 when agreeing to feel alone in their career at follow-up.",
         ),
     ),
-    key=("program_id", "relationship_type", "group", "trial_start", "employee_id"),
+    key=("program_id", "relationship_type", "arm", "trial_start", "employee_id"),
 )
 
 PROGRAM_OUTCOMES = Table(
@@ -494,7 +494,7 @@ PROGRAM_OUTCOMES = Table(
     (
         Column("program_id", "VARCHAR", _PROGRAM),
         Column("relationship_type", "VARCHAR", _TYPE),
-        Column("group", "VARCHAR", _GROUP),
+        Column("arm", "VARCHAR", _GROUP),
         Column("subgroup", "VARCHAR", _SUBGROUP),
         Column("n", "BIGINT", "People in the group at time zero (comparison: person-trials)."),
         Column("voluntary_exits", "BIGINT", "Voluntary exits after time zero."),
@@ -545,7 +545,7 @@ PROGRAM_OUTCOMES = Table(
             "career_lonely_followup",
         ),
     ),
-    key=("program_id", "relationship_type", "group", "subgroup"),
+    key=("program_id", "relationship_type", "arm", "subgroup"),
 )
 
 _EFFECT_COLUMNS = (
@@ -757,7 +757,7 @@ PROPENSITY_OVERLAP = Table(
     (
         _EFFECT_COLUMNS[0],
         _EFFECT_COLUMNS[1],
-        Column("group", "VARCHAR", "participant or comparison."),
+        Column("arm", "VARCHAR", "participant or comparison."),
         Column("bin_low", "DOUBLE", "The bin's lowest propensity (included)."),
         Column("bin_high", "DOUBLE", "The bin's highest propensity (excluded, but 1)."),
         Column(
@@ -766,7 +766,7 @@ PROPENSITY_OVERLAP = Table(
             "People of the group in the bin (comparison: person-trials, unweighted).",
         ),
     ),
-    key=("program_id", "relationship_type", "group", "bin_low"),
+    key=("program_id", "relationship_type", "arm", "bin_low"),
 )
 
 FCT_SURVEY_SCORE = Table(

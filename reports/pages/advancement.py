@@ -30,7 +30,7 @@ from reports.pages.time_to_event import (
 
 TITLE = "Advancement"
 MENTOR_TO_SPONSOR = "marts.mentor_to_sponsor"
-PATHWAY_KEYS = ("program_id", "group")
+PATHWAY_KEYS = ("program_id", "arm")
 PATHWAY_GROUPS = {"mentee": "Mentees", "other_employees": "Other employees"}
 PROMOTION = TimeToEvent(
     column="promoted",
@@ -99,7 +99,7 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects, follow_up
 def pathway_rows(ctx: ReportContext, pathway: pd.DataFrame, program_id: str) -> dict[str, Row]:
     rows = {}
     for group in PATHWAY_GROUPS:
-        match = pathway.loc[(pathway["program_id"] == program_id) & (pathway["group"] == group)]
+        match = pathway.loc[(pathway["program_id"] == program_id) & (pathway["arm"] == group)]
         if len(match):
             rows[group] = Row(
                 MENTOR_TO_SPONSOR, match.iloc[0].to_dict(), PATHWAY_KEYS, ctx.suppression

@@ -14,7 +14,7 @@ from reports.layout import Exhibit, Section, Table
 OUTCOMES = "marts.program_outcomes"
 EFFECTS = "marts.program_effects"
 EFFECTS_BY_SUBGROUP = "marts.program_effects_by_subgroup"
-OUTCOME_KEYS = ("program_id", "relationship_type", "group", "subgroup")
+OUTCOME_KEYS = ("program_id", "relationship_type", "arm", "subgroup")
 EFFECT_KEYS = ("program_id", "relationship_type", "outcome", "method")
 SUBGROUP_EFFECT_KEYS = ("program_id", "relationship_type", "subgroup", "outcome", "method")
 GROUPS = ("participant", "comparison", "advisor")
@@ -68,7 +68,7 @@ def outcome_rows(
     rows = rows.loc[rows["subgroup"] == subgroup]
     found = {}
     for group in GROUPS:
-        match = rows.loc[rows["group"] == group]
+        match = rows.loc[rows["arm"] == group]
         if len(match):
             values = match.iloc[0].to_dict()
             hidden = ctx.suppression.cell(int(values["n"]))

@@ -148,7 +148,7 @@ def subgroup_outcome_exhibit(
     for group in by_group:
         for dimension in DIMENSIONS:
             parts = rows.loc[
-                (rows["group"] == group) & rows["subgroup"].str.startswith(f"{dimension}=")
+                (rows["arm"] == group) & rows["subgroup"].str.startswith(f"{dimension}=")
             ].sort_values("subgroup")
             for row in breakdown_rows(
                 ctx, parts, OUTCOMES, OUTCOME_KEYS, "n", f"{track.anchor}-{group}-{dimension}"

@@ -73,7 +73,7 @@ def propensity_chart(bins: pd.DataFrame) -> go.Figure:
     """Each group's share of people per propensity bin, overlaid (hidden bins not drawn)."""
     figure = go.Figure()
     for group, colour in (("participant", PARTICIPANT), ("comparison", COMPARISON)):
-        rows = bins.loc[bins["group"] == group]
+        rows = bins.loc[bins["arm"] == group]
         figure.add_trace(
             go.Bar(
                 x=(rows["bin_low"] + rows["bin_high"]) / 2,
@@ -100,14 +100,14 @@ def propensity_exhibit(ctx: ReportContext, track: Track, overlap: pd.DataFrame) 
     ].copy()
     if bins.empty:
         return None
-    totals = bins.groupby("group")["people"].transform("sum")
+    totals = bins.groupby("arm")["people"].transform("sum")
     shown = [ctx.suppression.shows(int(n)) or int(n) == 0 for n in bins["people"]]
     bins["share"] = (bins["people"] / totals).where(shown)
     table_rows = []
     for (low, high), pair in bins.groupby(["bin_low", "bin_high"], sort=True):
         cells = []
         for group in ("participant", "comparison"):
-            row = pair.loc[pair["group"] == group]
+            row = pair.loc[pair["arm"] == group]
             share = row["share"].iloc[0] if len(row) else None
             cells.append(f"hidden: fewer than {ctx.k} people" if pd.isna(share) else f"{share:.1%}")
         table_rows.append([f"{low:.2f}–{high:.2f}", *cells])

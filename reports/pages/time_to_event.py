@@ -71,7 +71,7 @@ def curve_exhibit(
         of_this_track = of_track(follow_up, track)
         for group, colour in (("participant", PARTICIPANT), ("comparison", COMPARISON)):
             points = group_curve(
-                of_this_track.loc[of_this_track["group"] == group],
+                of_this_track.loc[of_this_track["arm"] == group],
                 ctx.suppression,
                 incidence=outcome.incidence,
             )

@@ -13,6 +13,7 @@ import pytest
 from demo import write_demo_inbox
 from effects.outcomes import DAYS_PER_MONTH
 from effects.program_effects import METHODS, OUTCOMES
+from marts.legacy import TABLES as LEGACY_TABLES
 from pipelines.runner import run_pipeline
 from reports.audit import page_figures
 from stats.competing import aalen_johansen
@@ -67,6 +68,17 @@ def test_the_required_marts_exist(demo):
     }
     required = {"dim_employee", "fct_pairing", "fct_survey_score", "program_outcomes"}
     assert required | {"program_effects"} <= marts
+
+
+@pytest.mark.parametrize("table", [t.name for t in LEGACY_TABLES])
+def test_legacy_views_show_arm_under_its_old_name_group(demo, table):
+    con, _ = demo
+    current = frame(con, f"marts.{table}")
+    legacy = frame(con, f"legacy.{table}")
+    assert "group" not in current and "arm" not in legacy
+    assert list(legacy.columns) == [("group" if c == "arm" else c) for c in current.columns]
+    assert len(legacy) == len(current) > 0
+    assert (legacy["group"].to_numpy() == current["arm"].to_numpy()).all()
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))
@@ -190,7 +202,7 @@ def test_the_analyst_notebook_agrees_with_the_report_pages(demo, demo_run, monke
             "retention_12m",
             program_id=program,
             relationship_type="mentor",
-            group=arm,
+            arm=arm,
             subgroup="gender=Woman",
         )
         assert retention[arm] == pytest.approx(shown, abs=1e-9)
@@ -326,10 +338,10 @@ def test_program_outcomes_describe_every_group(demo):
     outcomes = frame(con, "marts.program_outcomes")
     everyone = outcomes.loc[outcomes["subgroup"] == "all"]
     for kind in RELATIONSHIP_TYPES:
-        groups = set(everyone.loc[everyone["relationship_type"] == kind, "group"])
+        groups = set(everyone.loc[everyone["relationship_type"] == kind, "arm"])
         assert groups == {"participant", "comparison", "advisor"}
     mentees = everyone.loc[
-        (everyone["relationship_type"] == "mentor") & (everyone["group"] == "participant")
+        (everyone["relationship_type"] == "mentor") & (everyone["arm"] == "participant")
     ].iloc[0]
     assert mentees["retention_12m_ci_low"] <= mentees["retention_12m"]
     assert mentees["retention_12m"] <= mentees["retention_12m_ci_high"]
@@ -343,13 +355,13 @@ def test_program_outcomes_from_counts_equal_those_of_the_people_counted(demo):
     con, _ = demo
     cohort = frame(con, "marts.study_cohort")
     outcomes = frame(con, "marts.program_outcomes").set_index(
-        ["program_id", "relationship_type", "group", "subgroup"]
+        ["program_id", "relationship_type", "arm", "subgroup"]
     )
     track = cohort.loc[
         (cohort["program_id"] == "MEN-2024") & (cohort["relationship_type"] == "mentor")
     ]
     checked = 0
-    for group, people in track.groupby("group"):
+    for group, people in track.groupby("arm"):
         for subgroup, members in (
             ("all", people),
             ("gender=Woman", people.loc[people["gender"] == "Woman"]),

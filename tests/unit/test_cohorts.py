@@ -171,7 +171,7 @@ def members(cohort: pd.DataFrame, kind: str = "mentor", trial: date = INDEX) -> 
         & (cohort["relationship_type"] == kind)
         & (cohort["trial_start"] == pd.Timestamp(trial))
     ]
-    return dict(zip(rows["employee_id"], rows["group"], strict=True))
+    return dict(zip(rows["employee_id"], rows["arm"], strict=True))
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_each_month_with_first_pairings_is_a_trial(cohort):
     track = cohort.loc[(cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")]
     trials = sorted(track["trial_start"].dt.date.unique())
     assert trials == [INDEX, date(2024, 6, 1), date(2024, 7, 1)]
-    participants = track.loc[track["group"] == "participant"]
+    participants = track.loc[track["arm"] == "participant"]
     assert sorted(participants["employee_id"]) == [
         "mentee_hired_late",
         "mentee_leaves",
@@ -208,7 +208,7 @@ def test_each_month_with_first_pairings_is_a_trial(cohort):
 
 def test_a_participant_paired_late_counts_from_their_own_pairing(cohort):
     late = person(cohort, "mentee_hired_late", trial=date(2024, 6, 1))
-    assert late["group"] == "participant"
+    assert late["arm"] == "participant"
     assert late["index_date"] == pd.Timestamp("2024-06-01")
     assert late["exit_days"] == (date(2025, 12, 31) - date(2024, 6, 1)).days
     later = person(cohort, "mentee_paired_later", trial=date(2024, 7, 1))
@@ -217,7 +217,7 @@ def test_a_participant_paired_late_counts_from_their_own_pairing(cohort):
 
 def test_a_comparison_person_paired_later_is_censored_then(cohort):
     before = person(cohort, "mentee_paired_later")
-    assert before["group"] == "comparison"
+    assert before["arm"] == "comparison"
     assert before["paired_later_on"] == pd.Timestamp("2024-07-15")
     assert before["exit_days"] == (date(2024, 7, 15) - INDEX).days
     assert before["exit_event"] == 0
@@ -422,9 +422,9 @@ def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed
         track = cohort.loc[
             (cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")
         ]
-        per_trial = track.groupby("trial_start")["group"].value_counts().unstack(fill_value=0)
+        per_trial = track.groupby("trial_start")["arm"].value_counts().unstack(fill_value=0)
         assert (per_trial["comparison"] <= per_trial["participant"]).all()
-        comparison = track.loc[track["group"] == "comparison"]
+        comparison = track.loc[track["arm"] == "comparison"]
         assert (comparison["trial_eligible"] >= 2).all()  # more were eligible than drawn
         drawn.append(sorted(zip(comparison["trial_start"], comparison["employee_id"], strict=True)))
     assert drawn[0] == drawn[1]

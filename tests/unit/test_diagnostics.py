@@ -52,7 +52,7 @@ def test_balance_has_every_category_before_and_after_weighting(tables):
 
 def test_diagnostics_per_study(tables):
     _, table, histogram = tables
-    sizes = histogram.groupby(["program_id", "group"])["people"].sum()
+    sizes = histogram.groupby(["program_id", "arm"])["people"].sum()
     assert (
         sizes[("MEN-1", "participant")]
         == table.set_index("program_id").loc["MEN-1", "participants"]

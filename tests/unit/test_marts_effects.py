@@ -28,7 +28,7 @@ def cohort_of(program_id: str, relationship_type: str, n: int, seed: int) -> pd.
         program_id=program_id,
         relationship_type=relationship_type,
         employee_id=[f"{program_id}-{i}" for i in people["person_id"]],
-        group=np.where(people["treated"] == 1, "participant", "comparison"),
+        arm=np.where(people["treated"] == 1, "participant", "comparison"),
         ethnicity=rng.choice(["Asian", "Black", "White"], len(people)),
         index_date=INDEX,
         first_pairing_start=INDEX,
@@ -129,7 +129,7 @@ def test_without_survey_scores_the_survey_outcomes_are_not_estimated(cohort):
 
 def test_groups_under_the_minimum_size_are_not_estimated(cohort):
     spo = cohort.loc[cohort["program_id"] == "SPO-1"]
-    participants = spo.index[spo["group"] == "participant"]
+    participants = spo.index[spo["arm"] == "participant"]
     tiny = spo.drop(participants[4:])  # four participants left
     effects = program_effects(tiny, min_group_size=5, surveys=True)
     assert effects["estimate"].isna().all()
@@ -201,7 +201,7 @@ def test_tiny_groups_and_separation_are_published_as_not_estimable():
             "program_id": "P",
             "relationship_type": "mentor",
             "employee_id": [f"e{i}" for i in range(n)],
-            "group": np.where(np.arange(n) < 60, "participant", "comparison"),
+            "arm": np.where(np.arange(n) < 60, "participant", "comparison"),
             "job_level": rng.integers(1, 5, n),
             "tenure_years": rng.gamma(2, 2, n),
             "performance_rating": rng.integers(1, 6, n).astype(float),
@@ -214,7 +214,7 @@ def test_tiny_groups_and_separation_are_published_as_not_estimable():
             "promotion_days": rng.integers(10, 700, n).astype(float),
         }
     )
-    treated = people["group"] == "participant"
+    treated = people["arm"] == "participant"
     # Separation: no participant ever leaves; promotions only among participants.
     people["exit_event"] = np.where(treated, 0, rng.integers(0, 2, n))
     people["promotion_event"] = np.where(treated, rng.integers(0, 2, n), 0)

@@ -193,12 +193,12 @@ def test_program_health_shares_with_wilson_intervals(con):
 
 def test_mentor_to_sponsor_counts_completed_windows_only(con):
     pathway = con.execute("SELECT * FROM marts.mentor_to_sponsor").df()
-    mentees = pathway.loc[(pathway["program_id"] == "P1") & (pathway["group"] == "mentee")].iloc[0]
+    mentees = pathway.loc[(pathway["program_id"] == "P1") & (pathway["arm"] == "mentee")].iloc[0]
     # m1 gained a sponsor, m3 did not, m2's 12 months have not passed.
     assert (mentees["gained_sponsor_12m"], mentees["gained_sponsor_12m_n"]) == (0.5, 2)
     assert mentees["window_incomplete"] == 1
     others = pathway.loc[
-        (pathway["program_id"] == "P1") & (pathway["group"] == "other_employees")
+        (pathway["program_id"] == "P1") & (pathway["arm"] == "other_employees")
     ].iloc[0]
     # Employed on P1's start and not its mentees: a1, a2, e1, gone; e1 was sponsored.
     assert (others["gained_sponsor_12m"], others["gained_sponsor_12m_n"]) == (0.25, 4)

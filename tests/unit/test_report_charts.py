@@ -147,16 +147,16 @@ def test_curves_come_from_the_cohort_counted_by_day_and_event():
     con.execute(
         "CREATE TABLE marts.study_cohort AS SELECT 'P1' AS program_id, 'mentor' AS "
         "relationship_type, CASE WHEN i % 3 = 0 THEN 'advisor' WHEN i % 3 = 1 THEN "
-        "'participant' ELSE 'comparison' END AS \"group\", 10 * (i % 7) AS exit_days, "
+        "'participant' ELSE 'comparison' END AS arm, 10 * (i % 7) AS exit_days, "
         "i % 2 AS exit_event FROM range(300) t(i)"
     )
     follow_up = follow_up_counts(Reader(con), "exit_days", "exit_event")
-    assert set(follow_up["group"]) == {"participant", "comparison"}
+    assert set(follow_up["arm"]) == {"participant", "comparison"}
     assert follow_up["people"].sum() == 200
     people = con.execute(
-        "SELECT exit_days, exit_event FROM marts.study_cohort WHERE \"group\" = 'participant'"
+        "SELECT exit_days, exit_event FROM marts.study_cohort WHERE arm = 'participant'"
     ).df()
-    participants = follow_up.loc[follow_up["group"] == "participant"]
+    participants = follow_up.loc[follow_up["arm"] == "participant"]
     pd.testing.assert_frame_equal(
         group_curve(participants, Suppression(5)),
         group_curve(counted(people["exit_days"], people["exit_event"]), Suppression(5)),

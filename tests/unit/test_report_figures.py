@@ -11,7 +11,7 @@ from reports.figures import COUNT, PERCENT, POINTS, RATIO, Figure, Row, format_v
 from reports.suppression import COMPLEMENTARY, SMALL, Suppression
 
 FIVE = Suppression(5)
-KEY = ("program_id", "group")
+KEY = ("program_id", "arm")
 
 
 def attributes(html: str) -> dict[str, str]:
@@ -36,7 +36,7 @@ def test_plain_turns_missing_values_into_none():
 def test_a_shown_figure_carries_its_source_row_and_unrounded_value():
     row = Row(
         "marts.program_outcomes",
-        {"program_id": "P1", "group": "participant", "n": 212, "retention_12m": 0.918927},
+        {"program_id": "P1", "arm": "participant", "n": 212, "retention_12m": 0.918927},
         KEY,
         FIVE,
     )
@@ -44,7 +44,7 @@ def test_a_shown_figure_carries_its_source_row_and_unrounded_value():
     found = attributes(html)
     assert found["data-source"] == "marts.program_outcomes"
     assert found["data-column"] == "retention_12m"
-    assert json.loads(found["data-key"]) == {"program_id": "P1", "group": "participant"}
+    assert json.loads(found["data-key"]) == {"program_id": "P1", "arm": "participant"}
     assert math.isclose(float(found["data-value"]), 0.918927)
     assert found["data-n-column"] == "n"
     assert html.endswith(">92%</span>")
@@ -53,7 +53,7 @@ def test_a_shown_figure_carries_its_source_row_and_unrounded_value():
 def test_a_small_group_shows_neither_its_value_nor_its_size():
     row = Row(
         "marts.program_outcomes",
-        {"program_id": "P1", "group": "participant", "n": 3, "retention_12m": 0.666},
+        {"program_id": "P1", "arm": "participant", "n": 3, "retention_12m": 0.666},
         KEY,
         FIVE,
         hidden=FIVE.cell(3),
@@ -76,7 +76,7 @@ def test_a_figure_is_hidden_by_its_own_population():
         "marts.program_health",
         {
             "program_id": "P1",
-            "group": "x",
+            "arm": "x",
             "activation_rate": 0.5,
             "activation_rate_n": 4,
             "activation_rate_ci_low": 0.1,

@@ -38,7 +38,7 @@ def frame(columns, rows: list[dict]) -> pd.DataFrame:
 
 
 def outcome_row(group: str, subgroup: str, n: int, retention: float = 0.9) -> dict:
-    row = {"program_id": "P1", "relationship_type": "mentor", "group": group}
+    row = {"program_id": "P1", "relationship_type": "mentor", "arm": group}
     events = n // 2 if n >= 2 * K else 0
     row |= {"subgroup": subgroup, "n": n, "voluntary_exits": events, "promotions": events}
     for name, value in (("retention", retention), ("promoted", 0.2)):
@@ -132,7 +132,7 @@ def cohort() -> pd.DataFrame:
         {
             "program_id": "P1",
             "relationship_type": "mentor",
-            "group": groups,
+            "arm": groups,
             "exit_days": days,
             "exit_event": rng.integers(0, 2, len(groups)),
             "promotion_days": days,
@@ -651,7 +651,7 @@ def test_the_fairness_page_shows_balance_overlap_and_the_placebo(warehouse, tmp_
             "('P1', 'mentor', 'participant', 0.5, 1.0, 37), "
             "('P1', 'mentor', 'comparison', 0.0, 0.5, 280), "
             "('P1', 'mentor', 'comparison', 0.5, 1.0, 30)) "
-            't(program_id, relationship_type, "group", bin_low, bin_high, people)'
+            "t(program_id, relationship_type, arm, bin_low, bin_high, people)"
         )
     folder = tmp_path / "reports"
     with duckdb.connect(str(copy), read_only=True) as con:

@@ -103,7 +103,7 @@ def findings(scenario_name: str, seed: int) -> dict[str, tuple[float, dict, dict
     cohort = read_cohort(con)
     effects = program_effects(cohort, min_group_size=5, surveys=True)
     rows = effects.loc[effects["program_id"] == "SIM"].set_index(["outcome", "method"])
-    participants = cohort.loc[cohort["group"] == "participant", "employee_id"].to_numpy()
+    participants = cohort.loc[cohort["arm"] == "participant", "employee_id"].to_numpy()
     truths = {
         "voluntary_exit_hr": scenario.exit_hr,
         "promotion_hr": scenario.promotion_hr,
@@ -116,7 +116,7 @@ def findings(scenario_name: str, seed: int) -> dict[str, tuple[float, dict, dict
     }
     marginal = dict(truths)
     below_top = cohort.loc[
-        (cohort["group"] == "participant") & cohort["promotion_days"].notna(), "employee_id"
+        (cohort["arm"] == "participant") & cohort["promotion_days"].notna(), "employee_id"
     ].to_numpy()
     for code, rate, ratio, who in (
         ("voluntary_exit_hr", "voluntary_rate", scenario.exit_hr, participants),
