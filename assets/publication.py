@@ -6,8 +6,9 @@ import dagster as dg
 
 from marts.documentation import document_warehouse
 from marts.legacy import create_legacy_views
+from warehouse.build import build_digest, settings_digest
 from warehouse.publishing import publish_run, record_published_run
-from warehouse.resources import ReportsResource, WarehouseResource
+from warehouse.resources import InboxResource, ReportsResource, StudyResource, WarehouseResource
 
 PUBLICATION = dg.AssetKey(["meta", "publication"])
 
@@ -60,7 +61,11 @@ def publication_asset(upstream: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         deps=[key for asset in upstream for key in asset.keys],
     )
     def publication(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        inbox: InboxResource,
+        study: StudyResource,
+        reports: ReportsResource,
     ) -> dg.MaterializeResult:
         """The published warehouse and reports: replaced when every blocking check passed."""
         run_id = context.run.run_id
@@ -74,7 +79,11 @@ def publication_asset(upstream: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         record = context.instance.get_run_record_by_id(run_id)
         started = record.start_time if record is not None else None
         with warehouse.connect() as con:
-            record_published_run(con, run_id, started)
+            settings = settings_digest(
+                {"warehouse": warehouse, "inbox": inbox, "study": study, "reports": reports},
+                warehouse.pseudonymize_key,
+            )
+            record_published_run(con, run_id, started, build_digest(con, settings))
             create_legacy_views(con)
             tables = document_warehouse(con)
         context.log.info(f"Every column of {tables} tables commented.")

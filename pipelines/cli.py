@@ -177,6 +177,9 @@ def _run_with(settings: Settings) -> int:
     print(f"Running mentorlens on {settings.inbox} …", file=sys.stderr)
     outcome = run_pipeline(settings)
     elapsed = time.perf_counter() - started
+    if outcome.nothing_new:
+        print(outcome.nothing_new)
+        return outcome.exit_status
     for file in outcome.unrecognised:
         print(f"Unrecognised, ignored: {file}")
     for _file, reason in outcome.rejected:

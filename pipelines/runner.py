@@ -14,6 +14,7 @@ import dagster as dg
 from assets.publication import PUBLICATION
 from assets.raw import INBOX_FILES, REJECTED_FILES, UNRECOGNISED_FILES
 from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
+from pipelines.up_to_date import nothing_new
 from reports.freshness import record_failed_run
 from warehouse.failures import failures_log, record_failure, root_error, step_failure_text
 from warehouse.settings import Settings
@@ -33,6 +34,7 @@ class RunOutcome:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     unrecognised: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    nothing_new: str | None = None  # set when the run was not started: see pipelines/up_to_date
 
     @property
     def exit_status(self) -> int:
@@ -90,9 +92,12 @@ def run_pipeline(
     wave: str | None = None,
 ) -> RunOutcome:
     """Run the main job, or the wave job for one survey wave. History goes to DAGSTER_HOME
-    unless another instance is given."""
+    unless another instance is given. With nothing new to do, no run is started."""
     from pipelines.definitions import build_definitions
     from pipelines.jobs import MAIN_JOB, WAVE_JOB
+
+    if not wave and (unchanged := nothing_new(settings)):
+        return RunOutcome(run_id="", success=True, published=False, nothing_new=unchanged)
 
     defs = build_definitions(
         settings, loggers={"progress": progress_logger, "silent": silent_logger}

@@ -1091,6 +1091,12 @@ RUNS = Table(
         Column("files_loaded", "BIGINT", "Files the run loaded."),
         Column("files_rejected", "BIGINT", "Files the run rejected whole."),
         Column("message", "VARCHAR", "What went wrong, or a note on the run."),
+        Column(
+            "build",
+            "VARCHAR",
+            "Digest of the settings, code and file ledger the run published from: a later run "
+            "with the same digest and nothing new in the inbox publishes nothing.",
+        ),
     ),
     key=("run_id",),
 )

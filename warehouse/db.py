@@ -27,6 +27,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in LEDGER:
         con.execute(table.ddl(if_not_exists=True, primary_key=True))
+        # A warehouse from an earlier release gains the columns added since.
+        for column in table.columns:
+            con.execute(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_ident(column.name)} "
+                f"{column.type}"
+            )
         apply_comments(con, table)
 
 

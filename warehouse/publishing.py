@@ -51,20 +51,21 @@ def journal_path(working: Path) -> Path:
 
 RECORD_RUN_SQL = f"""
 INSERT OR REPLACE INTO {RUNS}
-    (run_id, started_at, finished_at, status, as_of, files_loaded, files_rejected, message)
+    (run_id, started_at, finished_at, status, as_of, files_loaded, files_rejected, message, build)
 SELECT $run_id, CAST(to_timestamp($started) AS TIMESTAMP), current_timestamp::TIMESTAMP,
     'published', $as_of,
     (SELECT count(*) FROM meta.loaded_files WHERE run_id = $run_id AND status = 'loaded'),
     (SELECT count(*) FROM meta.loaded_files WHERE run_id = $run_id AND status = 'rejected'),
-    $message
+    $message, $build
 """
 
 
 def record_published_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, started: float | None
+    con: duckdb.DuckDBPyConnection, run_id: str, started: float | None, build: str
 ) -> None:
     """The run's row in `meta.runs`: when it started (a Unix time, from Dagster's run record)
-    and finished, its as-of date and the files it loaded and rejected."""
+    and finished, its as-of date, the files it loaded and rejected, and what it was built from
+    (warehouse/build.py)."""
     as_of = (
         con.execute(f"SELECT as_of FROM {RUN_INFO}").fetchall()[0][0]
         if table_exists(con, RUN_INFO)
@@ -81,7 +82,7 @@ def record_published_run(
     )
     con.execute(
         RECORD_RUN_SQL,
-        {"run_id": run_id, "started": started, "as_of": as_of, "message": message},
+        {"run_id": run_id, "started": started, "as_of": as_of, "message": message, "build": build},
     )
 
 

@@ -34,8 +34,10 @@ def test_forget_restores_the_earlier_snapshot_and_the_next_run_publishes_it(smal
         small_org.warehouse,
         "SELECT status FROM meta.loaded_files WHERE file = 'employees_2026-11.csv'",
     ) == [("retracted",)]
-    # Left in the inbox as it is, it is not loaded again; changed, it is a new file.
-    assert run(small_org).published
+    # Left in the inbox as it is, it is not loaded again (the run has nothing new to do and
+    # publishes nothing); changed, it is a new file.
+    again = run(small_org)
+    assert again.success and not again.published and "Nothing new" in again.nothing_new
     assert query(small_org.warehouse, LEVEL) == [(3,)]
     write(small_org.inbox, "employees_2026-11.csv", promoted.replace(",5,", ",6,"))
     assert run(small_org).published
