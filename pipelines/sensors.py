@@ -1,7 +1,7 @@
 """Sensors: run when the inbox changes, log every failed run, clear up after dead ones.
 
-- `survey_wave_sensor`: a survey file is new or changed → add its wave and run that wave alone.
-- `inbox_sensor`: any other export is new or changed → run the main job over every wave.
+- `survey_wave_sensor`: a survey file is new or changed → the wave job loads the new waves alone.
+- `inbox_sensor`: any other export is new or changed → the main job.
 - `run_failure_log_sensor`: a run failed → a line in the failures log (warehouse/failures.py).
 - `abandoned_run_sensor`: a run died without Dagster noticing (SIGKILL, a restarted machine) →
   marked failed, so the one-writer run queue does not wait for it forever.
@@ -16,9 +16,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.partitions import SURVEY_WAVES
 from ingest.inbox import SETTLED, file_sha256, inbox_paths, settled_in
-from pipelines.full_run import full_run_request
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
 from reports.freshness import record_failed_run
@@ -64,7 +62,8 @@ def _fingerprints(inbox: Path) -> dict[str, str]:
     job_name=WAVE_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Adds a wave partition and runs it when a survey file is new or changed.",
+    description="Runs the wave job when a survey file is new or changed: one run loads the "
+    "new waves, leaving the other sources and the waves loaded before alone.",
 )
 def survey_wave_sensor(
     context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
@@ -83,22 +82,15 @@ def survey_wave_sensor(
             cursor=json.dumps(current, sort_keys=True),
         )
     if _full_run_due(Path(inbox.path), warehouse):
-        # The inbox sensor's run covers every wave: one run for the drop, not one per sensor.
+        # The inbox sensor's run loads the waves too: one run for the drop, not one per sensor.
         # The cursor stays, so these waves are looked at again once that run has loaded them.
         return dg.SkipReason("Other exports are new too: the inbox sensor's full run loads them.")
-    waves = sorted({wave_key(f) for f in changed})
-    known = set(context.instance.get_dynamic_partitions(SURVEY_WAVES.name))
+    # One run for every wave changed since the last tick: it stages all the survey files the
+    # ledger has not validated. The run key names the waves and the files' contents.
+    waves = ",".join(sorted({wave_key(f) for f in changed}))
+    contents = hashlib.sha256(",".join(current[f] for f in changed).encode()).hexdigest()
     return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"{wave}:" + ",".join(current[f] for f in changed if wave_key(f) == wave),
-                partition_key=wave,
-            )
-            for wave in waves
-        ],
-        dynamic_partitions_requests=[
-            SURVEY_WAVES.build_add_request([w for w in waves if w not in known])
-        ],
+        run_requests=[dg.RunRequest(run_key=f"{waves}:{contents[:16]}", job_name=WAVE_JOB)],
         cursor=json.dumps(current, sort_keys=True),
     )
 
@@ -157,8 +149,8 @@ def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
     job_name=MAIN_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs the main job, over every survey wave, when an export other than a survey "
-    "is new or changed (by size and modification time).",
+    description="Runs the main job when an export other than a survey is new or changed "
+    "(by size and modification time).",
 )
 def inbox_sensor(
     context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
@@ -180,7 +172,7 @@ def inbox_sensor(
         )
     run_key = hashlib.sha256(json.dumps({f: current[f] for f in changed}).encode()).hexdigest()
     return dg.SensorResult(
-        run_requests=[full_run_request(context.instance, folder, run_key=run_key[:16])],
+        run_requests=[dg.RunRequest(run_key=run_key[:16], job_name=MAIN_JOB)],
         cursor=json.dumps(current, sort_keys=True),
     )
 
