@@ -13,6 +13,7 @@ import pytest
 import yaml
 from dagster._core.test_utils import create_run_for_test
 
+from ingest.inbox import file_sha256
 from pipelines import sensors
 from pipelines.definitions import build_definitions
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS, main_job, wave_job
@@ -299,3 +300,90 @@ def test_a_drop_of_a_survey_and_another_export_launches_one_run(small_org, run):
 
     assert not getattr(wave, "run_requests", None)
     assert [r.job_name for r in full.run_requests] == [MAIN_JOB]
+
+
+def _same_size_rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(old) == len(new) and text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8", newline="")
+
+
+def test_a_same_size_change_launches_one_run_and_a_touch_none(small_org, run):
+    """The ledger decides what is new; size, mtime and ctime only say which files to hash."""
+    assert run(small_org).published
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return inbox_sensor(context)
+
+    started = evaluate()
+    assert not started.run_requests
+
+    employees = small_org.inbox / "employees_2026-10.csv"
+    settle(employees, SETTLE_SECONDS + 30)  # touched: a new mtime, the same bytes
+    touched = evaluate(started.cursor)
+    assert not touched.run_requests and touched.skip_reason
+
+    size = employees.stat().st_size
+    _same_size_rewrite(employees, "000001,2019-01-01,,,6,", "000001,2019-01-01,,,7,")
+    settle(employees)
+    assert employees.stat().st_size == size
+    changed = evaluate(touched.cursor)
+    assert [r.job_name for r in changed.run_requests] == [MAIN_JOB]
+    assert not evaluate(changed.cursor).run_requests, "one run for one change"
+
+    # Copied over with its old modification time kept (`cp -p`, `rsync -t`): same size and mtime.
+    programs = small_org.inbox / "programs.csv"
+    before = programs.stat()
+    _same_size_rewrite(programs, "Mentoring 2024", "Mentoring 2O24")
+    os.utime(programs, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (programs.stat().st_size, programs.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    preserved = evaluate(changed.cursor)
+    assert [r.job_name for r in preserved.run_requests] == [MAIN_JOB]
+    assert preserved.run_requests[0].run_key != changed.run_requests[0].run_key
+
+
+def test_a_same_size_change_and_a_new_wave_launch_one_run(small_org, run, monkeypatch):
+    """The wave sensor leaves a new wave to the full run while any other export is new to the
+    ledger, a same-size change included, and hashes those exports again only when they change."""
+    assert run(small_org).published
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(sensor, cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return sensor(context)
+
+    waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
+    employees = small_org.inbox / "employees_2026-10.csv"
+    _same_size_rewrite(employees, "000001,2019-01-01,,,6,", "000001,2019-01-01,,,7,")
+    settle(employees)
+    settle(write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE))
+
+    wave = evaluate(sensors.survey_wave_sensor, waves.cursor)
+    full = evaluate(inbox_sensor, exports.cursor)
+
+    assert not getattr(wave, "run_requests", None)
+    assert [r.job_name for r in full.run_requests] == [MAIN_JOB]
+
+    hashed = []
+    monkeypatch.setattr(
+        sensors, "file_sha256", lambda path: hashed.append(path.name) or file_sha256(path)
+    )
+    again = evaluate(sensors.survey_wave_sensor, wave.cursor)
+    assert not again.run_requests and "full run" in again.skip_reason.skip_message
+    assert hashed == ["2026-03_pulse.csv"], "the exports' hashes come from the cursor"
+    # A cursor written before the exports' hashes were kept is still read.
+    old = evaluate(sensors.survey_wave_sensor, json.dumps({"surveys/2026-03_pulse.csv": "0"}))
+    assert not old.run_requests and "full run" in old.skip_reason.skip_message
