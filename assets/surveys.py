@@ -1,11 +1,13 @@
-"""Survey layer: responses staged per wave, scored per employee and wave."""
+"""Survey layer: responses staged per wave, scored per employee and wave.
+
+One unpartitioned asset stages every survey file the ledger has not validated yet, so a new
+wave is validated alone and the waves loaded before are left as they are."""
 
 from pathlib import Path
 
 import dagster as dg
 
 from assets.catalogue import asset_key, table_metadata
-from assets.partitions import SURVEY_WAVES
 from assets.run_facts import run_date
 from assets.staging import (
     NO_QUARANTINED_ROWS,
@@ -14,12 +16,10 @@ from assets.staging import (
     new_rows_quarantined,
     no_new_quarantined_rows,
 )
-from quality.frames import raw_columns
 from quality.staging import record_results
 from surveys.item_map import load_item_map
 from surveys.scores import build_survey_scores
 from surveys.staging import stage_surveys
-from surveys.waves import files_of_waves
 from warehouse.catalogue import SURVEY_SCORES
 from warehouse.resources import InboxResource, StudyResource, WarehouseResource
 
@@ -31,8 +31,6 @@ SURVEY_RESPONSES = dg.AssetKey(["staging", "survey_responses"])
     group_name="staging",
     kinds={"duckdb"},
     deps=[dg.AssetKey(["raw", "surveys"])],
-    partitions_def=SURVEY_WAVES,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[
         check_spec(QUARANTINE_WITHIN_THRESHOLD, SURVEY_RESPONSES, blocking=True),
         check_spec(NO_QUARANTINED_ROWS, SURVEY_RESPONSES),
@@ -47,16 +45,7 @@ def survey_responses(
     """Survey responses linked to a person and a wave, answers parsed, unscored rows flagged."""
     item_map = load_item_map(Path(study.survey_item_map) if study.survey_item_map else None)
     with warehouse.connect() as con:
-        landed = []
-        if raw_columns(con, "surveys"):
-            landed = [
-                f
-                for (f,) in con.execute("SELECT DISTINCT _source_file FROM raw.surveys").fetchall()
-            ]
-        files = files_of_waves(landed, context.partition_keys)
-        waves = stage_surveys(
-            con, run_date(context), inbox.survey_respondent_column, item_map, files=files
-        )
+        waves = stage_surveys(con, run_date(context), inbox.survey_respondent_column, item_map)
         for wave in waves:
             record_results(con, context.run.run_id, wave, "staging.survey_responses")
         staged = con.execute("SELECT count(*) FROM staging.survey_responses").fetchone()[0]

@@ -272,7 +272,7 @@ def main() -> None:
 
         shutil.move(parked, held_back)
         began = time.perf_counter()
-        wave_outcome = run_pipeline(settings, quiet=True, instance=instance, wave=held_back.stem)
+        wave_outcome = run_pipeline(settings, quiet=True, instance=instance, surveys_only=True)
         wave_seconds = time.perf_counter() - began
         if not wave_outcome.success:
             raise SystemExit(f"The wave run failed: {wave_outcome.failures}")

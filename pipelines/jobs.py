@@ -28,15 +28,20 @@ _layers = [
 ]
 all_assets = [*_layers, publication_asset(_layers)]
 
-# A survey wave alone: land and validate its files, then rebuild what depends on surveys.
+# New survey waves alone: land and validate the survey files the ledger has not loaded, then
+# rebuild what depends on surveys. The other sources, and the waves loaded before, are left alone.
 wave_job = dg.define_asset_job(
     WAVE_JOB,
     selection=dg.AssetSelection.assets(INBOX_FILES)
     | dg.AssetSelection.assets(SURVEY_RESPONSES).upstream(depth=1).downstream(),
     executor_def=dg.in_process_executor,
     tags=WRITER_TAGS,
-    description="Load one new or changed survey wave without reprocessing the others.",
+    description="Load new or changed survey waves without reprocessing the other sources or "
+    "the waves loaded before.",
 )
+
+# No asset is partitioned: launching this job, or "Materialize all", is one run with nothing to
+# choose. Survey waves are incremental through the ledger (meta.loaded_files), not partitions.
 
 main_job = dg.define_asset_job(
     MAIN_JOB,

@@ -13,7 +13,6 @@ import dagster as dg
 
 from assets.publication import PUBLICATION
 from assets.raw import INBOX_FILES, REJECTED_FILES, UNRECOGNISED_FILES
-from pipelines.full_run import full_run_tags, keys_without_surveys, register_waves
 from pipelines.up_to_date import nothing_new
 from reports.freshness import record_failed_run
 from warehouse.failures import failures_log, record_failure, root_error, step_failure_text
@@ -89,34 +88,29 @@ def run_pipeline(
     settings: Settings,
     quiet: bool = False,
     instance: dg.DagsterInstance | None = None,
-    wave: str | None = None,
+    surveys_only: bool = False,
 ) -> RunOutcome:
-    """Run the main job, or the wave job for one survey wave. History goes to DAGSTER_HOME
-    unless another instance is given. With nothing new to do, no run is started."""
+    """Run the main job, or with `surveys_only` the wave job (the survey files not loaded yet,
+    and what depends on surveys). History goes to DAGSTER_HOME unless another instance is given.
+    With nothing new to do, no run is started."""
     from pipelines.definitions import build_definitions
     from pipelines.jobs import MAIN_JOB, WAVE_JOB
 
-    if not wave and (unchanged := nothing_new(settings)):
+    if unchanged := nothing_new(settings):
         return RunOutcome(run_id="", success=True, published=False, nothing_new=unchanged)
 
     defs = build_definitions(
         settings, loggers={"progress": progress_logger, "silent": silent_logger}
     )
-    job = defs.resolve_job_def(WAVE_JOB if wave else MAIN_JOB)
+    job = defs.resolve_job_def(WAVE_JOB if surveys_only else MAIN_JOB)
     owned = instance is None
     if owned:
         ensure_dagster_home(settings.dagster_home)
         instance = dg.DagsterInstance.get()
     try:
-        if wave:
-            register_waves(instance, [wave])
-        tags = {} if wave else full_run_tags(instance, settings.inbox)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            partition_key=wave,
-            tags=tags,
-            asset_selection=None if wave or tags else keys_without_surveys(),
             run_config={"loggers": {"silent" if quiet else "progress": {}}},
         )
         outcome = outcome_of_run(instance, result.run_id)

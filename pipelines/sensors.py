@@ -1,7 +1,7 @@
 """Sensors: run when the inbox changes, log every failed run, clear up after dead ones.
 
-- `survey_wave_sensor`: a survey file is new or changed → add its wave and run that wave alone.
-- `inbox_sensor`: any other export is new or changed → run the main job over every wave.
+- `survey_wave_sensor`: a survey file is new or changed → the wave job loads the new waves alone.
+- `inbox_sensor`: any other export is new or changed → the main job.
 - `run_failure_log_sensor`: a run failed → a line in the failures log (warehouse/failures.py).
 - `abandoned_run_sensor`: a run died without Dagster noticing (SIGKILL, a restarted machine) →
   marked failed, so the one-writer run queue does not wait for it forever.
@@ -16,14 +16,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.partitions import SURVEY_WAVES
-from ingest.inbox import SETTLED, file_sha256, inbox_paths, settled_in
-from pipelines.full_run import full_run_request
+from ingest.inbox import file_sha256, inbox_paths, settled_in
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS
 from quality.contract import source_of
 from reports.freshness import record_failed_run
 from surveys.waves import wave_key
-from warehouse.db import connect, table_exists
 from warehouse.failures import (
     failures_log,
     record_abandoned_run,
@@ -64,43 +61,55 @@ def _fingerprints(inbox: Path) -> dict[str, str]:
     job_name=WAVE_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Adds a wave partition and runs it when a survey file is new or changed.",
+    description="Runs the wave job when a survey file is new or changed: one run loads the "
+    "new waves, leaving the other sources and the waves loaded before alone.",
 )
 def survey_wave_sensor(
     context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    if not Path(inbox.path).is_dir():
+    folder = Path(inbox.path)
+    if not folder.is_dir():
         return dg.SkipReason(f"The inbox {inbox.path} does not exist.")
-    seen = json.loads(context.cursor) if context.cursor else {}
-    current = _fingerprints(Path(inbox.path))
-    changed = sorted(f for f, sha in current.items() if seen.get(f) != sha)
-    if changed:
-        loaded = _loaded(warehouse)
-        changed = [f for f in changed if (f, current[f]) not in loaded]
+    seen = _wave_cursor(context.cursor)
+    current = _fingerprints(folder)
+    changed = sorted(f for f, sha in current.items() if seen["surveys"].get(f) != sha)
+    loaded = _loaded(warehouse) if changed else set()
+    changed = [f for f in changed if (f, current[f]) not in loaded]
     if not changed:
         return dg.SensorResult(
             skip_reason="No new or changed survey files.",
-            cursor=json.dumps(current, sort_keys=True),
+            cursor=_dump_wave_cursor(current, seen["exports"]),
         )
-    if _full_run_due(Path(inbox.path), warehouse):
-        # The inbox sensor's run covers every wave: one run for the drop, not one per sensor.
-        # The cursor stays, so these waves are looked at again once that run has loaded them.
-        return dg.SkipReason("Other exports are new too: the inbox sensor's full run loads them.")
-    waves = sorted({wave_key(f) for f in changed})
-    known = set(context.instance.get_dynamic_partitions(SURVEY_WAVES.name))
+    exports = _hashed(folder, settled_export_stats(folder, time.time()), seen["exports"])
+    if any((f, export[-1]) not in loaded for f, export in exports.items()):
+        # The inbox sensor's run loads the waves too: one run for the drop, not one per sensor.
+        # The survey files' cursor stays, so they are looked at again once that run has loaded
+        # them; the exports' hashes are kept, so the next tick reads none of them again.
+        return dg.SensorResult(
+            skip_reason="Other exports are new too: the inbox sensor's full run loads them.",
+            cursor=_dump_wave_cursor(seen["surveys"], exports),
+        )
+    # One run for every wave changed since the last tick: it stages all the survey files the
+    # ledger has not validated. The run key names the waves and the files' contents.
+    waves = ",".join(sorted({wave_key(f) for f in changed}))
+    contents = hashlib.sha256(",".join(current[f] for f in changed).encode()).hexdigest()
     return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"{wave}:" + ",".join(current[f] for f in changed if wave_key(f) == wave),
-                partition_key=wave,
-            )
-            for wave in waves
-        ],
-        dynamic_partitions_requests=[
-            SURVEY_WAVES.build_add_request([w for w in waves if w not in known])
-        ],
-        cursor=json.dumps(current, sort_keys=True),
+        run_requests=[dg.RunRequest(run_key=f"{waves}:{contents[:16]}", job_name=WAVE_JOB)],
+        cursor=_dump_wave_cursor(current, exports),
     )
+
+
+def _wave_cursor(cursor: str | None) -> dict[str, dict]:
+    """{"surveys": {file: sha256}, "exports": {file: [size, mtime, ctime, sha256]}}: the survey
+    files as last acted on, and the other exports' hashes, kept while their stat holds."""
+    seen = json.loads(cursor) if cursor else {}
+    if set(seen) != {"surveys", "exports"}:  # a cursor of before 2026-12: survey files only
+        seen = {"surveys": seen, "exports": {}}
+    return seen
+
+
+def _dump_wave_cursor(surveys: dict[str, str], exports: dict[str, list]) -> str:
+    return json.dumps({"surveys": surveys, "exports": exports}, sort_keys=True)
 
 
 def _loaded(warehouse: WarehouseResource) -> set[tuple[str, str]]:
@@ -112,44 +121,30 @@ def _loaded(warehouse: WarehouseResource) -> set[tuple[str, str]]:
         return set()
 
 
-def _full_run_due(inbox: Path, warehouse: WarehouseResource) -> bool:
-    """A settled export other than a survey that the published ledger does not hold at that
-    size: new or changed (a same-size change is left to the inbox sensor's own judgement)."""
-    sizes = _loaded_sizes(warehouse)
-    return any(
-        sizes.get(name) != stat[0]
-        for name, stat in settled_export_stats(inbox, time.time()).items()
-    )
-
-
-def _loaded_sizes(warehouse: WarehouseResource) -> dict[str, int]:
-    if not warehouse.published.exists():
-        return {}
-    try:
-        with connect(warehouse.published, read_only=True) as con:
-            if not table_exists(con, "meta.loaded_files"):
-                return {}
-            return dict(
-                con.execute(
-                    "SELECT file, size_bytes FROM meta.loaded_files WHERE status IN "
-                    f"({', '.join(repr(s) for s in SETTLED)})"
-                ).fetchall()
-            )
-    except (duckdb.Error, OSError):
-        return {}
+def _hashed(inbox: Path, stats: dict[str, list[int]], known: dict[str, list]) -> dict[str, list]:
+    """{file: [*stat, sha256]}: the hash `known` holds for a file while its stat is the same,
+    else read from the file."""
+    return {
+        name: known[name]
+        if known.get(name, [])[:-1] == stat
+        else [*stat, file_sha256(inbox / name)]
+        for name, stat in stats.items()
+    }
 
 
 def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
-    """{file: [size, mtime in ns]} for every recognised non-survey export that has stopped
-    changing. Size and mtime, not a hash: a sensor ticks every minute, and hashing gigabytes of
-    exports that often would cost more than the runs (a run hashes them anyway)."""
+    """{file: [size, mtime, ctime (ns)]} for every recognised non-survey export that has stopped
+    changing. A stat, not a hash: a sensor ticks every minute, and hashing gigabytes of exports
+    that often would cost more than the runs (a run hashes them anyway). The ctime too: a
+    same-size export copied in with its old mtime kept (`cp -p`, `rsync -t`) changes only that,
+    and nothing sets it back."""
     stats = {}
     for name, (source, path) in _exports(inbox).items():
         if source == "surveys":
             continue
         stat = path.stat()
         if now - stat.st_mtime >= SETTLE_SECONDS:
-            stats[name] = [stat.st_size, stat.st_mtime_ns]
+            stats[name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     return stats
 
 
@@ -157,8 +152,8 @@ def settled_export_stats(inbox: Path, now: float) -> dict[str, list[int]]:
     job_name=MAIN_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs the main job, over every survey wave, when an export other than a survey "
-    "is new or changed (by size and modification time).",
+    description="Runs the main job when an export other than a survey is new or changed: "
+    "files whose size or times changed are hashed, and the ledger decides.",
 )
 def inbox_sensor(
     context: dg.SensorEvaluationContext, inbox: InboxResource, warehouse: WarehouseResource
@@ -170,8 +165,9 @@ def inbox_sensor(
     current = settled_export_stats(folder, time.time())
     changed = sorted(f for f, stat in current.items() if seen.get(f) != stat)
     if changed:
-        # Only files whose size or time changed are hashed, and those the ledger has already
-        # loaded (the CLI ran, or the sensor's cursor is new) start nothing.
+        # Only files whose size, mtime or ctime changed are hashed, and those the ledger has
+        # already loaded (the CLI ran, the sensor's cursor is new, a file was only touched)
+        # start nothing.
         loaded = _loaded(warehouse)
         changed = [f for f in changed if (f, file_sha256(folder / f)) not in loaded]
     if not changed:
@@ -180,7 +176,7 @@ def inbox_sensor(
         )
     run_key = hashlib.sha256(json.dumps({f: current[f] for f in changed}).encode()).hexdigest()
     return dg.SensorResult(
-        run_requests=[full_run_request(context.instance, folder, run_key=run_key[:16])],
+        run_requests=[dg.RunRequest(run_key=run_key[:16], job_name=MAIN_JOB)],
         cursor=json.dumps(current, sort_keys=True),
     )
 

@@ -151,18 +151,14 @@ def stage_surveys(
     run_date: date,
     respondent_column: str = "employee_id",
     item_map: dict[str, str] | None = None,
-    files: list[str] | None = None,
 ) -> list[StageResult]:
-    """Validate and stage the survey rows of files never validated: all of them, or those
-    among `files` (a wave's), leaving every other file's rows as they are. One result per
-    wave validated."""
+    """Validate and stage the survey rows of files never validated (the ledger says which),
+    leaving every other file's rows as they are. One result per wave validated."""
     from quality.suites import survey_suite
 
     _ensure_tables(con)
     ensure_row_reasons(con)
     todo = pending_files(con, "surveys")
-    if files is not None:
-        todo = [f for f in todo if f in set(files)]
     if not todo:
         return []
     # The waves whose rows change: those these files staged before, and those they hold now.

@@ -1,5 +1,6 @@
-"""A new survey wave is a partition of its own: the sensor requests it, and its run loads
-that wave alone."""
+"""A new survey wave is loaded alone: the sensor requests a run of the wave job, which stages
+only the survey files the ledger has not validated, leaving the other waves and sources as
+they were."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def evaluate_sensor(settings, instance, cursor=None):
         return survey_wave_sensor(context)
 
 
-def test_a_second_wave_runs_only_its_own_partition(small_org):
+def test_a_second_wave_is_validated_alone(small_org):
     instance = dg.DagsterInstance.ephemeral()
     write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST)
     assert run_pipeline(small_org, quiet=True, instance=instance).success
@@ -41,16 +42,15 @@ def test_a_second_wave_runs_only_its_own_partition(small_org):
     write(small_org.inbox, "surveys/2026-06_pulse.csv", SECOND)
     second = evaluate_sensor(small_org, instance, cursor=first.cursor)
 
-    assert [r.partition_key for r in second.run_requests] == ["2026-06_pulse"]
-    outcome = run_pipeline(small_org, quiet=True, instance=instance, wave="2026-06_pulse")
+    assert [r.run_key.split(":")[0] for r in second.run_requests] == ["2026-06_pulse"]
+    outcome = run_pipeline(small_org, quiet=True, instance=instance, surveys_only=True)
     assert outcome.success, outcome.failures
 
-    run = instance.get_run_by_id(outcome.run_id)
-    assert run.tags["dagster/partition"] == "2026-06_pulse"
+    assert instance.get_run_by_id(outcome.run_id).job_name == "survey_wave_job"
     materialized = instance.get_latest_materialization_event(
         dg.AssetKey(["staging", "survey_responses"])
     ).asset_materialization
-    assert materialized.partition == "2026-06_pulse"
+    assert materialized.partition is None
     assert materialized.metadata["waves_validated"].value == ["surveys wave 2026-06_pulse"]
     assert materialized.metadata["rows_validated"].value == 2
     # the first wave's rows and the HR sources were left alone
@@ -78,15 +78,14 @@ def test_a_changed_file_requests_its_wave_again_and_nothing_else(small_org):
     write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST)
     write(small_org.inbox, "surveys/2026-06_pulse.csv", SECOND)
     first = evaluate_sensor(small_org, instance)
-    assert sorted(r.partition_key for r in first.run_requests) == [
-        "2026-03_pulse",
-        "2026-06_pulse",
-    ]
+    # One run stages both new waves: the wave job is one run, whatever the number of waves.
+    assert [r.run_key.split(":")[0] for r in first.run_requests] == ["2026-03_pulse,2026-06_pulse"]
     assert not evaluate_sensor(small_org, instance, cursor=first.cursor).run_requests
 
     write(small_org.inbox, "surveys/2026-03_pulse.csv", FIRST + "000003,2026-03-05,1,2,1\n")
     again = evaluate_sensor(small_org, instance, cursor=first.cursor)
-    assert [r.partition_key for r in again.run_requests] == ["2026-03_pulse"]
+    assert [r.run_key.split(":")[0] for r in again.run_requests] == ["2026-03_pulse"]
+    assert again.run_requests[0].run_key != first.run_requests[0].run_key
 
 
 def test_a_wave_run_stages_what_restaging_every_wave_would(small_org, tmp_path):
@@ -97,7 +96,7 @@ def test_a_wave_run_stages_what_restaging_every_wave_would(small_org, tmp_path):
     assert run_pipeline(small_org, quiet=True, instance=instance).success
     repeated = SECOND + "000001,2026-06-09,2,2,2\n"
     write(small_org.inbox, "surveys/2026-06_pulse.csv", repeated)
-    assert run_pipeline(small_org, quiet=True, instance=instance, wave="2026-06_pulse").success
+    assert run_pipeline(small_org, quiet=True, instance=instance, surveys_only=True).success
 
     tables = {
         "staging.survey_responses": "wave, employee_id, submitted_at",

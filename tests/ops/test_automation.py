@@ -13,7 +13,7 @@ import pytest
 import yaml
 from dagster._core.test_utils import create_run_for_test
 
-from assets.surveys import SURVEY_RESPONSES
+from ingest.inbox import file_sha256
 from pipelines import sensors
 from pipelines.definitions import build_definitions
 from pipelines.jobs import MAIN_JOB, WAVE_JOB, WRITER_TAGS, main_job, wave_job
@@ -35,7 +35,6 @@ from warehouse.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 STARTED = dg.DagsterRunStatus.STARTED
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def settle(path: Path, seconds_ago: float = SETTLE_SECONDS + 5) -> None:
@@ -60,31 +59,24 @@ def instance(tmp_path: Path):
     instance.dispose()
 
 
-def test_the_weekly_schedule_registers_the_waves_and_runs_over_all_of_them(settings, instance):
+def test_the_weekly_schedule_runs_the_main_job_with_nothing_to_choose(settings, instance):
     write(settings.inbox, "employees.csv", "employee_id\n000001\n")
     write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
-    write(settings.inbox, "surveys/2026-06_pulse.csv", WAVE)
     # Closed with `with`: the context opens its own instance from the reference, and left
     # open, that instance stays Dagster's current one after it is gone, failing later runs.
     with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
         request = weekly_refresh(context)
 
-    assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse", "2026-06_pulse"]
-    assert request.job_name == MAIN_JOB
-    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (
-        "2026-03_pulse",
-        "2026-06_pulse",
-    )
-    assert request.asset_selection is None
+    assert weekly_refresh.job_name == MAIN_JOB
+    assert request.partition_key is None and request.asset_selection is None
+    assert not request.tags
 
 
-def test_with_no_wave_yet_the_schedule_leaves_the_partitioned_survey_assets_out(settings, instance):
-    write(settings.inbox, "employees.csv", "employee_id\n000001\n")
+def test_the_weekly_schedule_skips_saying_why_without_an_inbox(settings, instance):
+    settings.inbox.rmdir()
     with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
-        request = weekly_refresh(context)
-    assert RANGE_START not in request.tags
-    assert SURVEY_RESPONSES not in request.asset_selection
-    assert dg.AssetKey(["meta", "publication"]) in request.asset_selection
+        skipped = weekly_refresh(context)
+    assert skipped.skip_message == f"The inbox {settings.inbox} does not exist."
 
 
 def test_the_inbox_sensor_requests_the_full_job_for_new_or_changed_exports_only(settings):
@@ -104,7 +96,7 @@ def test_the_inbox_sensor_requests_the_full_job_for_new_or_changed_exports_only(
 
     first = evaluate()
     assert [r.job_name for r in first.run_requests] == [MAIN_JOB]
-    assert first.run_requests[0].tags[RANGE_START] == "2026-03_pulse"
+    assert first.run_requests[0].partition_key is None
     again = evaluate(first.cursor)
     assert not again.run_requests and again.skip_reason
 
@@ -240,22 +232,17 @@ def test_status_and_schema_say_so_before_the_first_run(settings, command, capsys
     assert "No warehouse yet" in capsys.readouterr().out
 
 
-def test_a_hidden_file_under_surveys_never_becomes_a_wave(settings, instance):
-    """One listing of the inbox (ingest.inbox.inbox_paths): the schedule, the sensors and the
-    run all skip `.DS_Store`, Office lock files and hidden folders."""
-    from pipelines.full_run import inbox_waves
-
+def test_a_hidden_file_under_surveys_never_becomes_a_wave(settings):
+    """One listing of the inbox (ingest.inbox.inbox_paths): the sensors and the run all skip
+    `.DS_Store`, Office lock files and hidden folders."""
     write(settings.inbox, "employees.csv", "employee_id\n000001\n")
     write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
     write(settings.inbox, "surveys/.DS_Store", "\x00\x01")
     write(settings.inbox, "surveys/~$2026-06_pulse.xlsx", "lock")
     write(settings.inbox, "surveys/.backup/2026-01_pulse.csv", WAVE)
 
-    assert inbox_waves(settings.inbox) == ["2026-03_pulse"]
-    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
-        weekly_refresh(context)
-    assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse"]
     assert set(sensors._fingerprints(settings.inbox)) == {"surveys/2026-03_pulse.csv"}
+    assert set(sensors._exports(settings.inbox)) == {"employees.csv", "surveys/2026-03_pulse.csv"}
 
 
 def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
@@ -287,7 +274,9 @@ def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
     survey = write(small_org.inbox, "surveys/2026-06_pulse.csv", WAVE)
     settle(survey)
     wave = evaluate(sensors.survey_wave_sensor, waves.cursor)
-    assert [r.partition_key for r in wave.run_requests] == ["2026-06_pulse"]
+    assert [(r.job_name, r.run_key.split(":")[0]) for r in wave.run_requests] == [
+        (WAVE_JOB, "2026-06_pulse")
+    ]
 
 
 def test_a_drop_of_a_survey_and_another_export_launches_one_run(small_org, run):
@@ -311,3 +300,90 @@ def test_a_drop_of_a_survey_and_another_export_launches_one_run(small_org, run):
 
     assert not getattr(wave, "run_requests", None)
     assert [r.job_name for r in full.run_requests] == [MAIN_JOB]
+
+
+def _same_size_rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(old) == len(new) and text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8", newline="")
+
+
+def test_a_same_size_change_launches_one_run_and_a_touch_none(small_org, run):
+    """The ledger decides what is new; size, mtime and ctime only say which files to hash."""
+    assert run(small_org).published
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return inbox_sensor(context)
+
+    started = evaluate()
+    assert not started.run_requests
+
+    employees = small_org.inbox / "employees_2026-10.csv"
+    settle(employees, SETTLE_SECONDS + 30)  # touched: a new mtime, the same bytes
+    touched = evaluate(started.cursor)
+    assert not touched.run_requests and touched.skip_reason
+
+    size = employees.stat().st_size
+    _same_size_rewrite(employees, "000001,2019-01-01,,,6,", "000001,2019-01-01,,,7,")
+    settle(employees)
+    assert employees.stat().st_size == size
+    changed = evaluate(touched.cursor)
+    assert [r.job_name for r in changed.run_requests] == [MAIN_JOB]
+    assert not evaluate(changed.cursor).run_requests, "one run for one change"
+
+    # Copied over with its old modification time kept (`cp -p`, `rsync -t`): same size and mtime.
+    programs = small_org.inbox / "programs.csv"
+    before = programs.stat()
+    _same_size_rewrite(programs, "Mentoring 2024", "Mentoring 2O24")
+    os.utime(programs, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (programs.stat().st_size, programs.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    preserved = evaluate(changed.cursor)
+    assert [r.job_name for r in preserved.run_requests] == [MAIN_JOB]
+    assert preserved.run_requests[0].run_key != changed.run_requests[0].run_key
+
+
+def test_a_same_size_change_and_a_new_wave_launch_one_run(small_org, run, monkeypatch):
+    """The wave sensor leaves a new wave to the full run while any other export is new to the
+    ledger, a same-size change included, and hashes those exports again only when they change."""
+    assert run(small_org).published
+    for path in small_org.inbox.rglob("*"):
+        settle(path)
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(sensor, cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+        ) as context:
+            return sensor(context)
+
+    waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
+    employees = small_org.inbox / "employees_2026-10.csv"
+    _same_size_rewrite(employees, "000001,2019-01-01,,,6,", "000001,2019-01-01,,,7,")
+    settle(employees)
+    settle(write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE))
+
+    wave = evaluate(sensors.survey_wave_sensor, waves.cursor)
+    full = evaluate(inbox_sensor, exports.cursor)
+
+    assert not getattr(wave, "run_requests", None)
+    assert [r.job_name for r in full.run_requests] == [MAIN_JOB]
+
+    hashed = []
+    monkeypatch.setattr(
+        sensors, "file_sha256", lambda path: hashed.append(path.name) or file_sha256(path)
+    )
+    again = evaluate(sensors.survey_wave_sensor, wave.cursor)
+    assert not again.run_requests and "full run" in again.skip_reason.skip_message
+    assert hashed == ["2026-03_pulse.csv"], "the exports' hashes come from the cursor"
+    # A cursor written before the exports' hashes were kept is still read.
+    old = evaluate(sensors.survey_wave_sensor, json.dumps({"surveys/2026-03_pulse.csv": "0"}))
+    assert not old.run_requests and "full run" in old.skip_reason.skip_message

@@ -69,6 +69,9 @@ def test_run_history_lives_in_postgres_and_outlives_the_instance(
     for _ in range(2):  # two instance objects, as two processes of a team would have
         instance = dg.DagsterInstance.from_config(str(home))
         assert instance.get_run_by_id(outcome.run_id).status == dg.DagsterRunStatus.SUCCESS
-        assert instance.get_dynamic_partitions("survey_waves") == ["2026-03_pulse"]
+        surveys = instance.get_latest_materialization_event(
+            dg.AssetKey(["staging", "survey_responses"])
+        )
+        assert surveys.run_id == outcome.run_id
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         instance.dispose()
