@@ -384,6 +384,16 @@ STUDY_COHORT = Table(
             ),
         ),
         Column(
+            "sampling_weight",
+            "DOUBLE",
+            (
+                "How many eligible people the row stands for: for comparison people drawn"
+                " at random, the trial's eligible people divided by those drawn; 1 for"
+                " everyone else. Estimates and curves of the comparison group weight rows"
+                " by it; counts of people do not."
+            ),
+        ),
+        Column(
             "index_date",
             "DATE",
             (
