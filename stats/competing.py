@@ -32,6 +32,7 @@ def aalen_johansen(
     horizons: Sequence[float],
     people: ArrayLike | None = None,
     of_interest: int = 1,
+    weights: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Cumulative incidence of cause `of_interest` at each horizon.
 
@@ -40,12 +41,19 @@ def aalen_johansen(
     each when not given), so that the estimate can come from an aggregate. Columns
     `horizon_days`, `incidence`, `ci_low`, `ci_high`, `std_error`, `n_at_risk`; beyond the
     longest follow-up the incidence is not estimable (nan).
+
+    `weights` (per row: the sampling weight of each of its people) weight the risk sets and
+    events; where any differs from 1 the standard error is the infinitesimal-jackknife one
+    (the sum of each person's squared weighted influence), since the delta-method formula
+    would treat the weighted counts as people observed. `n_at_risk` still counts people.
     """
-    curve = _curve(duration, cause, people, of_interest)
+    curve = _curve(duration, cause, people, of_interest, weights)
     times = np.asarray(horizons, dtype=float)
     position = np.searchsorted(curve["times"], times, side="right")
     incidence = np.concatenate([[0.0], curve["incidence"]])[position]
     std_error = np.concatenate([[0.0], curve["std_error"]])[position]
+    if curve["jackknife"] is not None:
+        std_error = np.array([_jackknife_std_error(curve, t) for t in times])
     last = curve["times"][-1] if curve["times"].size else -np.inf
     beyond = times > last
     incidence = np.where(beyond, np.nan, incidence)
@@ -66,17 +74,26 @@ def aalen_johansen(
 
 
 def _curve(
-    duration: ArrayLike, cause: ArrayLike, people: ArrayLike | None, of_interest: int
-) -> dict[str, np.ndarray]:
-    """The estimate and its standard error at every distinct follow-up time."""
+    duration: ArrayLike,
+    cause: ArrayLike,
+    people: ArrayLike | None,
+    of_interest: int,
+    weights: ArrayLike | None = None,
+) -> dict:
+    """The estimate and its standard error at every distinct follow-up time (with weights
+    other than 1, what the jackknife standard error needs under `jackknife`)."""
     durations = np.asarray(duration, dtype=float)
     causes = np.asarray(cause, dtype=float)
-    counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
+    people_counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
+    weight = np.ones(durations.size) if weights is None else np.asarray(weights, dtype=float)
     kept = ~(np.isnan(durations) | np.isnan(causes))
-    durations, causes, counts = durations[kept], causes[kept], counts[kept]
+    durations, causes = durations[kept], causes[kept]
+    people_counts, weight = people_counts[kept], weight[kept]
+    counts = people_counts * weight
     times, position = np.unique(durations, return_inverse=True)
     followed = np.bincount(position, weights=counts, minlength=times.size)
     at_risk = followed[::-1].cumsum()[::-1]
+    people_followed = np.bincount(position, weights=people_counts, minlength=times.size)
     any_event = np.bincount(position, weights=counts * (causes != CENSORED), minlength=times.size)
     of_cause = np.bincount(position, weights=counts * (causes == of_interest), minlength=times.size)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -94,7 +111,58 @@ def _curve(
             + 2 * np.cumsum(incidence * before * of_cause / at_risk**2)
         )
     std_error = np.sqrt(np.maximum(variance, 0.0))
-    return {"times": times, "incidence": incidence, "std_error": std_error, "at_risk": at_risk}
+    jackknife = None
+    if (weight != 1).any():
+        jackknife = {
+            "position": position,
+            "causes": causes,
+            "squared_weight": people_counts * weight**2,
+            "at_risk": at_risk,
+            "any_event": any_event,
+            "of_cause": of_cause,
+            "before": before,
+            "of_interest": of_interest,
+        }
+    return {
+        "times": times,
+        "incidence": incidence,
+        "std_error": std_error,
+        "at_risk": people_followed[::-1].cumsum()[::-1],
+        "jackknife": jackknife,
+    }
+
+
+def _jackknife_std_error(curve: dict, horizon: float) -> float:
+    """√(Σ_i n_i w_i² IF_i²) of F(horizon), with each row's influence (Y, d weighted)
+
+        IF_i = Σ_{t_j ≤ min(T_i, h)} (1/Y_j) [S(t_j−) dM1_ij − (F(h) − F(t_j)) dM_ij],
+
+    dM1 and dM the row's cause-of-interest and any-cause martingale increments: a jump at
+    T_i if it had the event, less Y_ij d_j / Y_j at every event time it was at risk."""
+    parts, times = curve["jackknife"], curve["times"]
+    if not times.size or horizon > times[-1]:
+        return np.nan
+    upto = times <= horizon
+    incidence = curve["incidence"]
+    at_horizon = incidence[upto][-1] if upto.any() else 0.0
+    at_risk, before = parts["at_risk"], parts["before"]
+    remaining = at_horizon - incidence  # F(h) − F(t_j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_time = np.where(
+            upto & (at_risk > 0),
+            (before * parts["of_cause"] - remaining * parts["any_event"]) / at_risk**2,
+            0.0,
+        )
+        jump_of_cause = np.where(upto, before / at_risk, 0.0)
+        jump_any = np.where(upto, remaining / at_risk, 0.0)
+    compensator = np.cumsum(per_time)
+    position, causes = parts["position"], parts["causes"]
+    influence = (
+        (causes == parts["of_interest"]) * jump_of_cause[position]
+        - (causes != CENSORED) * jump_any[position]
+        - compensator[position]
+    )
+    return float(np.sqrt(parts["squared_weight"] @ influence**2))
 
 
 def _log_log_interval(value: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,12 +176,16 @@ def _log_log_interval(value: np.ndarray, std_error: np.ndarray) -> tuple[np.ndar
 
 
 def aalen_johansen_curve(
-    duration: ArrayLike, cause: ArrayLike, people: ArrayLike | None = None, of_interest: int = 1
+    duration: ArrayLike,
+    cause: ArrayLike,
+    people: ArrayLike | None = None,
+    of_interest: int = 1,
+    weights: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """The step curve for plotting: time 0, every distinct follow-up time (columns
     `time_days`, `incidence`, `ci_low`, `ci_high`, `n_at_risk`)."""
-    curve = _curve(duration, cause, people, of_interest)
+    curve = _curve(duration, cause, people, of_interest, weights)
     times = np.unique(np.concatenate([[0.0], curve["times"]])) if curve["times"].size else []
-    return aalen_johansen(duration, cause, times, people, of_interest).rename(
+    return aalen_johansen(duration, cause, times, people, of_interest, weights).rename(
         columns={"horizon_days": "time_days"}
     )
