@@ -52,8 +52,6 @@ def aalen_johansen(
     position = np.searchsorted(curve["times"], times, side="right")
     incidence = np.concatenate([[0.0], curve["incidence"]])[position]
     std_error = np.concatenate([[0.0], curve["std_error"]])[position]
-    if curve["jackknife"] is not None:
-        std_error = np.array([_jackknife_std_error(curve, t) for t in times])
     last = curve["times"][-1] if curve["times"].size else -np.inf
     beyond = times > last
     incidence = np.where(beyond, np.nan, incidence)
@@ -79,9 +77,9 @@ def _curve(
     people: ArrayLike | None,
     of_interest: int,
     weights: ArrayLike | None = None,
-) -> dict:
+) -> dict[str, np.ndarray]:
     """The estimate and its standard error at every distinct follow-up time (with weights
-    other than 1, what the jackknife standard error needs under `jackknife`)."""
+    other than 1, the infinitesimal-jackknife one)."""
     durations = np.asarray(duration, dtype=float)
     causes = np.asarray(cause, dtype=float)
     people_counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
@@ -111,58 +109,73 @@ def _curve(
             + 2 * np.cumsum(incidence * before * of_cause / at_risk**2)
         )
     std_error = np.sqrt(np.maximum(variance, 0.0))
-    jackknife = None
     if (weight != 1).any():
-        jackknife = {
-            "position": position,
-            "causes": causes,
-            "squared_weight": people_counts * weight**2,
-            "at_risk": at_risk,
-            "any_event": any_event,
-            "of_cause": of_cause,
-            "before": before,
-            "of_interest": of_interest,
-        }
+        std_error = _jackknife_std_errors(
+            position,
+            causes,
+            people_counts * weight**2,
+            at_risk,
+            any_event,
+            of_cause,
+            before,
+            incidence,
+            of_interest,
+        )
     return {
         "times": times,
         "incidence": incidence,
         "std_error": std_error,
         "at_risk": people_followed[::-1].cumsum()[::-1],
-        "jackknife": jackknife,
     }
 
 
-def _jackknife_std_error(curve: dict, horizon: float) -> float:
-    """√(Σ_i n_i w_i² IF_i²) of F(horizon), with each row's influence (Y, d weighted)
+def _jackknife_std_errors(
+    position: np.ndarray,
+    causes: np.ndarray,
+    squared_weight: np.ndarray,
+    at_risk: np.ndarray,
+    any_event: np.ndarray,
+    of_cause: np.ndarray,
+    before: np.ndarray,
+    incidence: np.ndarray,
+    of_interest: int,
+) -> np.ndarray:
+    """√(Σ_i n_i w_i² IF_i(h)²) at every distinct time h, with IF_i(h) = ∂F(h)/∂w_i, exactly
+    (Y, d weighted; dM1_ij = dN1_ij − d1_j / Y_j and dM_ij = dN_ij − d_j / Y_j at the times
+    t_j the row is at risk):
 
-        IF_i = Σ_{t_j ≤ min(T_i, h)} (1/Y_j) [S(t_j−) dM1_ij − (F(h) − F(t_j)) dM_ij],
+        IF_i(h) = Σ_{t_j ≤ min(T_i, h)} S(t_j−) dM1_ij / Y_j − (F(h) − F(t_j)) dM_ij / (Y_j − d_j).
 
-    dM1 and dM the row's cause-of-interest and any-cause martingale increments: a jump at
-    T_i if it had the event, less Y_ij d_j / Y_j at every event time it was at risk."""
-    parts, times = curve["jackknife"], curve["times"]
-    if not times.size or horizon > times[-1]:
-        return np.nan
-    upto = times <= horizon
-    incidence = curve["incidence"]
-    at_horizon = incidence[upto][-1] if upto.any() else 0.0
-    at_risk, before = parts["at_risk"], parts["before"]
-    remaining = at_horizon - incidence  # F(h) − F(t_j)
+    A row ended by h has IF = a_i − F(h) b_i, with a_i, b_i fixed at its own time; a row
+    still followed has IF = −(A(h) − F(h) B(h) + G(h)), the same for all of them. So the sum
+    is running totals of n w² a², n w² a b, n w² b² and a tail of n w²: O(rows + times)."""
+    survivors = at_risk - any_event
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_time = np.where(
-            upto & (at_risk > 0),
-            (before * parts["of_cause"] - remaining * parts["any_event"]) / at_risk**2,
-            0.0,
+        # Where everyone at risk had an event S drops to 0 and F moves no more: F(h) − F(t_j)
+        # is 0 for every later h, so those terms vanish.
+        per_survivor = np.where(survivors > 0, 1 / survivors, 0.0)
+        a_terms = np.cumsum(before * of_cause / at_risk**2)  # A
+        b_terms = np.cumsum(any_event / at_risk * per_survivor)  # B
+        g_terms = np.cumsum(incidence * any_event / at_risk * per_survivor)  # G
+        is_cause = causes == of_interest
+        any_cause = causes != CENSORED
+        a = (
+            before[position] * is_cause / at_risk[position]
+            + incidence[position] * any_cause * per_survivor[position]
+            - a_terms[position]
+            - g_terms[position]
         )
-        jump_of_cause = np.where(upto, before / at_risk, 0.0)
-        jump_any = np.where(upto, remaining / at_risk, 0.0)
-    compensator = np.cumsum(per_time)
-    position, causes = parts["position"], parts["causes"]
-    influence = (
-        (causes == parts["of_interest"]) * jump_of_cause[position]
-        - (causes != CENSORED) * jump_any[position]
-        - compensator[position]
-    )
-    return float(np.sqrt(parts["squared_weight"] @ influence**2))
+        b = any_cause * per_survivor[position] - b_terms[position]
+    size = at_risk.size
+
+    def running(values: np.ndarray) -> np.ndarray:
+        return np.bincount(position, squared_weight * values, minlength=size).cumsum()
+
+    ended = running(a * a) - 2 * incidence * running(a * b) + incidence**2 * running(b * b)
+    followed = np.bincount(position, squared_weight, minlength=size)
+    later = followed[::-1].cumsum()[::-1] - followed
+    still = (a_terms - incidence * b_terms + g_terms) ** 2 * later
+    return np.sqrt(np.maximum(ended + still, 0.0))
 
 
 def _log_log_interval(value: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -99,9 +99,9 @@ def km_at(
 
     `weights` (per row: the sampling weight of each of its people) weight the risk sets and
     events; where any differs from 1 the variance is the infinitesimal-jackknife one, the sum
-    of each person's squared weighted influence (as R's survfit with non-integer weights),
-    since Greenwood's would treat the weighted counts as people observed. `n_at_risk` still
-    counts people.
+    of each person's squared weighted influence (as R's survfit with non-integer weights; it
+    is Greenwood's when every weight is 1), since Greenwood's on the weighted counts would
+    treat them as people observed. `n_at_risk` still counts people.
     """
     km = _kaplan_meier(duration, event, people, weights)
     frame = _km_frame(km, np.asarray(horizons_days, dtype=float))
@@ -180,20 +180,20 @@ def _km_jackknife_spread(
     ended: np.ndarray,
     with_event: np.ndarray,
 ) -> np.ndarray:
-    """√(Σ_i n_i w_i² a_i(t)²) at each event time t, where −S(t) a_i(t) is row i's influence
-    on the weighted S(t): a_i(t) = dN_i 1{T_i ≤ t} / Y(T_i) − Σ_{t_j ≤ min(T_i, t)} d_j / Y_j²,
-    with Y and d weighted. For T_i ≤ t, a_i(t) = a_i(T_i) does not depend on t; for T_i > t it
-    is −C(t): the sum splits into a running total and a tail."""
+    """√(Σ_i n_i w_i² a_i(t)²) at each event time t, where −S(t) w_i a_i(t) is w_i ∂S(t)/∂w_i:
+    a_i(t) = Σ_{t_j ≤ min(T_i, t)} (dN_ij − d_j / Y_j) / (Y_j − d_j), Y and d weighted. With
+    every weight 1 this is Greenwood's variance exactly. For T_i ≤ t, a_i(t) = a_i(T_i); for
+    T_i > t it is −C(t): the sum splits into a running total and a tail."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        hazard_terms = np.where(at_risk > 0, ended / at_risk**2, 0.0)
-        compensator = np.cumsum(hazard_terms)  # C at each distinct time
-        own = events / at_risk[position] - compensator[position]
+        survivors = at_risk - ended
+        compensator = np.cumsum(np.where(ended > 0, ended / (at_risk * survivors), 0.0))
+        own = events / survivors[position] - compensator[position]
     squared = counts * weight**2
     ended_by = np.bincount(position, weights=squared * own**2, minlength=at_risk.size).cumsum()
     still_followed = np.bincount(position, weights=squared, minlength=at_risk.size)
     later = still_followed[::-1].cumsum()[::-1] - still_followed  # T_i > t
     variance = ended_by + compensator**2 * later
-    return np.sqrt(np.maximum(variance, 0.0))[with_event]
+    return np.sqrt(variance)[with_event]
 
 
 def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
