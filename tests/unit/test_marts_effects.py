@@ -396,3 +396,17 @@ def test_program_outcomes_weight_sampled_comparison_people_and_count_them_once()
         half_width = (drawn[f"{column}_ci_high"] - drawn[f"{column}_ci_low"]) / 2
         assert abs(drawn[column] - everyone[column]) < 1.5 * half_width, column
         assert abs(unweighted[column] - everyone[column]) > 1.5 * half_width, column
+
+
+def test_balance_before_weighting_counts_the_sampling_weights():
+    from stats.weighting import standardised_differences
+
+    columns = pd.DataFrame({"x": [1.0, 1.0, 0.0, 1.0, 0.0, 0.0]})
+    treated = np.array([True, True, False, False, False, False])
+    sampling = np.array([1.0, 1.0, 1.0, 4.0, 1.0, 1.0])
+    balance = standardised_differences(columns, treated, sampling, sampling).iloc[0]
+    # The comparison rows stand for 1 + 4 + 1 + 1 people, 4 of them with x = 1.
+    assert balance["comparison_mean"] == pytest.approx(4 / 7)
+    assert balance["comparison_mean_weighted"] == pytest.approx(4 / 7)
+    unweighted = standardised_differences(columns, treated, np.ones(6)).iloc[0]
+    assert unweighted["comparison_mean"] == pytest.approx(1 / 4)
