@@ -167,10 +167,16 @@ sampled AS (
                 || CAST(trial_start AS VARCHAR) || '|' || $seed), employee_id
         ) <= $per_participant * participants
 ),
+-- A sampled comparison row stands for the trial's eligible people it was drawn from
+-- (eligible / drawn); everyone else stands for themselves.
 members AS (
-    SELECT s.*, NULL::BIGINT AS trial_eligible FROM starters_employed s
+    SELECT s.*, NULL::BIGINT AS trial_eligible, 1.0::DOUBLE AS sampling_weight
+    FROM starters_employed s
     UNION ALL BY NAME
-    SELECT * FROM sampled
+    SELECT *, trial_eligible / count(*) OVER (
+        PARTITION BY program_id, relationship_type, trial_start
+    ) AS sampling_weight
+    FROM sampled
 ),
 cohort AS (
     SELECT m.*, g.program_end_date, e.* EXCLUDE (employee_id)
@@ -223,7 +229,7 @@ followed AS (
     LEFT JOIN promotions p USING (index_date, employee_id)
 )
 SELECT program_id, relationship_type, employee_id, arm,
-    trial_start, trial_eligible, index_date, program_end_date, first_pairing_start,
+    trial_start, trial_eligible, sampling_weight, index_date, program_end_date, first_pairing_start,
     paired_later_on,
     level_at_index AS job_level,
     datediff('day', hire_date, index_date) / {DAYS_PER_YEAR} AS tenure_years,
@@ -302,8 +308,17 @@ def survey_scores_query(con: duckdb.DuckDBPyConnection) -> str:
     return NO_SURVEY_SCORES
 
 
-def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
+def build_study_cohort(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    max_unsampled: int = MAX_UNSAMPLED,
+    per_participant: int = COMPARISONS_PER_PARTICIPANT,
+) -> int:
     """Create `marts.study_cohort` from the staging tables (and survey scores, if any).
+
+    A track with more than `max_unsampled` eligible comparison person-months gets at most
+    `per_participant` comparison people per participant in each trial, each weighted by its
+    trial's eligible people over those drawn (`sampling_weight`).
 
     The people, follow-up and covariates come from `meta.study_cohort_people`, rebuilt only
     when the staging tables, the as-of date or this query changed: a new survey wave changes
@@ -313,10 +328,10 @@ def build_study_cohort(con: duckdb.DuckDBPyConnection, as_of: date) -> int:
     params = {"as_of": as_of}
     people_params = params | {
         "seed": SAMPLE_SEED,
-        "per_participant": COMPARISONS_PER_PARTICIPANT,
-        "max_unsampled": MAX_UNSAMPLED,
+        "per_participant": per_participant,
+        "max_unsampled": max_unsampled,
     }
-    digest = _people_inputs_digest(con, as_of)
+    digest = _people_inputs_digest(con, as_of, max_unsampled, per_participant)
     if _remembered_people_digest(con) != digest:
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
         con.execute(
@@ -343,9 +358,11 @@ def baseline_max_months() -> int:
     return months
 
 
-def _people_inputs_digest(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
+def _people_inputs_digest(
+    con: duckdb.DuckDBPyConnection, as_of: date, max_unsampled: int, per_participant: int
+) -> str:
     inputs = [table_fingerprint(con, table) for table in COHORT_INPUTS]
-    settings = (as_of, COHORT_SQL, SAMPLE_SEED, COMPARISONS_PER_PARTICIPANT, MAX_UNSAMPLED)
+    settings = (as_of, COHORT_SQL, SAMPLE_SEED, per_participant, max_unsampled)
     return hashlib.blake2b(repr((inputs, settings)).encode(), digest_size=20).hexdigest()
 
 

@@ -64,7 +64,10 @@ def balance_columns(people: pd.DataFrame, categorical: tuple[str, ...]) -> pd.Da
 
 def study_balance(study: Study, weighting: Weighting) -> pd.DataFrame:
     balance = standardised_differences(
-        balance_columns(study.people, study.categorical), weighting.treated, weighting.weight
+        balance_columns(study.people, study.categorical),
+        weighting.treated,
+        weighting.weight,
+        weighting.sampling_weight,
     )
     parts = balance["covariate"].str.partition("=")
     return balance.assign(

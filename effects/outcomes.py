@@ -51,10 +51,13 @@ def _with_interval(name: str, values: pd.Series) -> dict[str, float]:
 @dataclass(frozen=True)
 class CohortCounts:
     """`marts.study_cohort` counted in DuckDB, so that a million people's outcomes come from a
-    few hundred thousand rows: people per track, group, gender and ethnicity (`SUBGROUPED`)
-    and exit day and event (`exits`), or promotion day and event (`promotions`), in column
-    `people`; and per track, group, gender and ethnicity the people with both survey waves
-    (`survey_n`) with the sum and count of each score (`surveys`)."""
+    few hundred thousand rows: people per track, group, gender and ethnicity (`SUBGROUPED`),
+    sampling weight (`weight`) and exit day and event (`exits`), or promotion day and event
+    (`promotions`), in column `people`; and per track, group, gender and ethnicity the people
+    with both survey waves (`survey_n`) with the count of each score and its sums weighted by
+    the sampling weight (sum of weights, of squared weights, of weighted values and squares)
+    (`surveys`). Sampled comparison people count their weight in every share and mean, and
+    once in every count of people or events."""
 
     exits: pd.DataFrame
     promotions: pd.DataFrame
@@ -64,6 +67,8 @@ class CohortCounts:
 SUBGROUPED = (*KEYS, *DIMENSIONS)
 # Promotion (1), an exit of any kind before it (2, competing), or censored (0).
 PROMOTED, EXITED = 1, 2
+# How many eligible people a cohort row stands for (sampled comparison rows: more than one).
+WEIGHT = "sampling_weight"
 PROMOTION_CAUSE = (
     f"CASE WHEN promotion_event = 1 THEN {PROMOTED} "
     f"WHEN promotion_event = 0 AND exit_type IS NOT NULL THEN {EXITED} "
@@ -77,14 +82,16 @@ def count_cohort(con: duckdb.DuckDBPyConnection) -> CohortCounts:
     def counted(days: str, event: str) -> pd.DataFrame:
         return arrow_table(
             con,
-            f"SELECT {keys}, {days} AS days, {event} AS event, count(*) AS people "
-            f"FROM {STUDY_COHORT} GROUP BY ALL ORDER BY ALL",
+            f"SELECT {keys}, {days} AS days, {event} AS event, {WEIGHT} AS weight, "
+            f"count(*) AS people FROM {STUDY_COHORT} GROUP BY ALL ORDER BY ALL",
         ).to_pandas()
 
     both = "baseline_wave IS NOT NULL AND followup_wave IS NOT NULL"
     sums = ", ".join(
-        f"sum(CAST({c} AS DOUBLE)) FILTER (WHERE {both}) AS {c}_sum, "
-        f"sum(CAST({c} AS DOUBLE) ^ 2) FILTER (WHERE {both}) AS {c}_sumsq, "
+        f"sum({WEIGHT} * CAST({c} AS DOUBLE)) FILTER (WHERE {both}) AS {c}_sum, "
+        f"sum({WEIGHT} * CAST({c} AS DOUBLE) ^ 2) FILTER (WHERE {both}) AS {c}_sumsq, "
+        f"sum({WEIGHT}) FILTER (WHERE {both} AND {c} IS NOT NULL) AS {c}_weight, "
+        f"sum({WEIGHT} ^ 2) FILTER (WHERE {both} AND {c} IS NOT NULL) AS {c}_weight_sq, "
         f"count({c}) FILTER (WHERE {both}) AS {c}_count"
         for c in WAVE_SCORE_COLUMNS
     )
@@ -104,11 +111,14 @@ def _km_figures(
     """Kaplan–Meier survival at each horizon, or with `incidence` the cumulative incidence of
     cause 1 (Aalen–Johansen: `event` 2 is a competing event)."""
     horizons = [m * DAYS_PER_MONTH for m in months]
+    weights = counts["weight"]
     if incidence:
-        km = aalen_johansen(counts["days"], counts["event"], horizons, counts["people"])
+        km = aalen_johansen(
+            counts["days"], counts["event"], horizons, counts["people"], weights=weights
+        )
         value = "incidence"
     else:
-        km = km_at(counts["days"], counts["event"], horizons, counts["people"])
+        km = km_at(counts["days"], counts["event"], horizons, counts["people"], weights)
         value = "survival"
     figures = {}
     for month, (_, row) in zip(months, km.iterrows(), strict=True):
@@ -121,16 +131,27 @@ def _events(counts: pd.DataFrame) -> int:
 
 
 def _survey_figures(surveys: pd.DataFrame) -> dict[str, float]:
-    """Means over the people with both a baseline and a follow-up wave (the DiD sample)."""
+    """Means over the people with both a baseline and a follow-up wave (the DiD sample),
+    each person counting their sampling weight. With weights other than 1 the intervals use
+    Kish's effective number of people, (Σw)² / Σw², in place of the count."""
     figures: dict[str, float] = {"survey_n": int(surveys["survey_n"].sum())}
     for column in WAVE_SCORE_COLUMNS:
-        count = int(surveys[f"{column}_count"].sum())
+        count: float = int(surveys[f"{column}_count"].sum())
         total = float(surveys[f"{column}_sum"].sum())
+        squares = float(surveys[f"{column}_sumsq"].sum())
+        weight = float(surveys[f"{column}_weight"].sum())
+        if weight != count:  # sampled: weighted sums rescaled to the effective size
+            effective = weight**2 / float(surveys[f"{column}_weight_sq"].sum())
+            count, total, squares = (
+                effective,
+                total / weight * effective,
+                squares / weight * effective,
+            )
         if column.startswith("career_lonely"):  # a share of people: Wilson
             low, high = wilson_interval(total, count)
             mean = total / count if count else np.nan
         else:
-            mean, low, high = mean_interval(total, float(surveys[f"{column}_sumsq"].sum()), count)
+            mean, low, high = mean_interval(total, squares, count)
         figures |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high}
     return figures
 

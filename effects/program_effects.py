@@ -44,6 +44,9 @@ METHODS = ("naive", "adjusted", "ipw")
 # The subgroups' estimates: every method, ipw with a propensity model fitted within the subgroup.
 SUBGROUP_METHODS = METHODS
 IPW_WEIGHT = "_ipw_weight"
+# Per row: how many eligible people it stands for (sampled comparison rows: the trial's
+# eligible over those drawn). Every estimate of the comparison group weights rows by it.
+SAMPLING_WEIGHT = "sampling_weight"
 TREATED = "treated"
 CLUSTER = "employee_id"
 # Pre-program covariates of the adjusted models, in the forms the data needs: job level as
@@ -261,8 +264,18 @@ def _sampling_note(people: pd.DataFrame) -> str | None:
     return (
         f"comparison people drawn at random (fixed seed): {int(per_trial['drawn'].sum()):,} of "
         f"{int(per_trial['eligible'].sum()):,} eligible person-months, up to "
-        f"{COMPARISONS_PER_PARTICIPANT} per participant in each monthly trial"
+        f"{COMPARISONS_PER_PARTICIPANT} per participant in each monthly trial, each weighted "
+        "by its trial's eligible over drawn"
     )
+
+
+def _sampling_weights(people: pd.DataFrame) -> str | None:
+    """The column of case weights the estimates use: the sampling weight where some comparison
+    rows were drawn; None where everyone eligible is in (every weight 1)."""
+    if SAMPLING_WEIGHT not in people:
+        return None
+    weights = pd.to_numeric(people[SAMPLING_WEIGHT]).to_numpy(dtype=float)
+    return SAMPLING_WEIGHT if (weights != 1).any() else None
 
 
 def _arm_sizes(people: pd.DataFrame, outcome: Outcome) -> tuple[int, int]:
@@ -309,6 +322,7 @@ def estimate_effect(
     """One row of `marts.program_effects` (without the program and type); `ipw` rows use
     `weighting` (fitted here when not given)."""
     n_treated, n_control = _arm_sizes(study.people, outcome)
+    weights = _sampling_weights(study.people)
     covariates = COVARIATES if method == "adjusted" else ()
     categorical = study.categorical if method == "adjusted" else ()
     ph_p_value, ph_holds = np.nan, None
@@ -331,9 +345,9 @@ def estimate_effect(
         categorical = tuple(c for c in categorical if c != strata)
         people = _eventless_categories_merged(study.people, outcome.second, categorical)
         model = (people, outcome.first, outcome.second, TREATED, covariates, categorical)
-        result = cox_hazard_ratio(*model, cluster=CLUSTER, strata=strata)
+        result = cox_hazard_ratio(*model, cluster=CLUSTER, strata=strata, weights=weights)
         if np.isfinite(result.estimate):
-            # Reuses the fit.
+            # Reuses the fit (when unweighted; the check itself does not weight).
             ph_p_value, ph_holds = proportional_hazards_check(*model, strata=strata)
     elif outcome.kind == "retention":
         result = retention_difference(
@@ -345,6 +359,7 @@ def estimate_effect(
             categorical=categorical,
             method=method,
             cluster=CLUSTER,
+            weights=weights,
         )
     else:
         fixed_effects = [WAVE_PAIR] if WAVE_PAIR in study.people else []
@@ -360,6 +375,7 @@ def estimate_effect(
             scale=outcome.scale,
             fixed_effects=fixed_effects,
             cluster=CLUSTER,
+            case_weights=weights,
         )
     return _row(
         outcome, result, study.note, ph_p_value, ph_holds, _e_values(study, outcome, result)

@@ -32,6 +32,7 @@ def diff_in_diff(
     fixed_effects: Sequence[str] = (),
     cluster: str | None = None,
     weights: str | None = None,
+    case_weights: str | None = None,
 ) -> Estimate:
     """Mean change of the treated minus mean change of the comparison group, times `scale`.
 
@@ -45,9 +46,12 @@ def diff_in_diff(
 
     With `weights` (a column of case weights, e.g. ATT weights), the fit is weighted least
     squares and the method `ipw`; the sandwich is then the weighted one (rows scaled by √w).
+    `case_weights` (a column, e.g. sampling weights) weight the fit the same way without
+    changing the method's name; weights that are all 1 change nothing.
     """
     method = "ipw" if weights else method_name(covariates, categorical)
-    extra = [*fixed_effects, *([cluster] if cluster else []), *([weights] if weights else [])]
+    weight_columns = [c for c in (weights, case_weights) if c]
+    extra = [*fixed_effects, *([cluster] if cluster else []), *weight_columns]
     names = [baseline, followup, treatment, *covariates, *categorical, *extra]
     used = frame[list(dict.fromkeys(names))]
     # Only the model's columns are copied with the rows: a cohort has dozens more.
@@ -66,8 +70,11 @@ def diff_in_diff(
     treated = design[:, 0]
     # The treatment last: the fit's QR then also tells whether the covariates determine it.
     regressors = np.column_stack([np.ones(len(change)), design[:, 1:], treated])
-    if weights:
-        root = np.sqrt(pd.to_numeric(both_waves[weights]).to_numpy(dtype=float))
+    row_weight = np.ones(len(change))
+    for column in weight_columns:
+        row_weight = row_weight * pd.to_numeric(both_waves[column]).to_numpy(dtype=float)
+    if weights or (row_weight != 1).any():
+        root = np.sqrt(row_weight)
         change, regressors = change * root, regressors * root[:, None]
         treated = regressors[:, -1]
     if len(change) <= regressors.shape[1]:

@@ -51,19 +51,24 @@ def _has_repeats(clusters: np.ndarray | None) -> bool:
 
 def _robust_covariance(data: "_SurvivalData", fit: CoxFit) -> np.ndarray:
     """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form), each
-    row's residual taken within its stratum."""
+    row's residual taken within its stratum and times its case weight (each row its own
+    cluster when none is given)."""
     design = data.design.to_numpy()
     shift = _risk_shift(design, fit.params)
     scores = np.zeros_like(design)
+    weight = data.case_weight
     for rows in data.stratum_rows():
         if not data.event[rows].any():
             continue  # no event in the stratum: no jumps, no compensator
         relative_risk = _relative_risk(design[rows], fit.params, shift)
-        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
-        scores[rows] = _score_residuals(
+        risk_sets = _risk_sets(
+            data.duration[rows], data.event[rows], relative_risk, design[rows], weight[rows]
+        )
+        scores[rows] = weight[rows, None] * _score_residuals(
             data.duration[rows], data.event[rows], relative_risk, design[rows], risk_sets
         )
-    summed = cluster_sums(scores, data.clusters)
+    clusters = np.arange(data.duration.size) if data.clusters is None else data.clusters
+    summed = cluster_sums(scores, clusters)
     return fit.covariance @ (summed.T @ summed) @ fit.covariance
 
 
@@ -84,23 +89,34 @@ def km_at(
     event: ArrayLike,
     horizons_days: Sequence[float],
     people: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Survival at each horizon with a 95% log-log (Kalbfleisch–Prentice) Greenwood interval.
 
     `n_at_risk` counts people whose duration is at least the horizon. Beyond the longest
     follow-up the survival is not estimable (nan). `people` counts the people each row stands
     for (one each when not given), so that the curve can come from an aggregate.
+
+    `weights` (per row: the sampling weight of each of its people) weight the risk sets and
+    events; where any differs from 1 the variance is the infinitesimal-jackknife one, the sum
+    of each person's squared weighted influence (as R's survfit with non-integer weights; it
+    is Greenwood's when every weight is 1), since Greenwood's on the weighted counts would
+    treat them as people observed. `n_at_risk` still counts people.
     """
-    km = _kaplan_meier(duration, event, people)
+    km = _kaplan_meier(duration, event, people, weights)
     frame = _km_frame(km, np.asarray(horizons_days, dtype=float))
     return frame.rename(columns={"time": "horizon_days"})
 
 
 def km_curve(
-    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+    duration: ArrayLike,
+    event: ArrayLike,
+    people: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> pd.DataFrame:
-    """The step curve for plotting: time 0, every event time, and the end of follow-up."""
-    km = _kaplan_meier(duration, event, people)
+    """The step curve for plotting: time 0, every event time, and the end of follow-up
+    (`people` and `weights` as in `km_at`)."""
+    km = _kaplan_meier(duration, event, people, weights)
     if not km.times.size:
         times = np.empty(0)
     else:
@@ -119,27 +135,65 @@ def cumulative_incidence(km: pd.DataFrame) -> pd.DataFrame:
 
 
 def _kaplan_meier(
-    duration: ArrayLike, event: ArrayLike, people: ArrayLike | None = None
+    duration: ArrayLike,
+    event: ArrayLike,
+    people: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
 ) -> _KaplanMeier:
     """The product-limit estimate with Greenwood's variance, from risk sets counted per
     distinct time (statsmodels' SurvfuncRight takes frequency weights, but its standard error
-    with them is not Greenwood's on the expanded data)."""
+    with them is not Greenwood's on the expanded data). With `weights` other than 1, the
+    risk sets are weighted and the variance is the infinitesimal-jackknife one."""
     durations = np.asarray(duration, dtype=float)
     events = np.asarray(event, dtype=float)
     counts = np.ones(durations.size) if people is None else np.asarray(people, dtype=float)
+    weight = np.ones(durations.size) if weights is None else np.asarray(weights, dtype=float)
     observed = ~(np.isnan(durations) | np.isnan(events))
-    durations, events, counts = durations[observed], events[observed], counts[observed]
+    durations, events = durations[observed], events[observed]
+    counts, weight = counts[observed], weight[observed]
     times, position = np.unique(durations, return_inverse=True)
-    followed = np.bincount(position, weights=counts, minlength=times.size)
+    people_followed = np.bincount(position, weights=counts, minlength=times.size)
+    followed = np.bincount(position, weights=counts * weight, minlength=times.size)
     at_risk = followed[::-1].cumsum()[::-1]
-    ended = np.bincount(position, weights=counts * events, minlength=times.size)
+    ended = np.bincount(position, weights=counts * weight * events, minlength=times.size)
     with_event = ended > 0
     deaths, risk = ended[with_event], at_risk[with_event]
     survival = np.cumprod(1.0 - deaths / risk)
+    if (weight != 1).any():
+        std_error = survival * _km_jackknife_spread(
+            position, events, counts, weight, at_risk, ended, with_event
+        )
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Where everyone at risk has the event the survival is 0 and the variance undefined.
+            std_error = survival * np.sqrt(np.cumsum(deaths / (risk * (risk - deaths))))
+    people_at_risk = people_followed[::-1].cumsum()[::-1]
+    return _KaplanMeier(times[with_event], survival, std_error, times, people_at_risk)
+
+
+def _km_jackknife_spread(
+    position: np.ndarray,
+    events: np.ndarray,
+    counts: np.ndarray,
+    weight: np.ndarray,
+    at_risk: np.ndarray,
+    ended: np.ndarray,
+    with_event: np.ndarray,
+) -> np.ndarray:
+    """√(Σ_i n_i w_i² a_i(t)²) at each event time t, where −S(t) w_i a_i(t) is w_i ∂S(t)/∂w_i:
+    a_i(t) = Σ_{t_j ≤ min(T_i, t)} (dN_ij − d_j / Y_j) / (Y_j − d_j), Y and d weighted. With
+    every weight 1 this is Greenwood's variance exactly. For T_i ≤ t, a_i(t) = a_i(T_i); for
+    T_i > t it is −C(t): the sum splits into a running total and a tail."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Where everyone at risk has the event the survival is 0 and the variance undefined.
-        std_error = survival * np.sqrt(np.cumsum(deaths / (risk * (risk - deaths))))
-    return _KaplanMeier(times[with_event], survival, std_error, times, at_risk)
+        survivors = at_risk - ended
+        compensator = np.cumsum(np.where(ended > 0, ended / (at_risk * survivors), 0.0))
+        own = events / survivors[position] - compensator[position]
+    squared = counts * weight**2
+    ended_by = np.bincount(position, weights=squared * own**2, minlength=at_risk.size).cumsum()
+    still_followed = np.bincount(position, weights=squared, minlength=at_risk.size)
+    later = still_followed[::-1].cumsum()[::-1] - still_followed  # T_i > t
+    variance = ended_by + compensator**2 * later
+    return np.sqrt(variance)[with_event]
 
 
 def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,6 +243,11 @@ class _SurvivalData:
     n_control: int
     clusters: np.ndarray | None = None  # one label per row: variances summed within each
     strata: np.ndarray | None = None  # one label per row: a baseline hazard per stratum
+    weights: np.ndarray | None = None  # case (sampling) weights per row; None: all 1
+
+    @property
+    def case_weight(self) -> np.ndarray:
+        return np.ones(self.duration.size) if self.weights is None else self.weights
 
     def stratum_rows(self) -> list[np.ndarray]:
         """Positions of each stratum's rows (all rows when not stratified)."""
@@ -211,6 +270,7 @@ def cox_hazard_ratio(
     categorical: Sequence[str] = (),
     cluster: str | None = None,
     strata: str | None = None,
+    weights: str | None = None,
 ) -> Estimate:
     """Hazard ratio of treatment 1 against 0 (Efron ties); `adjusted` when covariates are given.
 
@@ -218,16 +278,20 @@ def cox_hazard_ratio(
 
     With `cluster` (a column), the standard error is the robust sandwich with score residuals
     summed within each cluster (Lin & Wei 1989), as R's coxph(cluster =) gives: one person may
-    appear in several monthly trials."""
+    appear in several monthly trials.
+
+    With `weights` (a column of case weights, e.g. sampling weights), the partial likelihood
+    is weighted and the standard error is always the robust sandwich of the weighted score
+    residuals (R's coxph(weights =, robust = TRUE)); weights that are all 1 change nothing."""
     data = _survival_data(
-        frame, duration, event, treatment, covariates, categorical, cluster, strata
+        frame, duration, event, treatment, covariates, categorical, cluster, strata, weights
     )
     method = method_name(covariates, categorical)
     fit, note = _fit_if_estimable(data)
     if fit is None:
         return not_estimable(data.n_treated, data.n_control, method, note)
     std_error = fit.treatment_std_error
-    if data.clusters is not None:
+    if data.clusters is not None or data.weights is not None:
         std_error = float(np.sqrt(max(_robust_covariance(data, fit)[0, 0], 0.0)))
     log_hr = wald_estimate(fit.params[0], std_error, data.n_treated, data.n_control, method, note)
     return hazard_ratio_from_log(log_hr)
@@ -312,6 +376,7 @@ def _survival_data(
     categorical: Sequence[str],
     cluster: str | None = None,
     strata: str | None = None,
+    weights: str | None = None,
 ) -> _SurvivalData:
     complete = frame.loc[frame[[duration, event, treatment]].notna().all(axis=1)]
     durations = pd.to_numeric(complete[duration]).to_numpy(dtype=float)
@@ -322,7 +387,16 @@ def _survival_data(
     design = design_matrix(complete, treatment, covariates, categorical)
     clusters = None if cluster is None else complete[cluster].to_numpy()
     labels = None if strata is None else complete[strata].astype("str").to_numpy()
-    return _SurvivalData(durations, events, design, *group_sizes(treated), clusters, labels)
+    case_weight = None
+    if weights is not None:
+        case_weight = pd.to_numeric(complete[weights]).to_numpy(dtype=float)
+        if not (np.isfinite(case_weight).all() and (case_weight > 0).all()):
+            raise ValueError(f"column {weights!r} has weights that are not positive numbers")
+        if (case_weight == 1).all():
+            case_weight = None  # an unsampled cohort: exactly the unweighted fit
+    return _SurvivalData(
+        durations, events, design, *group_sizes(treated), clusters, labels, case_weight
+    )
 
 
 def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
@@ -354,7 +428,7 @@ def _fit_cox(data: _SurvivalData) -> CoxFit | None:
     if key in _RECENT_FITS:
         _RECENT_FITS.move_to_end(key)
         return _RECENT_FITS[key]
-    fit = fit_cox(data.duration, data.event, data.design.to_numpy(), data.strata)
+    fit = fit_cox(data.duration, data.event, data.design.to_numpy(), data.strata, data.weights)
     _RECENT_FITS[key] = fit
     if len(_RECENT_FITS) > RECENT_FITS_KEPT:
         _RECENT_FITS.popitem(last=False)
@@ -365,6 +439,8 @@ def _fit_key(data: _SurvivalData) -> bytes:
     digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
     if data.strata is not None:
         digest.update(repr(data.strata.tolist()).encode())
+    if data.weights is not None:
+        digest.update(b"weights" + np.ascontiguousarray(data.weights, dtype=float).tobytes())
     for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return digest.digest()
@@ -400,14 +476,24 @@ def _relative_risk(design: np.ndarray, params: np.ndarray, shift: float) -> np.n
 
 
 def _risk_sets(
-    duration: np.ndarray, event: np.ndarray, relative_risk: np.ndarray, design: np.ndarray
+    duration: np.ndarray,
+    event: np.ndarray,
+    relative_risk: np.ndarray,
+    design: np.ndarray,
+    case_weight: np.ndarray | None = None,
 ) -> _RiskSets:
+    """The risk sets' sums; with `case_weight`, each row counts that many times in them and
+    in the events (the score residuals are then per unit weight: multiply by it)."""
     order = np.argsort(duration, kind="stable")
     sorted_times = duration[order]
-    tail_weights = np.cumsum(relative_risk[order][::-1])[::-1]
-    weighted = relative_risk[order, None] * design[order]
+    risk = relative_risk if case_weight is None else relative_risk * case_weight
+    tail_weights = np.cumsum(risk[order][::-1])[::-1]
+    weighted = risk[order, None] * design[order]
     tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
-    times, deaths = np.unique(duration[event == 1], return_counts=True)
+    is_event = event == 1
+    times, position = np.unique(duration[is_event], return_inverse=True)
+    event_weight = np.ones(position.size) if case_weight is None else case_weight[is_event]
+    deaths = np.bincount(position, event_weight, minlength=times.size)
     first_at_risk = np.searchsorted(sorted_times, times, side="left")
     weight_sums = tail_weights[first_at_risk]
     covariate_means = tail_weighted[first_at_risk] / weight_sums[:, None]
@@ -439,8 +525,10 @@ def _baseline_hazard_influence(
     risk_sets: _RiskSets,
     horizon: float,
     params_influence: np.ndarray,
+    case_weight: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each person's influence on the Breslow Λ0(horizon), including through β̂."""
+    """Each person's influence on the Breslow Λ0(horizon), including through β̂ (with
+    `case_weight`, the risk sets' own weighting, each row's direct part times its weight)."""
     own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
     jump = event * (duration <= horizon) / risk_sets.weight_sums[own_time]
     compensator = relative_risk * risk_sets.cumulative(
@@ -449,7 +537,10 @@ def _baseline_hazard_influence(
     sensitivity = risk_sets.cumulative(
         risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], np.array(horizon)
     )
-    return jump - compensator - params_influence @ sensitivity
+    direct = jump - compensator
+    if case_weight is not None:
+        direct = case_weight * direct
+    return direct - params_influence @ sensitivity
 
 
 # --- 12-month retention difference ----------------------------------------------------------
@@ -465,6 +556,7 @@ def retention_difference(
     categorical: Sequence[str] = (),
     method: Literal["naive", "adjusted"] = "naive",
     cluster: str | None = None,
+    weights: str | None = None,
 ) -> Estimate:
     """Treated people's survival at the horizon minus their survival without treatment, in
     percentage points.
@@ -477,10 +569,16 @@ def retention_difference(
     With `cluster`, the influence functions are summed within each cluster before squaring
     (the naive difference then uses Kaplan–Meier influence functions where a cluster repeats,
     Greenwood's formula where none does).
+
+    With `weights` (a column of case weights, e.g. sampling weights), the Kaplan–Meier curves,
+    the Cox fit, its baseline hazard and the average over the treated are weighted, and the
+    standard errors come from the weighted influence functions.
     """
     if method not in ("naive", "adjusted"):
         raise ValueError(f"method must be 'naive' or 'adjusted', not {method!r}")
-    data = _survival_data(frame, duration, event, treatment, covariates, categorical, cluster)
+    data = _survival_data(
+        frame, duration, event, treatment, covariates, categorical, cluster, weights=weights
+    )
     if data.n_treated < 2 or data.n_control < 2:
         return not_estimable(data.n_treated, data.n_control, method, "fewer than 2 people")
     if horizon_days > data.duration.max():
@@ -508,21 +606,23 @@ def retention_difference(
 
 def _km_difference(data: _SurvivalData, horizon: float) -> tuple[float, float, str | None]:
     horizon_array = np.array([horizon])
-    treated_survival, treated_se = _survival_at(
-        _kaplan_meier(data.duration[data.treated], data.event[data.treated]), horizon_array
-    )
-    control_survival, control_se = _survival_at(
-        _kaplan_meier(data.duration[~data.treated], data.event[~data.treated]), horizon_array
-    )
-    difference = float(treated_survival[0] - control_survival[0])
+    treated, weight = data.treated, data.case_weight
+    survival, std_errors = [], []
+    for arm in (treated, ~treated):
+        km = _kaplan_meier(data.duration[arm], data.event[arm], weights=weight[arm])
+        value, std_error = _survival_at(km, horizon_array)
+        survival.append(value[0])
+        std_errors.append(std_error[0])
+    difference = float(survival[0] - survival[1])
     if not np.isfinite(difference):
         return np.nan, np.nan, "a group's follow-up is shorter than the horizon"
-    std_error = float(np.hypot(treated_se[0], control_se[0]))
+    std_error = float(np.hypot(*std_errors))
     if _has_repeats(data.clusters):
         influence = np.zeros(data.duration.size)
-        treated = data.treated  # a property: a new array each time, so `is` never matched it
         for arm, sign in ((treated, 1.0), (~treated, -1.0)):
-            influence[arm] = sign * _km_influence(data.duration[arm], data.event[arm], horizon)
+            influence[arm] = sign * _km_influence(
+                data.duration[arm], data.event[arm], horizon, weight[arm]
+            )
         std_error = float(np.sqrt(np.sum(cluster_sums(influence, data.clusters) ** 2)))
     if std_error == 0:
         return np.nan, np.nan, "no events before the horizon in either group"
@@ -536,40 +636,42 @@ def _standardised_difference(
     if fit is None:
         return np.nan, np.nan, note
     design = data.design.to_numpy()
+    weight = data.case_weight
     shift = _risk_shift(design, fit.params)
     relative_risk = _relative_risk(design, fit.params, shift)
-    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design)
+    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design, data.weights)
     baseline = float(risk_sets.cumulative(risk_sets.hazard_jumps, np.array(horizon)))
 
-    as_treated, as_untreated = design[data.treated].copy(), design[data.treated].copy()
+    treated = data.treated
+    as_treated, as_untreated = design[treated].copy(), design[treated].copy()
     as_treated[:, 0], as_untreated[:, 0] = 1.0, 0.0
     risk_treated = _relative_risk(as_treated, fit.params, shift)
     risk_untreated = _relative_risk(as_untreated, fit.params, shift)
     survival_treated = np.exp(-baseline * risk_treated)
     survival_untreated = np.exp(-baseline * risk_untreated)
     per_person = survival_treated - survival_untreated
-    difference = float(per_person.mean())
+    # The average over the treated, each counting its weight (1 for participants).
+    treated_weight = weight[treated]
+    share = treated_weight / treated_weight.sum()
+    difference = float(share @ per_person)
 
-    gradient_params = (
-        baseline
-        * (
-            (survival_untreated * risk_untreated) @ as_untreated
-            - (survival_treated * risk_treated) @ as_treated
-        )
-        / data.n_treated
+    gradient_params = baseline * (
+        (share * survival_untreated * risk_untreated) @ as_untreated
+        - (share * survival_treated * risk_treated) @ as_treated
     )
     gradient_baseline = float(
-        np.mean(survival_untreated * risk_untreated - survival_treated * risk_treated)
+        share @ (survival_untreated * risk_untreated - survival_treated * risk_treated)
     )
     params_influence = (
-        _score_residuals(data.duration, data.event, relative_risk, design, risk_sets)
+        weight[:, None]
+        * _score_residuals(data.duration, data.event, relative_risk, design, risk_sets)
         @ fit.covariance
     )
     baseline_influence = _baseline_hazard_influence(
-        data.duration, data.event, relative_risk, risk_sets, horizon, params_influence
+        data.duration, data.event, relative_risk, risk_sets, horizon, params_influence, weight
     )
     averaging_influence = np.zeros(data.duration.size)
-    averaging_influence[data.treated] = (per_person - difference) / data.n_treated
+    averaging_influence[treated] = share * (per_person - difference)
     influence = (
         averaging_influence
         + params_influence @ gradient_params
@@ -580,15 +682,19 @@ def _standardised_difference(
     return difference, float(np.sqrt(influence @ influence)), note
 
 
-def _km_influence(duration: np.ndarray, event: np.ndarray, horizon: float) -> np.ndarray:
+def _km_influence(
+    duration: np.ndarray, event: np.ndarray, horizon: float, weight: np.ndarray | None = None
+) -> np.ndarray:
     """Each row's influence on the Kaplan–Meier S(horizon):
-    −S(h) [dN_i 1{T_i ≤ h} / Y(T_i) − Σ_{t_j ≤ min(T_i, h)} d_j / Y_j²]."""
+    −S(h) w_i [dN_i 1{T_i ≤ h} / Y(T_i) − Σ_{t_j ≤ min(T_i, h)} d_j / Y_j²], with Y and d
+    weighted by the case weights w (all 1 when not given)."""
+    weight = np.ones(duration.size) if weight is None else weight
     times, position = np.unique(duration, return_inverse=True)
-    at_risk = np.bincount(position, minlength=times.size)[::-1].cumsum()[::-1].astype(float)
-    deaths = np.bincount(position, weights=event, minlength=times.size)
+    at_risk = np.bincount(position, weight, minlength=times.size)[::-1].cumsum()[::-1]
+    deaths = np.bincount(position, weights=weight * event, minlength=times.size)
     survival = float(np.prod((1 - deaths / at_risk)[times <= horizon]))
     jump = event * (duration <= horizon) / at_risk[position]
     compensator = np.cumsum(np.where(times <= horizon, deaths / at_risk**2, 0.0))[
         np.searchsorted(times, np.minimum(duration, horizon), side="right") - 1
     ]
-    return -survival * (jump - compensator)
+    return -survival * weight * (jump - compensator)

@@ -34,6 +34,10 @@ TOLERANCE = 1e-8
 PROPENSITY_FLOOR = 1e-6
 # A tiny ridge keeps Newton's steps finite under (quasi-)separation.
 RIDGE = 1e-6
+# A frame's column of sampling weights (rows drawn from a larger comparison group stand for
+# several people): the propensity model is fitted with them and the ATT weights multiplied
+# by them. Without the column every row counts once.
+SAMPLING_WEIGHT = "sampling_weight"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Weighting:
     covariates: pd.DataFrame  # expanded (one-hot) covariates, one row per person
     treated: np.ndarray  # bool
     converged: bool
+    sampling_weight: np.ndarray | None = None  # per row, when the frame had them
 
     @property
     def effective_comparison_size(self) -> float:
@@ -76,18 +81,35 @@ def att_weighting(
     treated = design.iloc[:, 0].to_numpy() == 1
     expanded = design.iloc[:, 1:]
     regressors = np.column_stack([np.ones(len(design)), expanded.to_numpy(dtype=float)])
-    propensity, converged = _logistic(regressors, treated.astype(float))
+    sampling = _sampling_weight(frame)
+    propensity, converged = _logistic(regressors, treated.astype(float), sampling)
     propensity = np.clip(propensity, PROPENSITY_FLOOR, 1 - PROPENSITY_FLOOR)
     weight = np.ones(len(design))
     odds = propensity[~treated] / (1 - propensity[~treated])
     if odds.size:
         low, high = np.percentile(odds, truncation)
         weight[~treated] = np.clip(odds, low, high)
-    return Weighting(propensity, weight, expanded.reset_index(drop=True), treated, converged)
+    if sampling is not None:
+        weight = weight * sampling
+    return Weighting(
+        propensity, weight, expanded.reset_index(drop=True), treated, converged, sampling
+    )
 
 
-def _logistic(regressors: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Fitted probabilities of a logistic regression by Newton–Raphson (IRLS)."""
+def _sampling_weight(frame: pd.DataFrame) -> np.ndarray | None:
+    """The rows' sampling weights, in order; None without the column or when all are 1."""
+    if SAMPLING_WEIGHT not in frame:
+        return None
+    weight = pd.to_numeric(frame[SAMPLING_WEIGHT]).to_numpy(dtype=float)
+    return weight if (weight != 1).any() else None
+
+
+def _logistic(
+    regressors: np.ndarray, outcome: np.ndarray, case_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, bool]:
+    """Fitted probabilities of a logistic regression by Newton–Raphson (IRLS), each row
+    counting `case_weight` times when given."""
+    case_weight = np.ones(outcome.size) if case_weight is None else case_weight
     params = np.zeros(regressors.shape[1])
     ridge = RIDGE * np.eye(regressors.shape[1])
     ridge[0, 0] = 0.0
@@ -95,8 +117,8 @@ def _logistic(regressors: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, 
     for _ in range(MAX_ITERATIONS):
         linear = np.clip(regressors @ params, -30, 30)
         fitted = 1 / (1 + np.exp(-linear))
-        variance = fitted * (1 - fitted)
-        gradient = regressors.T @ (outcome - fitted) - ridge @ params
+        variance = case_weight * fitted * (1 - fitted)
+        gradient = regressors.T @ (case_weight * (outcome - fitted)) - ridge @ params
         information = (regressors * variance[:, None]).T @ regressors + ridge
         try:
             step = np.linalg.solve(information, gradient)
@@ -111,24 +133,37 @@ def _logistic(regressors: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, 
 
 
 def standardised_differences(
-    columns: pd.DataFrame, is_treated: np.ndarray, weight: np.ndarray
+    columns: pd.DataFrame,
+    is_treated: np.ndarray,
+    weight: np.ndarray,
+    sampling_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per column (a covariate, or one category of one as 0/1): the treated mean, the
     comparison group's mean before and after weighting, and the standardised mean differences
     before and after (difference over the pooled unweighted standard deviation
     √((s²_treated + s²_comparison) / 2), the same denominator both times so that the two
-    are comparable)."""
+    are comparable). With `sampling_weight`, "before weighting" means before the ATT weights:
+    the comparison group's mean and variance count each row's sampling weight."""
     values = columns.to_numpy(dtype=float)
     is_treated = np.asarray(is_treated, dtype=bool)
     treated, control = values[is_treated], values[~is_treated]
     w = np.asarray(weight, dtype=float)[~is_treated]
     treated_mean = treated.mean(axis=0)
     control_mean = control.mean(axis=0)
+    control_var = None
+    if sampling_weight is not None:
+        s = np.asarray(sampling_weight, dtype=float)[~is_treated]
+        control_mean = (s @ control) / s.sum()
+        if control.shape[0] > 1:
+            spread_sq = s @ (control - control_mean) ** 2 / s.sum()
+            control_var = spread_sq * control.shape[0] / (control.shape[0] - 1)
     weighted_mean = (w @ control) / w.sum()
     with warnings.catch_warnings():
         # A group of one person has no variance: its differences are NaN, not a warning.
         warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.sqrt((treated.var(axis=0, ddof=1) + control.var(axis=0, ddof=1)) / 2)
+        if control_var is None:
+            control_var = control.var(axis=0, ddof=1)
+        spread = np.sqrt((treated.var(axis=0, ddof=1) + control_var) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         # A constant column differs by nothing; one without a variance (a group of one) is NaN.
         undefined = np.where(np.isnan(spread), np.nan, 0.0)

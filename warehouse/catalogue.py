@@ -357,7 +357,8 @@ STUDY_COHORT = Table(
         "zero); comparison people employed on a trial month's first day, not advisors in "
         "the program, not yet paired in it and no participant of the type in the 12 "
         "months before (in a track with over 100,000 eligible person-months, up to 10 per"
-        " participant drawn with a fixed seed), censored if paired later; advisors once, "
+        " participant drawn with a fixed seed and weighted by sampling_weight), censored if "
+        "paired later; advisors once, "
         "at their first pairing. With covariates as of time zero, follow-up from it and "
         "survey waves."
     ),
@@ -381,6 +382,16 @@ STUDY_COHORT = Table(
                 "Comparison rows: people eligible as comparison in the trial (where fewer"
                 " are listed, up to 10 per participant were drawn); NULL for participants"
                 " and advisors."
+            ),
+        ),
+        Column(
+            "sampling_weight",
+            "DOUBLE",
+            (
+                "How many eligible people the row stands for: for comparison people drawn"
+                " at random, the trial's eligible people divided by those drawn; 1 for"
+                " everyone else. Estimates and curves of the comparison group weight rows"
+                " by it; counts of people do not."
             ),
         ),
         Column(

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -407,17 +408,11 @@ def test_same_day_events_give_the_same_level_whatever_their_order():
     assert levels == [(4, 5), (4, 5)]
 
 
-def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed_seed(
-    monkeypatch,
-):
-    from effects import cohorts
-
-    monkeypatch.setattr(cohorts, "MAX_UNSAMPLED", 0)
-    monkeypatch.setattr(cohorts, "COMPARISONS_PER_PARTICIPANT", 1)
+def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed_seed():
     drawn = []
     for _ in range(2):
         con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, as_of=AS_OF)
-        build_study_cohort(con, date.fromisoformat(AS_OF))
+        build_study_cohort(con, date.fromisoformat(AS_OF), max_unsampled=0, per_participant=1)
         cohort = read_cohort(con)
         track = cohort.loc[
             (cohort["program_id"] == "P1") & (cohort["relationship_type"] == "mentor")
@@ -426,6 +421,13 @@ def test_a_large_tracks_comparison_people_are_drawn_per_participant_with_a_fixed
         assert (per_trial["comparison"] <= per_trial["participant"]).all()
         comparison = track.loc[track["arm"] == "comparison"]
         assert (comparison["trial_eligible"] >= 2).all()  # more were eligible than drawn
+        # Each drawn row stands for its trial's eligible people over those drawn.
+        drawn_per_trial = comparison.groupby("trial_start")["employee_id"].transform("size")
+        assert np.allclose(
+            comparison["sampling_weight"], comparison["trial_eligible"] / drawn_per_trial
+        )
+        assert (comparison["sampling_weight"] > 1).all()
+        assert (track.loc[track["arm"] != "comparison", "sampling_weight"] == 1).all()
         drawn.append(sorted(zip(comparison["trial_start"], comparison["employee_id"], strict=True)))
     assert drawn[0] == drawn[1]
 
@@ -441,3 +443,25 @@ def test_a_baseline_wave_older_than_the_cap_is_no_baseline(monkeypatch):
         build_study_cohort(con, as_of)
         baseline = person(read_cohort(con), "mentee_promoted")["baseline_wave"]
         assert (baseline if pd.notna(baseline) else None) == expected, months
+
+
+def test_an_unsampled_cohort_weighs_every_row_one_and_sampling_settings_rebuild_it():
+    con = tiny_warehouse(EMPLOYEES, JOB_EVENTS, PROGRAMS, PAIRINGS, as_of=AS_OF)
+    build_study_cohort(con, date.fromisoformat(AS_OF))
+    everyone = read_cohort(con)
+    assert (everyone["sampling_weight"] == 1).all()
+    compared = everyone.loc[everyone["arm"] == "comparison"]
+    trial = ["program_id", "relationship_type", "trial_start"]
+    per_trial = compared.groupby(trial, observed=True)["employee_id"].transform("size")
+    assert (compared["trial_eligible"] == per_trial).all()
+    # The same warehouse with sampling forced: the remembered people are not reused.
+    build_study_cohort(con, date.fromisoformat(AS_OF), max_unsampled=0, per_participant=1)
+    sampled = read_cohort(con)
+    assert len(sampled) < len(everyone)
+    assert (sampled["sampling_weight"] > 1).any()
+    # Weights add up to the eligible person-months of every trial.
+    drawn = sampled.loc[sampled["arm"] == "comparison"]
+    totals = drawn.groupby(trial, observed=True).agg(
+        weight=("sampling_weight", "sum"), eligible=("trial_eligible", "max")
+    )
+    assert np.allclose(totals["weight"], totals["eligible"])

@@ -7,6 +7,7 @@ import statsmodels.formula.api as smf
 
 from stats.did import diff_in_diff
 from stats.estimate import design_matrix
+from tests.sampled import full_cohort
 
 
 def eight_people() -> pd.DataFrame:
@@ -280,3 +281,43 @@ def test_collinear_columns_are_found_from_the_gram_matrix_as_a_qr_finds_them():
     expected = list(design.columns[r > COLLINEARITY_TOLERANCE * np.linalg.norm(centred, axis=0)])
     assert _linearly_independent(design) == expected
     assert expected == ["a", "b", "d1", "d2", "d3", "small"]
+
+
+# --- Sampling weights (issue #16) -----------------------------------------------------------
+
+
+def test_case_weights_are_weighted_least_squares_and_keep_the_methods_name():
+    full = full_cohort()
+    sampled = full.loc[full["drawn"]].reset_index(drop=True)
+    everyone = diff_in_diff(full, "baseline", "followup", "treated")
+    weighted = diff_in_diff(
+        sampled,
+        "baseline",
+        "followup",
+        "treated",
+        cluster="employee_id",
+        case_weights="sampling_weight",
+    )
+    unweighted = diff_in_diff(sampled, "baseline", "followup", "treated", cluster="employee_id")
+    assert weighted.method == "naive"
+    half_width = (weighted.ci_high - weighted.ci_low) / 2
+    assert abs(weighted.estimate - everyone.estimate) < 1.5 * half_width
+    assert abs(unweighted.estimate - everyone.estimate) > 1.5 * half_width
+    # The weighted fit is a regression with each row counted its weight.
+    fitted = smf.wls(
+        "I(followup - baseline) ~ treated", sampled, weights=sampled["sampling_weight"]
+    ).fit()
+    assert weighted.estimate == pytest.approx(fitted.params["treated"])
+    assert (weighted.n_treated, weighted.n_control) == (unweighted.n_treated, unweighted.n_control)
+    ones = diff_in_diff(
+        sampled.assign(sampling_weight=1.0),
+        "baseline",
+        "followup",
+        "treated",
+        ["trial"],
+        cluster="employee_id",
+        case_weights="sampling_weight",
+    )
+    assert ones == diff_in_diff(
+        sampled, "baseline", "followup", "treated", ["trial"], cluster="employee_id"
+    )

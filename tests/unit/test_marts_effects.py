@@ -273,3 +273,140 @@ def test_every_estimate_has_its_e_values_and_a_missing_one_has_none(effects, coh
     none = program_effects(cohort.loc[cohort["program_id"] == "SPO-1"], 5, surveys=False)
     missing = none["estimate"].isna()
     assert missing.any() and none.loc[missing, ["e_value", "e_value_ci"]].isna().all().all()
+
+
+# --- Sampling weights (issue #16) -----------------------------------------------------------
+
+
+def test_an_unsampled_cohorts_weights_of_one_change_no_estimate(cohort, effects):
+    weighted = program_effects(cohort.assign(sampling_weight=1.0), 5, True)
+    pd.testing.assert_frame_equal(weighted, effects)
+
+
+def sampled_program(seed: int) -> pd.DataFrame:
+    """MEN-1 with its comparison group drawn in two trials at different rates (a fifth of
+    the well rated, half of the others), each drawn row weighted by eligible / drawn."""
+    people = cohort_of("MEN-1", "mentor", 900, seed)
+    rng = np.random.default_rng(seed)
+    comparison = people["arm"] == "comparison"
+    well_rated = people["performance_rating"].fillna(0) >= 3
+    people["trial_start"] = np.where(well_rated, INDEX, INDEX + pd.DateOffset(months=1))
+    kept = ~comparison
+    weight = np.ones(len(people))
+    for trial, share in ((well_rated, 0.2), (~well_rated, 0.5)):
+        eligible = people.index[comparison & trial]
+        drawn = rng.choice(eligible, int(share * len(eligible)), replace=False)
+        kept |= people.index.isin(drawn)
+        weight[people.index.isin(eligible)] = len(eligible) / len(drawn)
+        people.loc[eligible, "trial_eligible"] = len(eligible)
+    return people.assign(sampling_weight=weight).loc[kept].reset_index(drop=True)
+
+
+def test_sampling_weights_reach_every_outcome_and_method_and_counts_stay_people():
+    sampled = sampled_program(4)
+    weighted = program_effects(sampled, 5, True).set_index(["outcome", "method"])
+    unweighted = program_effects(sampled.assign(sampling_weight=1.0), 5, True)
+    unweighted = unweighted.set_index(["outcome", "method"])
+    mine = weighted.loc[weighted["program_id"] == "MEN-1"]
+    theirs = unweighted.loc[unweighted["program_id"] == "MEN-1"]
+    assert mine["estimate"].notna().all()
+    different = ~np.isclose(mine["estimate"], theirs["estimate"], rtol=1e-9, atol=0)
+    assert different.all(), mine.index[~different].tolist()
+    assert (mine["n_control"] == theirs["n_control"]).all()
+    assert mine["note"].str.contains("weighted by its trial's eligible over drawn").all()
+
+
+def test_ipw_fits_the_propensity_with_sampling_weights_and_multiplies_them_in():
+    from stats.weighting import att_weighting
+
+    sampled = sampled_program(5).assign(
+        sampling_weight=lambda f: np.where(f["arm"] == "comparison", 3.0, 1.0),
+        treated=lambda f: (f["arm"] == "participant").astype(int),
+    )
+    weighting = att_weighting(sampled, "treated", ["performance_rating"], ["gender"])
+    repeated = sampled.loc[sampled.index.repeat(sampled["sampling_weight"].astype(int))]
+    expanded = att_weighting(
+        repeated.drop(columns="sampling_weight"), "treated", ["performance_rating"], ["gender"]
+    )
+    first_copy = ~repeated.index.duplicated()
+    np.testing.assert_allclose(weighting.propensity, expanded.propensity[first_copy], rtol=1e-6)
+    plain = att_weighting(sampled.drop(columns="sampling_weight"), "treated", [], ["gender"])
+    comparison = sampled["arm"].to_numpy() == "comparison"
+    assert not np.allclose(weighting.propensity, plain.propensity)
+    # ATT weights (odds, truncated) times the sampling weight; participants 1.
+    odds = weighting.propensity / (1 - weighting.propensity)
+    low, high = np.percentile(odds[comparison], (1, 99))
+    np.testing.assert_allclose(
+        weighting.weight[comparison], 3.0 * np.clip(odds[comparison], low, high)
+    )
+    assert (weighting.weight[~comparison] == 1).all()
+
+
+def test_program_outcomes_weight_sampled_comparison_people_and_count_them_once():
+    """The comparison group's 12-month retention, share promoted and survey means from a
+    sample drawn at 5% in a risky trial and 50% in a safe one, weighted by eligible / drawn,
+    agree with those of everyone eligible; `n` counts the people drawn."""
+    import duckdb
+
+    from effects.cohorts import WAVE_SCORE_COLUMNS
+    from effects.outcomes import count_cohort, program_outcomes
+    from tests.sampled import full_cohort
+
+    full = full_cohort(1)
+    full = full.loc[full["treated"] == 0]
+    cohort = full.assign(
+        program_id="P",
+        relationship_type="mentor",
+        arm="comparison",
+        gender="woman",
+        ethnicity="White",
+        promotion_event=(full["promotion_cause"] == 1).astype(int),
+        exit_type=np.where(full["promotion_cause"] == 2, "voluntary", None),
+        baseline_wave="w1",
+        followup_wave="w2",
+        loneliness_baseline=full["baseline"],
+        loneliness_followup=full["followup"],
+        career_lonely_baseline=(full["baseline"] > 5).astype(int),
+        career_lonely_followup=(full["followup"] > 5).astype(int),
+        engagement_baseline=full["baseline"],
+        engagement_followup=full["followup"],
+    )
+    assert set(WAVE_SCORE_COLUMNS) <= set(cohort)
+    found = {}
+    for name, rows in (("everyone", cohort.assign(sampling_weight=1.0)), ("drawn", cohort)):
+        drawn = rows if name == "everyone" else rows.loc[rows["drawn"]]
+        con = duckdb.connect()
+        con.execute("CREATE SCHEMA marts")
+        con.register("rows", drawn.drop(columns=["trial", "treated", "drawn"]))
+        con.execute("CREATE TABLE marts.study_cohort AS SELECT * FROM rows")
+        table = program_outcomes(count_cohort(con))
+        found[name] = table.loc[table["subgroup"] == "all"].iloc[0]
+        if name == "drawn":
+            con.execute("UPDATE marts.study_cohort SET sampling_weight = 1")
+            table = program_outcomes(count_cohort(con))
+            found["unweighted"] = table.loc[table["subgroup"] == "all"].iloc[0]
+    everyone, drawn, unweighted = found["everyone"], found["drawn"], found["unweighted"]
+    assert drawn["n"] == cohort["drawn"].sum() == unweighted["n"]
+    for column in (
+        "retention_12m",
+        "promoted_12m",
+        "loneliness_followup",
+        "career_lonely_followup",
+    ):
+        half_width = (drawn[f"{column}_ci_high"] - drawn[f"{column}_ci_low"]) / 2
+        assert abs(drawn[column] - everyone[column]) < 1.5 * half_width, column
+        assert abs(unweighted[column] - everyone[column]) > 1.5 * half_width, column
+
+
+def test_balance_before_weighting_counts_the_sampling_weights():
+    from stats.weighting import standardised_differences
+
+    columns = pd.DataFrame({"x": [1.0, 1.0, 0.0, 1.0, 0.0, 0.0]})
+    treated = np.array([True, True, False, False, False, False])
+    sampling = np.array([1.0, 1.0, 1.0, 4.0, 1.0, 1.0])
+    balance = standardised_differences(columns, treated, sampling, sampling).iloc[0]
+    # The comparison rows stand for 1 + 4 + 1 + 1 people, 4 of them with x = 1.
+    assert balance["comparison_mean"] == pytest.approx(4 / 7)
+    assert balance["comparison_mean_weighted"] == pytest.approx(4 / 7)
+    unweighted = standardised_differences(columns, treated, np.ones(6)).iloc[0]
+    assert unweighted["comparison_mean"] == pytest.approx(1 / 4)

@@ -4,6 +4,7 @@ import json
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -148,7 +149,7 @@ def test_curves_come_from_the_cohort_counted_by_day_and_event():
         "CREATE TABLE marts.study_cohort AS SELECT 'P1' AS program_id, 'mentor' AS "
         "relationship_type, CASE WHEN i % 3 = 0 THEN 'advisor' WHEN i % 3 = 1 THEN "
         "'participant' ELSE 'comparison' END AS arm, 10 * (i % 7) AS exit_days, "
-        "i % 2 AS exit_event FROM range(300) t(i)"
+        "i % 2 AS exit_event, 1.0 AS sampling_weight FROM range(300) t(i)"
     )
     follow_up = follow_up_counts(Reader(con), "exit_days", "exit_event")
     assert set(follow_up["arm"]) == {"participant", "comparison"}
@@ -162,6 +163,22 @@ def test_curves_come_from_the_cohort_counted_by_day_and_event():
         group_curve(counted(people["exit_days"], people["exit_event"]), Suppression(5)),
     )
     assert follow_up_counts(Reader(duckdb.connect(":memory:")), "exit_days", "exit_event") is None
+
+
+def test_a_sampled_comparison_curve_counts_each_person_their_weight():
+    """A comparison person drawn with weight 3 shapes the curve as three people would, and
+    counts once at risk."""
+    days = pd.Series([10.0, 20.0, 30.0, 40.0, 50.0, 60.0] * 3)
+    events = pd.Series([1, 0, 1, 0, 1, 0] * 3)
+    weight = pd.Series([3.0] * 6 + [1.0] * 12)
+    sampled = pd.DataFrame({"days": days, "event": events, "weight": weight, "people": 1})
+    copies = sampled.loc[sampled.index.repeat(sampled["weight"].astype(int))]
+    expanded = copies.assign(weight=1.0)
+    weighted = group_curve(sampled, Suppression(1))
+    full = group_curve(expanded, Suppression(1))
+    assert np.allclose(weighted["value"], full["value"])
+    assert weighted["n_at_risk"].iloc[0] == len(sampled)
+    assert full["n_at_risk"].iloc[0] == len(expanded)
 
 
 def test_before_after_means_carry_their_intervals_and_a_hidden_one_draws_nothing():

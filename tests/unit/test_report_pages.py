@@ -138,6 +138,7 @@ def cohort() -> pd.DataFrame:
             "promotion_days": days,
             "promotion_event": rng.integers(0, 2, len(groups)),
             "exit_type": rng.choice(np.array(["voluntary", None], dtype=object), len(groups)),
+            "sampling_weight": 1.0,
         }
     )
 

@@ -14,6 +14,7 @@ from stats.survival import (
     proportional_hazards_check,
     retention_difference,
 )
+from tests.sampled import full_cohort, sampled_cohort
 
 # Freireich et al. (1963) 6-MP remission data (Gehan 1965); event 0 = censored.
 SIX_MP_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
@@ -426,3 +427,193 @@ def test_km_influence_functions_give_greenwoods_variance():
     _, greenwood = _survival_at(_kaplan_meier(days, event), np.array([365.25]))
     influence = _km_influence(days, event, 365.25)
     assert np.sqrt(influence @ influence) == pytest.approx(greenwood[0], rel=0.01)
+
+
+# --- Sampling weights (issue #16) -----------------------------------------------------------
+
+
+def _comparison(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.loc[frame["treated"] == 0]
+
+
+def test_weights_of_one_change_nothing():
+    people = sampled_cohort().assign(sampling_weight=1.0)
+    for method, categorical in (("naive", ()), ("adjusted", ("trial",))):
+        plain = retention_difference(
+            people, "exit_days", "exit_event", "treated", categorical=categorical, method=method
+        )
+        weighted = retention_difference(
+            people,
+            "exit_days",
+            "exit_event",
+            "treated",
+            categorical=categorical,
+            method=method,
+            weights="sampling_weight",
+        )
+        assert weighted == plain
+    plain_hr = cox_hazard_ratio(people, "exit_days", "exit_event", "treated", cluster="employee_id")
+    weighted_hr = cox_hazard_ratio(
+        people,
+        "exit_days",
+        "exit_event",
+        "treated",
+        cluster="employee_id",
+        weights="sampling_weight",
+    )
+    assert weighted_hr == plain_hr
+    comparison = _comparison(people)
+    pd.testing.assert_frame_equal(
+        km_at(comparison["exit_days"], comparison["exit_event"], [365.25]),
+        km_at(
+            comparison["exit_days"],
+            comparison["exit_event"],
+            [365.25],
+            weights=comparison["sampling_weight"],
+        ),
+    )
+
+
+def test_integer_weights_give_the_curve_of_the_people_repeated_and_count_people_at_risk():
+    weights = np.array([1, 3, 2, 1, 4, 1, 2] * 3, dtype=float)
+    weeks, event = np.array(SIX_MP_WEEKS), np.array(SIX_MP_EVENT)
+    weighted = km_at(weeks, event, [6, 10, 16, 23], weights=weights)
+    repeated = km_at(
+        np.repeat(weeks, weights.astype(int)),
+        np.repeat(event, weights.astype(int)),
+        [6, 10, 16, 23],
+    )
+    assert np.allclose(weighted["survival"], repeated["survival"])
+    assert (
+        weighted["n_at_risk"].tolist() == km_at(weeks, event, [6, 10, 16, 23])["n_at_risk"].tolist()
+    )
+    curve = km_curve(weeks, event, weights=weights)
+    assert np.allclose(
+        curve["survival"],
+        km_curve(np.repeat(weeks, weights.astype(int)), np.repeat(event, weights.astype(int)))[
+            "survival"
+        ],
+    )
+
+
+def test_the_jackknife_variance_of_equal_weights_is_greenwoods():
+    """Weights all 2 leave the estimate alone, and the jackknife variance is then the
+    unweighted one, which for Kaplan–Meier is Greenwood's."""
+    duration = np.tile(SIX_MP_WEEKS + PLACEBO_WEEKS, 5)
+    event = np.tile(SIX_MP_EVENT + [1] * len(PLACEBO_WEEKS), 5)
+    greenwood = km_at(duration, event, [8, 16])
+    jackknife = km_at(duration, event, [8, 16], weights=np.full(duration.size, 2.0))
+    assert np.allclose(jackknife["survival"], greenwood["survival"])
+    np.testing.assert_allclose(jackknife["ci_low"], greenwood["ci_low"], rtol=1e-10)
+    np.testing.assert_allclose(jackknife["ci_high"], greenwood["ci_high"], rtol=1e-10)
+
+
+def test_equal_weights_leave_the_hazard_ratio_and_its_robust_error_alone():
+    people = leukaemia().reset_index(names="id")
+    plain = cox_hazard_ratio(people, "weeks", "relapse", "six_mp", cluster="id")
+    doubled = cox_hazard_ratio(
+        people.assign(w=2.0), "weeks", "relapse", "six_mp", cluster="id", weights="w"
+    )
+    assert doubled.estimate == pytest.approx(plain.estimate, rel=1e-8)
+    assert doubled.ci_low == pytest.approx(plain.ci_low, rel=1e-6)
+    assert doubled.ci_high == pytest.approx(plain.ci_high, rel=1e-6)
+    adjusted = retention_difference(
+        people.assign(w=1.0), "weeks", "relapse", "six_mp", 10, method="adjusted"
+    )
+    adjusted_doubled = retention_difference(
+        people.assign(w=2.0), "weeks", "relapse", "six_mp", 10, method="adjusted", weights="w"
+    )
+    assert adjusted_doubled.estimate == pytest.approx(adjusted.estimate, rel=1e-8)
+    assert adjusted_doubled.ci_low == pytest.approx(adjusted.ci_low, rel=1e-6)
+
+
+def _half_width(estimate) -> float:
+    return (estimate.ci_high - estimate.ci_low) / 2
+
+
+def test_weighting_a_sampled_comparison_group_recovers_the_full_cohorts_survival():
+    """Trial A (risky) is drawn at 5%, trial B (safe) at 50%: unweighted, the sample looks
+    far safer than everyone eligible; weighted by eligible / drawn it does not."""
+    full, sampled = _comparison(full_cohort()), _comparison(sampled_cohort())
+    truth = km_at(full["exit_days"], full["exit_event"], [365.25]).iloc[0]["survival"]
+    weighted = km_at(
+        sampled["exit_days"], sampled["exit_event"], [365.25], weights=sampled["sampling_weight"]
+    ).iloc[0]
+    unweighted = km_at(sampled["exit_days"], sampled["exit_event"], [365.25]).iloc[0]
+    tolerance = 1.5 * (weighted["ci_high"] - weighted["ci_low"])  # three standard errors
+    assert abs(weighted["survival"] - truth) < tolerance
+    assert abs(unweighted["survival"] - truth) > tolerance
+    assert weighted["n_at_risk"] == unweighted["n_at_risk"]
+
+
+def test_weighted_estimates_of_a_sampled_cohort_agree_with_the_full_cohorts():
+    full, sampled = full_cohort(), sampled_cohort()
+    columns = ("exit_days", "exit_event", "treated")
+    everyone = cox_hazard_ratio(full, *columns)
+    weighted = cox_hazard_ratio(sampled, *columns, weights="sampling_weight")
+    unweighted = cox_hazard_ratio(sampled, *columns)
+    log_error = (np.log(weighted.ci_high) - np.log(weighted.ci_low)) / 2 / 1.96
+    assert abs(np.log(weighted.estimate / everyone.estimate)) < 3 * log_error
+    assert abs(np.log(unweighted.estimate / everyone.estimate)) > 3 * log_error
+    assert weighted.n_control == unweighted.n_control == (sampled["treated"] == 0).sum()
+    for method, categorical in (("naive", ()), ("adjusted", ("trial",))):
+        everyone = retention_difference(full, *columns, categorical=categorical, method=method)
+        weighted = retention_difference(
+            sampled, *columns, categorical=categorical, method=method, weights="sampling_weight"
+        )
+        assert abs(weighted.estimate - everyone.estimate) < 1.5 * _half_width(weighted), method
+    naive_unweighted = retention_difference(sampled, *columns)
+    naive_weighted = retention_difference(sampled, *columns, weights="sampling_weight")
+    assert abs(naive_unweighted.estimate - everyone.estimate) > 1.5 * _half_width(naive_weighted)
+
+
+def test_the_weighted_kaplan_meier_error_is_the_infinitesimal_jackknife():
+    """√Σ (w_i ∂S/∂w_i)², each derivative by a central finite difference."""
+    rng = np.random.default_rng(4)
+    duration = rng.integers(1, 30, 80).astype(float)
+    event = rng.integers(0, 2, 80)
+    weights = rng.choice([1.0, 2.5, 6.0], 80)
+    horizons = np.array([10.0, 15.0, 20.0])
+    from stats.survival import _kaplan_meier, _survival_at
+
+    survival, std_error = _survival_at(_kaplan_meier(duration, event, weights=weights), horizons)
+    assert ((survival > 0) & (survival < 1)).all()
+    step = 1e-6
+    for horizon, analytic in zip(horizons, std_error, strict=True):
+        terms = []
+        for i in range(weights.size):
+            up, down = weights.copy(), weights.copy()
+            up[i] += step
+            down[i] -= step
+            change = km_at(duration, event, [horizon], weights=up)["survival"].iloc[0]
+            change -= km_at(duration, event, [horizon], weights=down)["survival"].iloc[0]
+            terms.append(weights[i] * change / (2 * step))
+        numerical = float(np.sqrt(np.sum(np.square(terms))))
+        assert analytic == pytest.approx(numerical, rel=1e-4), horizon
+
+
+def test_the_weighted_cox_robust_error_is_the_infinitesimal_jackknife():
+    """The robust sandwich of a weighted fit is √Σ (w_i ∂β/∂w_i)² (one row per cluster)."""
+    from stats.cox import fit_cox
+
+    rng = np.random.default_rng(6)
+    n = 120
+    treated = rng.integers(0, 2, n)
+    duration = rng.exponential(1 / np.exp(-0.5 * treated))
+    event = (rng.random(n) < 0.8).astype(int)
+    weights = np.where(treated == 1, 1.0, rng.choice([2.0, 7.0], n))
+    people = pd.DataFrame(
+        {"t": duration, "e": event, "x": treated, "w": weights, "id": np.arange(n)}
+    )
+    result = cox_hazard_ratio(people, "t", "e", "x", cluster="id", weights="w")
+    analytic = (np.log(result.ci_high) - np.log(result.ci_low)) / 3.92
+    step = 1e-6
+    terms = []
+    for i in range(n):
+        up, down = weights.copy(), weights.copy()
+        up[i] += step
+        down[i] -= step
+        beta_up = fit_cox(duration, event, treated[:, None].astype(float), weights=up).params[0]
+        beta_down = fit_cox(duration, event, treated[:, None].astype(float), weights=down)
+        terms.append(weights[i] * (beta_up - beta_down.params[0]) / (2 * step))
+    assert analytic == pytest.approx(float(np.sqrt(np.sum(np.square(terms)))), rel=0.05)
