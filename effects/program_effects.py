@@ -418,8 +418,10 @@ def _ipw_estimate(
     counting-process pieces), at the follow-up wave (survey outcomes, where a later pairing
     leaves a person without a follow-up wave)."""
     if outcome.kind in ("cox", "retention"):
+        # Only the model's columns are repeated per piece: a cohort has dozens more.
+        columns = [outcome.first, outcome.second, TREATED, CLUSTER, "program_id"]
         people, factor = split_follow_up(
-            study.people, outcome.first, outcome.second, censoring, ENTRY
+            study.people[columns], outcome.first, outcome.second, censoring, ENTRY
         )
         weight = weighting.weight[people.index.to_numpy()] * factor
     if outcome.kind == "cox":

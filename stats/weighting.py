@@ -539,8 +539,8 @@ def split_follow_up(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Each row's follow-up (0, duration] cut where its censoring factor changes, as
     counting-process rows (entry, duration] with the event on the last piece only (the first
-    piece's entry is −inf), and the factor of each piece. Rows are repeated in order, so
-    `frame.index` of the result tells whose piece it is; rows with a missing duration stay
+    piece's entry is −inf), and the factor of each piece. Rows are repeated in order, and the
+    result's index is each piece's row position in `frame`; rows with a missing duration stay
     whole (factor 1)."""
     days = pd.to_numeric(frame[duration]).to_numpy(dtype=float)
     n = days.size
@@ -559,7 +559,7 @@ def split_follow_up(
     entries = np.where(step == 0, -np.inf, begins)
     following = np.r_[row[1:] == row[:-1], False]
     ends = np.where(following, np.r_[entries[1:], np.nan], days[row])
-    split = frame.iloc[row].copy()
+    split = frame.iloc[row].set_axis(row, axis=0)
     split[duration] = ends
     is_last = ~following
     events = pd.to_numeric(frame[event]).to_numpy(dtype=float)[row]
