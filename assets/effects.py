@@ -29,7 +29,7 @@ from warehouse.catalogue import (
 from warehouse.resources import ReportsResource, WarehouseResource
 from warehouse.tables import read_as_of
 
-EVERY_OUTCOME_ESTIMATED = "every_outcome_by_both_methods"
+EVERY_OUTCOME_ESTIMATED = "every_outcome_by_every_method"
 PROPORTIONAL_HAZARDS = "proportional_hazards"
 BALANCED_AFTER_WEIGHTING = "balanced_after_weighting"
 
@@ -83,8 +83,9 @@ def program_outcomes(
             EVERY_OUTCOME_ESTIMATED,
             asset=asset_key(PROGRAM_EFFECTS),
             blocking=True,
-            description="Blocking: every program, type and outcome has a naive, an adjusted "
-            "and an ipw row (an estimate or a note saying why not).",
+            description="Blocking: every program, type and outcome has a row by every "
+            "method (naive, adjusted and ipw), each an estimate with its interval and group "
+            "sizes or a note saying why not.",
         ),
         dg.AssetCheckSpec(
             PROPORTIONAL_HAZARDS,

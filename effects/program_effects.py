@@ -30,8 +30,12 @@ from stats.survival import (
     retention_difference,
 )
 from stats.weighting import (
+    CensoringWeights,
     Weighting,
     att_weighting,
+    censoring_weights,
+    no_censoring_weights,
+    split_follow_up,
     weighted_hazard_ratio,
     weighted_retention_difference,
 )
@@ -47,6 +51,7 @@ IPW_WEIGHT = "_ipw_weight"
 # Per row: how many eligible people it stands for (sampled comparison rows: the trial's
 # eligible over those drawn). Every estimate of the comparison group weights rows by it.
 SAMPLING_WEIGHT = "sampling_weight"
+ENTRY = "_entry"
 TREATED = "treated"
 CLUSTER = "employee_id"
 # Pre-program covariates of the adjusted models, in the forms the data needs: job level as
@@ -210,7 +215,7 @@ def pooled(programs: list[Study]) -> Study:
 
     Someone in two programs' cohorts appears once per program, each time with that program's
     time zero and covariates, and the adjusted models add the program as a category (the
-    DiD a program fixed effect in both methods). Variances are clustered on employee_id, so a
+    DiD a program fixed effect in every method). Variances are clustered on employee_id, so a
     person recurring across programs and trials does not narrow the intervals.
     """
     people = pd.concat(
@@ -311,6 +316,41 @@ def study_weighting(study: Study) -> Weighting:
     return att_weighting(study.people, TREATED, COVARIATES, study.categorical)
 
 
+def study_censoring(study: Study, weighting: Weighting) -> CensoringWeights:
+    """Inverse probability of censoring weights for the comparison people who are paired in
+    the program later, and censored then (the sequential trials' rule): a pooled logistic
+    model of being paired in each calendar month of follow-up, per program, on the
+    propensity model's covariates (`stats.weighting.censoring_weights`)."""
+    people = study.people
+    needed = ("paired_later_on", "follow_up_end", "index_date", "exit_days", "exit_type")
+    if not all(c in people for c in needed):
+        return no_censoring_weights(len(people))
+    index_date = pd.to_datetime(people["index_date"])
+    paired = pd.to_datetime(people["paired_later_on"])
+    censored = (
+        paired.notna()
+        & (paired <= pd.to_datetime(people["follow_up_end"]))
+        & people["exit_type"].isna()
+    ).to_numpy()
+    first, end = index_date.min(), pd.to_datetime(people["follow_up_end"]).max()
+    if not censored.any() or pd.isna(first) or pd.isna(end):
+        return no_censoring_weights(len(people))
+    months = pd.date_range(first.to_period("M").to_timestamp(), end, freq="MS")
+    return censoring_weights(
+        duration=pd.to_numeric(people["exit_days"]).to_numpy(dtype=float),
+        censored=censored,
+        at_risk=~weighting.treated,
+        covariates=weighting.covariates.to_numpy(dtype=float),
+        origin=_day_numbers(index_date),
+        period_starts=_day_numbers(pd.Series(months)),
+        stratum=people["program_id"].astype("str").to_numpy(),
+    )
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    return ((dates - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)).to_numpy(dtype=float)
+
+
 def estimate_effect(
     study: Study,
     outcome: Outcome,
@@ -318,9 +358,10 @@ def estimate_effect(
     min_group_size: int,
     surveys: bool = True,
     weighting: Weighting | None = None,
+    censoring: CensoringWeights | None = None,
 ) -> dict:
     """One row of `marts.program_effects` (without the program and type); `ipw` rows use
-    `weighting` (fitted here when not given)."""
+    `weighting` and `censoring` (fitted here when not given)."""
     n_treated, n_control = _arm_sizes(study.people, outcome)
     weights = _sampling_weights(study.people)
     covariates = COVARIATES if method == "adjusted" else ()
@@ -338,7 +379,9 @@ def estimate_effect(
     elif too_few_events:
         result = not_estimable(n_treated, n_control, method, too_few_events)
     elif method == "ipw":
-        result = _ipw_estimate(study, outcome, weighting or study_weighting(study))
+        weighting = weighting or study_weighting(study)
+        censoring = censoring or study_censoring(study, weighting)
+        result = _ipw_estimate(study, outcome, weighting, censoring)
     elif outcome.kind == "cox":
         # Pooled: a baseline hazard per program (stratified), not a program term.
         strata = "program_id" if study.program_id == POOLED else None
@@ -382,19 +425,32 @@ def estimate_effect(
     )
 
 
-def _ipw_estimate(study: Study, outcome: Outcome, weighting: Weighting) -> Estimate:
-    """Participation alone, the comparison group weighted to resemble the participants."""
-    weight = weighting.weight
+def _ipw_estimate(
+    study: Study, outcome: Outcome, weighting: Weighting, censoring: CensoringWeights
+) -> Estimate:
+    """Participation alone, the comparison group weighted to resemble the participants, and
+    each comparison person's follow-up also weighted by the inverse probability of not yet
+    having been paired (and so censored) at the time: over follow-up (survival outcomes, as
+    counting-process pieces), at the follow-up wave (survey outcomes, where a later pairing
+    leaves a person without a follow-up wave)."""
+    if outcome.kind in ("cox", "retention"):
+        # Only the model's columns are repeated per piece: a cohort has dozens more.
+        columns = [outcome.first, outcome.second, TREATED, CLUSTER, "program_id"]
+        people, factor = split_follow_up(
+            study.people[columns], outcome.first, outcome.second, censoring, ENTRY
+        )
+        weight = weighting.weight[people.index.to_numpy()] * factor
     if outcome.kind == "cox":
         strata = "program_id" if study.program_id == POOLED else None
         result = weighted_hazard_ratio(
-            study.people, outcome.first, outcome.second, TREATED, weight, CLUSTER, strata
+            people, outcome.first, outcome.second, TREATED, weight, CLUSTER, strata, ENTRY
         )
     elif outcome.kind == "retention":
         result = weighted_retention_difference(
-            study.people, outcome.first, outcome.second, TREATED, weight, CLUSTER
+            people, outcome.first, outcome.second, TREATED, weight, CLUSTER, entry=ENTRY
         )
     else:
+        weight = weighting.weight * censoring.at(_days_to_followup(study.people))
         fixed_effects = [WAVE_PAIR] if WAVE_PAIR in study.people else []
         if study.program_id == POOLED:
             fixed_effects.append("program_id")
@@ -411,7 +467,18 @@ def _ipw_estimate(study: Study, outcome: Outcome, weighting: Weighting) -> Estim
     if not weighting.converged:
         note = "the propensity model did not converge (near separation): weights truncated"
         result = replace(result, note=_joined(result.note, note))
+    if not censoring.converged:
+        note = "the model of later pairings (censoring weights) did not converge"
+        result = replace(result, note=_joined(result.note, note))
     return result
+
+
+def _days_to_followup(people: pd.DataFrame) -> np.ndarray:
+    """Days from each person's time zero to their follow-up wave (NaN: none)."""
+    if "followup_wave_date" not in people:
+        return np.full(len(people), np.nan)
+    days = pd.to_datetime(people["followup_wave_date"]) - pd.to_datetime(people["index_date"])
+    return (days / pd.Timedelta(days=1)).to_numpy(dtype=float)
 
 
 def _e_values(study: Study, outcome: Outcome, result: Estimate) -> tuple[float, float]:
@@ -497,9 +564,13 @@ def study_rows(
     keys = {"program_id": study.program_id, "relationship_type": study.relationship_type}
     if study.subgroup is not None:
         keys["subgroup"] = study.subgroup
-    weighting = study_weighting(study) if "ipw" in methods else None
+    weighting = censoring = None
+    if "ipw" in methods:
+        weighting = study_weighting(study)
+        censoring = study_censoring(study, weighting)
     return [
-        keys | estimate_effect(study, outcome, method, min_group_size, surveys, weighting)
+        keys
+        | estimate_effect(study, outcome, method, min_group_size, surveys, weighting, censoring)
         for outcome in outcomes
         for method in methods
     ]

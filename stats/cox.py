@@ -9,6 +9,11 @@ information matrix is three matrix products, so a fit costs a few passes over th
 With d tied events at time u, Efron's likelihood subtracts l/d of the tied events' risk from
 the risk set for the l-th of them (l = 0 … d−1): every sum below runs over those (u, l)
 pairs, one per event.
+
+With `entry` times (counting-process data: each row is at risk over (entry, duration]), a
+risk set at time u holds the rows with entry < u ≤ duration: the tails of the rows sorted by
+duration minus the tails of those sorted by entry. One person's follow-up split into several
+rows (to give each part a weight of its own) then fits exactly as the unsplit row.
 """
 
 from dataclasses import dataclass
@@ -51,6 +56,11 @@ class _EventStructure:
     n_times: int
     weight: np.ndarray | None = None  # per sorted row: case weight (None: all 1)
     mean_event_weight: np.ndarray | None = None  # per event: mean weight of its tied events
+    # With entry times: the sorted rows' order by entry, per distinct event time the first of
+    # them (by entry) not yet at risk, and per sorted row the event times at or before its entry.
+    entry_order: np.ndarray | None = None
+    entry_start: np.ndarray | None = None
+    group_of_entry: np.ndarray | None = None
 
 
 def fit_cox(
@@ -59,6 +69,7 @@ def fit_cox(
     design: np.ndarray,
     strata: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> CoxFit | None:
     """β̂ and its covariance; None when the information matrix is singular or not finite.
 
@@ -68,12 +79,16 @@ def fit_cox(
     With `weights` (case weights, e.g. inverse-probability weights), each row's risk and
     events count `weight` times, and tied events share their mean weight in Efron's
     correction, as in R's coxph(weights =). The covariance is then the inverse weighted
-    information, not a valid variance: use a robust sandwich."""
+    information, not a valid variance: use a robust sandwich.
+
+    With `entry` (a time per row, −inf for none), each row is at risk over (entry, duration]
+    only (counting-process data, R's Surv(entry, duration, event))."""
     duration, event = np.asarray(duration, float), np.asarray(event, float)
     design = np.asarray(design, float)
     weights = None if weights is None else np.asarray(weights, float)
+    entry = None if entry is None else np.asarray(entry, float)
     if strata is None:
-        structure = [_event_structure(duration, event, design, weights)]
+        structure = [_event_structure(duration, event, design, weights, entry)]
     else:
         labels = np.unique(strata, return_inverse=True)[1]
         structure = [
@@ -82,6 +97,7 @@ def fit_cox(
                 event[rows],
                 design[rows],
                 None if weights is None else weights[rows],
+                None if entry is None else entry[rows],
             )
             for rows in (labels == label for label in range(labels.max(initial=-1) + 1))
             if event[rows].any()
@@ -130,6 +146,7 @@ def _event_structure(
     event: np.ndarray,
     design: np.ndarray,
     weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> _EventStructure:
     order = np.argsort(duration, kind="stable")
     sorted_duration = duration[order]
@@ -145,9 +162,18 @@ def _event_structure(
         weight = weights[order]
         tied_weight = np.bincount(tie_group, weight[dead], minlength=times.size) / deaths
         mean_event_weight = tied_weight[tie_group]
+    entry_order = entry_start = group_of_entry = None
+    if entry is not None:
+        sorted_entry = entry[order]
+        entry_order = np.argsort(sorted_entry, kind="stable")
+        entry_start = np.searchsorted(sorted_entry[entry_order], times, side="left")
+        group_of_entry = np.searchsorted(times, sorted_entry, side="right")
     return _EventStructure(
         weight=weight,
         mean_event_weight=mean_event_weight,
+        entry_order=entry_order,
+        entry_start=entry_start,
+        group_of_entry=group_of_entry,
         design=centred,
         dead=dead,
         tie_group=tie_group,
@@ -190,6 +216,15 @@ def _stratum_derivatives(
     tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
     s0 = tail_risk[data.risk_start]
     s1 = tail_weighted[data.risk_start]
+    if data.entry_order is not None:
+        # Less the rows that enter at or after the time (entry ≥ u: not yet at risk).
+        by_entry = data.entry_order
+        late_risk = np.concatenate([np.cumsum(risk[by_entry][::-1])[::-1], [0.0]])
+        late_weighted = np.concatenate(
+            [np.cumsum(weighted[by_entry][::-1], axis=0)[::-1], np.zeros((1, x.shape[1]))]
+        )
+        s0 = s0 - late_risk[data.entry_start]
+        s1 = s1 - late_weighted[data.entry_start]
     # The same sums over the tied events themselves (T0, T1).
     t0 = np.bincount(data.tie_group, risk[data.dead], minlength=data.n_times)
     t1 = np.add.reduceat(weighted[data.dead], data.first_of_group, axis=0)
@@ -211,7 +246,10 @@ def _stratum_derivatives(
     # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), and
     # likewise the tied events' T2 with weights l/(d φ): two weighted cross-products.
     per_time = np.bincount(g, event_weight / denominator, minlength=data.n_times)
-    row_weight = np.concatenate([[0.0], np.cumsum(per_time)])[data.group_of_row]
+    cumulative = np.concatenate([[0.0], np.cumsum(per_time)])
+    row_weight = cumulative[data.group_of_row]
+    if data.group_of_entry is not None:
+        row_weight = row_weight - cumulative[data.group_of_entry]
     tied_weight = np.bincount(g, event_weight * a / denominator, minlength=data.n_times)[g]
     dead_x = x[data.dead]
     scaled = numerator / denominator[:, None]

@@ -40,7 +40,7 @@ def diff_in_diff(
     (`adjusted`), with HC3 standard errors. Only people with both values count. Use
     scale=100 to report a 0/1 outcome in percentage points.
 
-    `fixed_effects` are categorical columns entered in both methods (the (baseline wave,
+    `fixed_effects` are categorical columns entered in every method (the (baseline wave,
     follow-up wave) pair, the program of a pool). With `cluster`, the variance is the
     cluster-robust CR1 sandwich when a cluster holds several rows (HC3 otherwise).
 

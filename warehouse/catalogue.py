@@ -580,8 +580,10 @@ _EFFECT_COLUMNS = (
             " gender as of time zero; pooled rows also the program) or ipw (participation "
             "alone, comparison people weighted by ATT weights p/(1 − p) from a logistic "
             "propensity model on those covariates, truncated at the comparison group's 1st "
-            "and 99th percentiles; weighted Cox, Kaplan–Meier and DiD with robust "
-            "variances). Variances are clustered on employee_id."
+            "and 99th percentiles, and over follow-up by the inverse probability of not "
+            "yet having been paired (and so censored) in the program; weighted Cox, "
+            "Kaplan–Meier and DiD with robust variances). Variances are clustered on "
+            "employee_id."
         ),
     ),
     Column(

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from reports.charts import ForestRow, embed, forest_chart
 from reports.context import COMPARISON, ReportContext, Track
-from reports.figures import P_VALUE, PERCENT, Estimate, Figure, Row, plain
+from reports.figures import P_VALUE, PERCENT, SCORE, Estimate, Figure, Row, plain
 from reports.layout import Exhibit, Section, Table
 
 OUTCOMES = "marts.program_outcomes"
@@ -296,3 +296,57 @@ def programs_forest(
         table_rows,
     )
     return Exhibit(title, table, chart)
+
+
+# --- The survey pre-trend placebo beside each wellbeing finding ---------------------------------
+
+DIAGNOSTICS = "marts.study_diagnostics"
+DIAGNOSTIC_KEYS = ("program_id", "relationship_type")
+PLACEBO = ("placebo_estimate", "placebo_ci_low", "placebo_ci_high", "placebo_n")
+# The measure the placebo is made on (effects.diagnostics.PLACEBO_OUTCOME).
+PLACEBO_MEASURE = "loneliness"
+
+
+def placebo_row(ctx: ReportContext, track: Track) -> Row | None:
+    """The track's row of marts.study_diagnostics, when the warehouse has the placebo."""
+    frame = ctx.reader.table(DIAGNOSTICS)
+    if frame is None or not set(PLACEBO) <= set(frame.columns):
+        return None
+    rows = of_track(frame, track)
+    if rows.empty:
+        return None
+    return Row(DIAGNOSTICS, rows.iloc[0].to_dict(), DIAGNOSTIC_KEYS, ctx.suppression)
+
+
+def placebo_check(track: Track, row: Row | None, measure: str = PLACEBO_MEASURE) -> Markup:
+    """One sentence to read beside a survey difference in differences (of `measure`): did
+    participants and colleagues move alike before the program? The check is made on
+    loneliness; beside another measure it says so."""
+    lead = Markup("Check: ")
+    if measure != PLACEBO_MEASURE:
+        lead = Markup("Check ({} has no pre-program check of its own; loneliness has): ").format(
+            measure
+        )
+    if row is None:
+        return lead + Markup("no pre-program check available for this program yet.")
+    estimate = row.estimate("placebo_estimate", SCORE, "placebo_n", *PLACEBO[1:3])
+    if row["placebo_estimate"] is None:
+        return lead + Markup(
+            "no pre-program check possible: too few people with two surveys before time zero."
+        )
+    if not estimate.shown:
+        return lead + Markup(
+            "not shown: fewer than {} people answered two surveys before time zero."
+        ).format(row.suppression.k)
+    detail = Markup("difference {} UCLA-3 points, {}, n = {}").format(
+        estimate.value, estimate.interval, row.count("placebo_n")
+    )
+    low, high = row["placebo_ci_low"], row["placebo_ci_high"]
+    if low is not None and high is not None and low <= 0 <= high:
+        return lead + Markup(
+            "before the program, {} and colleagues' loneliness moved alike ({})."
+        ).format(possessive(track.participants), detail)
+    return lead + Markup(
+        "before the program, {} and colleagues' loneliness changed differently ({}): "
+        "<strong>read this finding with care</strong>."
+    ).format(possessive(track.participants), detail)

@@ -4,9 +4,16 @@ of each effect in everyday units; raw comparisons only where they would mislead,
 from markupsafe import Markup
 
 from reports.context import ReportContext, Track
-from reports.figures import POINTS, SCORE, Figure, plain
+from reports.figures import POINTS, SCORE, Figure, Row, plain
 from reports.layout import Exhibit, Section, Table, not_available
-from reports.pages.common import EFFECTS, OUTCOMES, capitalised, programs_forest
+from reports.pages.common import (
+    EFFECTS,
+    OUTCOMES,
+    capitalised,
+    placebo_check,
+    placebo_row,
+    programs_forest,
+)
 from reports.verdicts import (
     HARMS,
     HELPS,
@@ -86,8 +93,14 @@ def balance_of(ctx: ReportContext, track: Track) -> Figure | None:
 
 
 def outcome_item(
-    finding: Finding, track: Track, raw_always: bool = False, balance: Figure | None = None
+    finding: Finding,
+    track: Track,
+    raw_always: bool = False,
+    balance: Figure | None = None,
+    placebo: Row | None = None,
 ) -> Markup:
+    """One outcome's line: verdict, size, strength, the raw comparison where it would
+    mislead, and beside a survey difference in differences the pre-program check."""
     parts = [
         Markup("{} <strong>{}</strong>: {}").format(
             badge(finding.verdict),
@@ -107,6 +120,11 @@ def outcome_item(
         raw = raw_comparison(finding)
         if raw:
             parts.append(Markup('<span class="raw">{}</span>').format(raw))
+    adjusted = finding.adjusted_estimate
+    if finding.outcome.glossary == "did" and adjusted is not None and adjusted.shown:
+        noun = finding.outcome.name[:1].lower() + finding.outcome.name[1:]
+        check = placebo_check(track, placebo, noun)
+        parts.append(Markup('<span class="check">{}</span>').format(check))
     return Markup("<li>{}</li>").format(Markup(" ").join(parts))
 
 
@@ -115,8 +133,11 @@ def program_card(
     track: Track,
     raw_always: bool = False,
     balance: Figure | None = None,
+    placebo: Row | None = None,
 ) -> Markup:
-    items = Markup("").join(outcome_item(f, track, raw_always, balance) for f in finding_list)
+    items = Markup("").join(
+        outcome_item(f, track, raw_always, balance, placebo) for f in finding_list
+    )
     return Markup(
         '<article class="card program-card" id="card-{}"><h3><a href="{}">{}</a></h3>'
         '<ul class="outcomes">{}</ul></article>'
@@ -151,7 +172,12 @@ def verdict_section(ctx: ReportContext, effects) -> Section:
 
 def cards_section(ctx: ReportContext, effects) -> Section:
     cards = Markup("").join(
-        program_card(track_findings(ctx, track, effects), track, balance=balance_of(ctx, track))
+        program_card(
+            track_findings(ctx, track, effects),
+            track,
+            balance=balance_of(ctx, track),
+            placebo=placebo_row(ctx, track),
+        )
         for track in ctx.tracks
     )
     return Section(

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from reports.context import ReportContext, Track
 from reports.figures import COUNT, PERCENT, SCORE, Figure, plain
 from reports.layout import Exhibit, Section, Table
-from reports.pages.common import EFFECTS
+from reports.pages.common import EFFECTS, placebo_row
 from reports.pages.index import balance_of, program_card, program_file, track_findings
 from reports.verdicts import legend, retention_value
 
@@ -33,7 +33,13 @@ def verdicts_section(ctx: ReportContext, track: Track, effects) -> Section:
         "verdicts",
         findings=[value] if value else [],
         body=legend()
-        + program_card(findings, track, raw_always=True, balance=balance_of(ctx, track)),
+        + program_card(
+            findings,
+            track,
+            raw_always=True,
+            balance=balance_of(ctx, track),
+            placebo=placebo_row(ctx, track),
+        ),
     )
 
 

@@ -20,6 +20,8 @@ from reports.pages.common import (
     effects_table,
     group_name,
     outcome_rows,
+    placebo_check,
+    placebo_row,
     read_effect,
     why_they_differ,
 )
@@ -41,6 +43,7 @@ class Measure:
     effect_unit: str
     effect_words: str
     tickformat: str
+    noun: str  # in a sentence: "loneliness", "feeling alone in one's career"
 
 
 MEASURES = (
@@ -53,6 +56,7 @@ MEASURES = (
         SCORE,
         "points",
         ".1f",
+        "loneliness",
     ),
     Measure(
         "engagement",
@@ -63,6 +67,7 @@ MEASURES = (
         SCORE,
         "points",
         ".1f",
+        "engagement",
     ),
     Measure(
         "career_lonely",
@@ -73,6 +78,7 @@ MEASURES = (
         POINTS,
         "percentage points",
         ".0%",
+        "feeling alone in one's career",
     ),
 )
 
@@ -96,7 +102,15 @@ def survey_estimate(row: Row, measure: Measure, wave: str) -> Estimate:
     )
 
 
-def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect | None) -> Markup:
+def measure_finding(
+    track: Track,
+    rows: dict,
+    measure: Measure,
+    effect: Effect | None,
+    check: Markup | None = None,
+) -> Markup:
+    """The measure's before and after in both groups and its adjusted difference in
+    differences, then `check` (the pre-program placebo) beside it."""
     participants, comparison = rows.get("participant"), rows.get("comparison")
     if participants is None or comparison is None:
         return Markup("")
@@ -120,10 +134,11 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
         after_c,
     )
     adjusted = effect.adjusted if effect is not None else None
+    beside = Markup(" ") + check if check else Markup("")
     if adjusted is None or not adjusted.shown:
-        return sentence + Markup(".")
+        return sentence + Markup(".") + beside
     # The raw comparison is in the table below, labelled: the sentence keeps to the adjusted.
-    return sentence + Markup("; adjusted {} {} {} ({}; {} {} answered before and after).").format(
+    said = Markup("; adjusted {} {} {} ({}; {} {} answered before and after).").format(
         Markup('<a class="term" href="methodology.html#did">difference in differences</a>'),
         adjusted.value,
         measure.effect_words,
@@ -131,6 +146,7 @@ def measure_finding(track: Track, rows: dict, measure: Measure, effect: Effect |
         effect.n_treated,
         track.participants,
     )
+    return sentence + said + beside
 
 
 def before_after_exhibit(ctx: ReportContext, track: Track, rows: dict) -> Exhibit:
@@ -201,7 +217,11 @@ def track_section(ctx: ReportContext, track: Track, outcomes, effects) -> Sectio
         for m in MEASURES
         if effects is not None
     }
-    section.findings += [measure_finding(track, rows, m, found.get(m.effect)) for m in MEASURES]
+    placebo = placebo_row(ctx, track)
+    section.findings += [
+        measure_finding(track, rows, m, found.get(m.effect), placebo_check(track, placebo, m.noun))
+        for m in MEASURES
+    ]
     differ = next((why_they_differ(e, 0.0) for e in found.values() if why_they_differ(e, 0.0)), "")
     if differ:
         first = next(m.name for m in MEASURES if why_they_differ(found[m.effect], 0.0))

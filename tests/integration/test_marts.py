@@ -280,7 +280,7 @@ def test_one_row_per_employee_and_per_pairing(demo):
         assert rows == keys == staged
 
 
-def test_program_effects_has_both_methods_for_every_outcome_and_type(demo):
+def test_program_effects_has_every_method_for_every_outcome_and_type(demo):
     con, _ = demo
     effects = frame(con, "marts.program_effects")
     for kind in RELATIONSHIP_TYPES:

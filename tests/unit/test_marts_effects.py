@@ -60,7 +60,7 @@ def rows(effects: pd.DataFrame, program_id: str, relationship_type: str) -> pd.D
     ]
 
 
-def test_every_program_and_pool_has_every_outcome_by_both_methods(effects):
+def test_every_program_and_pool_has_every_outcome_by_every_method(effects):
     for program_id, kind in [
         ("MEN-1", "mentor"),
         ("MEN-2", "mentor"),
@@ -148,7 +148,7 @@ def test_missing_estimates_names_a_missing_method(effects):
     assert missing_estimates(without) == ["SPO-1/sponsor: no adjusted promotion_hr"]
 
 
-def test_subgroup_effects_by_both_methods_with_holm_and_an_interaction_test(cohort):
+def test_subgroup_effects_by_every_method_with_holm_and_an_interaction_test(cohort):
     effects = program_effects_by_subgroup(cohort.loc[cohort["program_id"] == "SPO-1"], 5, True)
     assert set(effects["method"]) == set(SUBGROUP_METHODS)
     assert set(effects["program_id"]) == {"SPO-1", "all"}
@@ -410,3 +410,13 @@ def test_balance_before_weighting_counts_the_sampling_weights():
     assert balance["comparison_mean_weighted"] == pytest.approx(4 / 7)
     unweighted = standardised_differences(columns, treated, np.ones(6)).iloc[0]
     assert unweighted["comparison_mean"] == pytest.approx(1 / 4)
+
+
+def test_the_blocking_check_is_named_for_and_describes_every_method():
+    from assets.effects import EVERY_OUTCOME_ESTIMATED
+    from assets.effects import program_effects as program_effects_asset
+
+    spec = next(s for s in program_effects_asset.check_specs if s.name == EVERY_OUTCOME_ESTIMATED)
+    assert spec.name == "every_outcome_by_every_method"
+    assert spec.blocking
+    assert all(method in spec.description for method in METHODS), spec.description

@@ -667,3 +667,63 @@ def test_the_fairness_page_shows_balance_overlap_and_the_placebo(warehouse, tmp_
     assert 'href="fairness.html"' in (folder / "index.html").read_text(encoding="utf-8")
     problems, _ = audit_folder(folder, copy, K)
     assert problems == []
+
+
+def _placebo_figures(folder: Path, page: str) -> list:
+    return [
+        f
+        for f in page_figures(folder / page)
+        if f.source == "marts.study_diagnostics" and f.attributes["data-column"] == "placebo_n"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("placebo", "said"),
+    [
+        ((0.1, -0.3, 0.5, 412), "loneliness moved alike (difference 0.10 UCLA-3 points, 95% CI"),
+        ((-0.4, -0.7, -0.1, 90), "loneliness changed differently (difference −0.40 UCLA-3 points"),
+        ((None, None, None, 3), "no pre-program check possible: too few people with two"),
+        ((0.2, -0.5, 0.9, K - 1), f"not shown: fewer than {K} people answered two surveys"),
+    ],
+)
+def test_each_wellbeing_finding_has_the_pre_trend_check_beside_it(
+    warehouse, tmp_path, placebo, said
+):
+    import shutil
+
+    copy = tmp_path / "placebo.duckdb"
+    shutil.copy(warehouse, copy)
+    estimate, low, high, n = placebo
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "CREATE TABLE marts.study_diagnostics AS SELECT 'P1' AS program_id, "
+            "'mentor' AS relationship_type, 40 AS participants, 0.04 AS max_abs_smd_after, "
+            "?::DOUBLE AS placebo_estimate, ?::DOUBLE AS placebo_ci_low, "
+            "?::DOUBLE AS placebo_ci_high, ?::BIGINT AS placebo_n",
+            [estimate, low, high, n],
+        )
+    folder = tmp_path / "reports"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        build_reports(con, folder, K)
+    wellbeing = (folder / "wellbeing.html").read_text(encoding="utf-8")
+    findings = re.findall(r"<li>(.*?)</li>", wellbeing, re.S)
+    for measure in ("Loneliness (", "Engagement (", "Feel alone in their career ("):
+        finding = next(f for f in findings if f.startswith(measure))
+        text = re.sub(r"<[^>]+>", "", finding)
+        assert said in text, text
+        assert ("of its own; loneliness has" in text) == (measure != "Loneliness ("), text
+    if said.startswith("loneliness changed differently"):
+        assert "read this finding with care" in wellbeing
+    # The figures are bound to the warehouse's cells and audited; none when not estimable.
+    figures = _placebo_figures(folder, "wellbeing.html")
+    if estimate is None or n < K:
+        # Nothing of the placebo is shown: neither the estimate nor its n.
+        assert figures == [] and 'data-column="placebo_estimate"' not in wellbeing
+    else:
+        assert len(figures) == 3 and {f.text for f in figures} == {f"{n:,}"}
+    # The survey differences on the overview's and the program page's cards carry it too.
+    for page in ("index.html", "program-p1-mentor.html"):
+        cards = re.sub(r"<[^>]+>", "", (folder / page).read_text(encoding="utf-8"))
+        assert said in cards, page
+    problems, _ = audit_folder(folder, copy, K)
+    assert problems == []
