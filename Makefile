@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-fast lint format system-deps postgres notebook clean
+.PHONY: demo run test test-slow lint format system-deps postgres notebook clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,17 +19,18 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mentorlens run
 
+# The default run: everything but the tests marked slow (CI runs those too, with test-slow).
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Debian packages for the browser tests (needs root or sudo; CI runs as root). Without them
 # those tests skip with the reason.
 system-deps:
 	@bash scripts/install-system-deps.sh || echo "mentorlens: could not install system packages; the tests that need them will skip."
 
-# Everything but the tests marked slow (the crash-safety kills).
-test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+# The tests marked slow: simulated organisations with planted effects, the crash-safety kills.
+test-slow: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -m slow
 
 # A local PostgreSQL for the team-deployment test (the test also runs this itself).
 postgres:

@@ -2,7 +2,9 @@
 
 import duckdb
 
+from quality.staging import ROW_REASONS
 from warehouse.catalogue import FCT_PAIRING, RUN_INFO
+from warehouse.db import table_exists
 from warehouse.tables import create_table_as
 
 DEFAULT_CERTIFICATE_THRESHOLD = 0.8
@@ -55,6 +57,17 @@ level_after AS (
         ORDER BY j.effective_date, j.event_type <> 'hire', j.from_level, j.event_type
     ) = 1
 ),
+-- The participant's department in the latest employees snapshot of the pairing's start month
+-- or before (employee_snapshots, below); NULL when no snapshot is that old.
+department_at_start AS (
+    SELECT p.pairing_id, d.department
+    FROM staging.pairings p JOIN employee_snapshots d
+        ON d.employee_id = p.participant_id
+        AND d.snapshot_month <= date_trunc('month', p.start_date)
+    QUALIFY row_number() OVER (
+        PARTITION BY p.pairing_id ORDER BY d.snapshot_month DESC, d._source_file DESC
+    ) = 1
+),
 measured AS (
     SELECT p.pairing_id, p.program_id, p.relationship_type, p.advisor_id, p.participant_id,
         p.start_date, p.end_date, p.end_reason,
@@ -78,7 +91,8 @@ measured AS (
         CAST(p.start_date + INTERVAL {ACTIVATION_DAYS} DAY AS DATE) AS activation_deadline,
         r.as_of,
         coalesce(b.level, a.level, e.job_level) AS participant_job_level_at_start,
-        e.department AS participant_department
+        e.department AS participant_department,
+        d.department AS participant_department_at_start
     FROM staging.pairings p
     CROSS JOIN {RUN_INFO} r
     LEFT JOIN staging.programs g USING (program_id)
@@ -87,9 +101,14 @@ measured AS (
     LEFT JOIN level_before b USING (pairing_id)
     LEFT JOIN level_after a USING (pairing_id)
     LEFT JOIN staging.employees e ON e.employee_id = p.participant_id
+    LEFT JOIN department_at_start d USING (pairing_id)
 )
 SELECT * EXCLUDE (
-        activation_deadline, as_of, participant_job_level_at_start, participant_department
+        activation_deadline,
+        as_of,
+        participant_job_level_at_start,
+        participant_department,
+        participant_department_at_start
     ),
     milestone_completion_rate >= certificate_threshold - {THRESHOLD_TOLERANCE}
         AS certificate_eligible,
@@ -97,11 +116,42 @@ SELECT * EXCLUDE (
         WHEN first_meeting_date <= activation_deadline THEN true
         WHEN activation_deadline <= as_of THEN false
     END AS activated,  -- NULL while the 60 days have not passed
-    participant_job_level_at_start, participant_department
+    participant_job_level_at_start, participant_department, participant_department_at_start
 FROM measured
 ORDER BY pairing_id
 """
 
+SNAPSHOT_MONTH = r"(\d{4})-(0[1-9]|1[0-2])"
+# Every validated row of every employees snapshot, dated by the year and month in its file
+# name (employees_2025-03.csv): the only history of departments the exports carry.
+SNAPSHOTS_SQL = f"""
+SELECT r.employee_id, nullif(trim(r.department), '') AS department, r._source_file,
+    make_date(
+        CAST(regexp_extract(r._source_file, '{SNAPSHOT_MONTH}', 1) AS INTEGER),
+        CAST(regexp_extract(r._source_file, '{SNAPSHOT_MONTH}', 2) AS INTEGER),
+        1
+    ) AS snapshot_month
+FROM raw.employees r
+ANTI JOIN {ROW_REASONS} q
+    ON q.source = 'employees' AND q._source_file = r._source_file
+    AND q._source_line = r._source_line
+WHERE regexp_matches(r._source_file, '{SNAPSHOT_MONTH}')
+"""
+NO_SNAPSHOTS_SQL = (
+    "SELECT NULL::VARCHAR AS employee_id, NULL::VARCHAR AS department, "
+    "NULL::VARCHAR AS _source_file, NULL::DATE AS snapshot_month WHERE false"
+)
+
 
 def build_fct_pairing(con: duckdb.DuckDBPyConnection) -> int:
+    # raw holds the columns the files had: a department may never have come.
+    landed = (
+        table_exists(con, "raw.employees")
+        and table_exists(con, ROW_REASONS)
+        and "department" in {c for (c, *_) in con.execute("DESCRIBE raw.employees").fetchall()}
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW employee_snapshots AS "
+        + (SNAPSHOTS_SQL if landed else NO_SNAPSHOTS_SQL)
+    )
     return create_table_as(con, FCT_PAIRING, FCT_PAIRING_SQL)

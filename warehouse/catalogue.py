@@ -245,8 +245,15 @@ FCT_PAIRING = Table(
         Column(
             "participant_department",
             "VARCHAR",
-            "The participant's department in the HRIS snapshot. The exports carry no history "
-            "of departments, so for someone who moved it is today's, not the one at the start.",
+            "The participant's department in the latest HRIS snapshot: today's, not "
+            "necessarily the one at the start (participant_department_at_start).",
+        ),
+        Column(
+            "participant_department_at_start",
+            "VARCHAR",
+            "The participant's department in the latest employees snapshot of the pairing's "
+            "start month or before (a snapshot dated by the year-month in its file name, e.g. "
+            "employees_2025-03.csv). NULL when no snapshot is that old.",
         ),
     ),
     key=("pairing_id",),

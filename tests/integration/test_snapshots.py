@@ -74,3 +74,24 @@ def test_terminations_explain_a_smaller_snapshot(settings, run, monkeypatch):
     monkeypatch.setenv("MENTORLENS_MAX_SNAPSHOT_DROP", "0.5")
     write(settings.inbox, "employees_2025-04.csv", snapshot("2025-04", ids=PEOPLE[:20]))
     assert run(settings.__class__.from_env()).published  # 8 of 28 employed: under 50%
+
+
+def test_the_department_at_a_pairings_start_comes_from_the_snapshot_of_that_month(
+    small_org, run
+):
+    """Participant 000002 (paired 2024-02-01) was in Ops in the January 2024 snapshot and in
+    Eng in today's; a quarantined row of a later snapshot (2024-03) does not count."""
+    import dataclasses
+
+    from tests.conftest import EMPLOYEES, query
+
+    january = EMPLOYEES.replace("000002,2020-03-01,,,3,Eng,", "000002,2020-03-01,,,3,Ops,")
+    march = EMPLOYEES.replace("000002,2020-03-01,,,3,Eng,", "000002,not a date,,,3,Sales,")
+    write(small_org.inbox, "employees_2024-01.csv", january)
+    write(small_org.inbox, "employees_2024-03.csv", march)
+    assert run(dataclasses.replace(small_org, quarantine_threshold=0.5)).published
+    assert query(
+        small_org.warehouse,
+        "SELECT participant_department, participant_department_at_start FROM marts.fct_pairing "
+        "WHERE pairing_id = 'X1'",
+    ) == [("Eng", "Ops")]
