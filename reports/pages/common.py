@@ -323,10 +323,6 @@ def placebo_check(track: Track, row: Row | None, measure: str = PLACEBO_MEASURE)
     participants and colleagues move alike before the program? The check is made on
     loneliness; beside another measure it says so."""
     lead = Markup("Check: ")
-    if measure != PLACEBO_MEASURE:
-        lead = Markup("Check ({} has no pre-program check of its own; loneliness has): ").format(
-            measure
-        )
     if row is None:
         return lead + Markup("no pre-program check available for this program yet.")
     estimate = row.estimate("placebo_estimate", SCORE, "placebo_n", *PLACEBO[1:3])
@@ -338,6 +334,8 @@ def placebo_check(track: Track, row: Row | None, measure: str = PLACEBO_MEASURE)
         return lead + Markup(
             "not shown: fewer than {} people answered two surveys before time zero."
         ).format(row.suppression.k)
+    if measure != PLACEBO_MEASURE:
+        lead = Markup("Check (made on loneliness; {} has none of its own): ").format(measure)
     detail = Markup("difference {} UCLA-3 points, {}, n = {}").format(
         estimate.value, estimate.interval, row.count("placebo_n")
     )

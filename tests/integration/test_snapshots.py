@@ -76,9 +76,7 @@ def test_terminations_explain_a_smaller_snapshot(settings, run, monkeypatch):
     assert run(settings.__class__.from_env()).published  # 8 of 28 employed: under 50%
 
 
-def test_the_department_at_a_pairings_start_comes_from_the_snapshot_of_that_month(
-    small_org, run
-):
+def test_the_department_at_a_pairings_start_comes_from_the_snapshot_of_that_month(small_org, run):
     """Participant 000002 (paired 2024-02-01) was in Ops in the January 2024 snapshot and in
     Eng in today's; a quarantined row of a later snapshot (2024-03) does not count."""
     import dataclasses
