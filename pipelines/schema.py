@@ -11,7 +11,7 @@ from warehouse.settings import Settings
 WIDTH = 100
 
 
-SCHEMAS = ("marts", "staging", "meta", "quarantine", "raw")
+SCHEMAS = ("marts", "staging", "meta", "quarantine", "raw", "legacy")
 
 
 def schema_text(settings: Settings, schema: str = "marts") -> str:
@@ -23,8 +23,10 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
     with connect(settings.warehouse, read_only=True) as con:
         tables = con.execute(
             "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables() "
-            "WHERE schema_name = ? ORDER BY table_name",
-            [schema],
+            "WHERE schema_name = $schema UNION ALL "
+            "SELECT view_name, coalesce(comment, ''), NULL FROM duckdb_views() "
+            "WHERE schema_name = $schema AND NOT internal ORDER BY 1",
+            {"schema": schema},
         ).fetchall()
         columns = con.execute(
             "SELECT table_name, column_name, data_type, coalesce(comment, '') "
@@ -36,7 +38,8 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
             known = [
                 name
                 for (name,) in con.execute(
-                    "SELECT DISTINCT schema_name FROM duckdb_tables() ORDER BY 1"
+                    "SELECT schema_name FROM duckdb_tables() UNION "
+                    "SELECT schema_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
                 ).fetchall()
             ]
         raise LookupError(
@@ -45,7 +48,8 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
         )
     lines = [f"Schema {schema} in {settings.warehouse}", ""]
     for table, comment, rows in tables:
-        lines.append(f"{schema}.{table}  (about {rows:,} rows)")
+        size = "a view" if rows is None else f"about {rows:,} rows"
+        lines.append(f"{schema}.{table}  ({size})")
         if comment:
             lines += textwrap.wrap(
                 comment, WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False

@@ -48,3 +48,10 @@ def test_schema_prints_any_schema_and_all_of_them(tiny_baseline):
         assert f"Schema {schema} in" in text and f"{schema}." in text
     everything = cli(tiny_baseline, "schema", "all")
     assert all(f"Schema {s} in" in everything for s in ("marts", "staging", "meta", "raw"))
+
+
+def test_schema_prints_the_legacy_views_with_the_old_column_name(tiny_baseline):
+    text = cli(tiny_baseline, "schema", "legacy")
+    assert "legacy.program_outcomes  (a view)" in text
+    assert "Deprecated: marts.program_outcomes" in text
+    assert "    group " in text and "    arm " not in text
