@@ -344,6 +344,7 @@ def study_censoring(study: Study, weighting: Weighting) -> CensoringWeights:
         origin=_day_numbers(index_date),
         period_starts=_day_numbers(pd.Series(months)),
         stratum=people["program_id"].astype("str").to_numpy(),
+        case_weight=weighting.sampling_weight,
     )
 
 

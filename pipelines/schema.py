@@ -16,10 +16,11 @@ SCHEMAS = ("marts", "staging", "meta", "quarantine", "raw", "legacy")
 
 def schema_text(settings: Settings, schema: str = "marts") -> str:
     """One schema's tables and columns with their comments; `all` for every schema."""
-    if schema == "all":
-        return "\n\n".join(schema_text(settings, s) for s in SCHEMAS)
     if not settings.warehouse.exists():
         return f"No warehouse yet at {settings.warehouse}: run `mentorlens run` first."
+    if schema == "all":
+        present = _schemas(settings)
+        return "\n\n".join(schema_text(settings, s) for s in SCHEMAS if s in present)
     with connect(settings.warehouse, read_only=True) as con:
         tables = con.execute(
             "SELECT table_name, coalesce(comment, ''), estimated_size FROM duckdb_tables() "
@@ -34,17 +35,9 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
             [schema],
         ).fetchall()
     if not tables:
-        with connect(settings.warehouse, read_only=True) as con:
-            known = [
-                name
-                for (name,) in con.execute(
-                    "SELECT schema_name FROM duckdb_tables() UNION "
-                    "SELECT schema_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
-                ).fetchall()
-            ]
         raise LookupError(
             f"The warehouse {settings.warehouse} has no schema {schema!r}; "
-            f"its schemas are {', '.join(known)}."
+            f"its schemas are {', '.join(_schemas(settings))}."
         )
     lines = [f"Schema {schema} in {settings.warehouse}", ""]
     for table, comment, rows in tables:
@@ -65,3 +58,15 @@ def schema_text(settings: Settings, schema: str = "marts") -> str:
             lines += [" " * len(head) + more for more in wrapped[1:]]
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _schemas(settings: Settings) -> list[str]:
+    """The schemas that hold a table or a view (a pseudonymised copy has no raw)."""
+    with connect(settings.warehouse, read_only=True) as con:
+        return [
+            name
+            for (name,) in con.execute(
+                "SELECT schema_name FROM duckdb_tables() UNION "
+                "SELECT schema_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
+            ).fetchall()
+        ]

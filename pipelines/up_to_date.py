@@ -1,5 +1,6 @@
 """A run with nothing new: every file in the inbox was accounted for by the last published run,
-which was built with today's settings and code from the same ledger and the same as-of date.
+which was built with today's settings and code from the same ledger and the same as-of date,
+and nothing happened since (no failed run, no publication left half-way, no run writing).
 Such a run would publish the same warehouse and pages again, so it is not started."""
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from ingest.inbox import plan_loads, scan_inbox
 from marts.run_info import resolve_as_of
 from warehouse.build import build_digest, settings_digest
 from warehouse.db import connect, last_good_copy, table_exists
+from warehouse.failures import failures_log
+from warehouse.locking import WriterLock
+from warehouse.publishing import journal_path, staged_warehouse
 from warehouse.resources import resources_from
 from warehouse.settings import Settings, run_date
 
@@ -25,7 +29,7 @@ def nothing_new(settings: Settings) -> str | None:
     start = start if start.exists() else settings.warehouse
     if not (start.exists() and settings.warehouse.exists()):
         return None
-    if not (settings.reports / "index.html").exists():
+    if not (settings.reports / "index.html").exists() or _something_happened(settings, start):
         return None
     files = scan_inbox(settings.inbox)
     if not files:
@@ -50,10 +54,23 @@ def nothing_new(settings: Settings) -> str | None:
     except duckdb.Error:  # a publication replacing the copy this instant, or an old layout
         return None
     return (
-        f"Nothing new in {settings.inbox}: all {len(files)} files were loaded before, and the "
-        f"settings and code are unchanged; the warehouse and reports published "
+        f"Nothing new in {settings.inbox}: each of its {len(files)} files was seen before, and "
+        f"the settings and code are unchanged; the warehouse and reports published "
         f"{finished_at:%Y-%m-%d %H:%M} stay as they are."
     )
+
+
+def _something_happened(settings: Settings, start) -> bool:
+    """A run writing now, a publication to finish, or a failure logged since the last good
+    copy was written (the pages may carry its banner): a run has work to do."""
+    if WriterLock(settings.writer_lock).holder() is not None:
+        return True
+    if journal_path(settings.working_warehouse).exists():
+        return True
+    if staged_warehouse(settings.warehouse).exists():
+        return True
+    log = failures_log(settings.dagster_home)
+    return log.exists() and log.stat().st_mtime >= start.stat().st_mtime
 
 
 def _still_rejected(con: duckdb.DuckDBPyConnection, files: list) -> bool:

@@ -487,6 +487,7 @@ def censoring_weights(
     period_starts: np.ndarray,
     stratum: np.ndarray | None = None,
     cap: float = MAX_CENSORING_FACTOR,
+    case_weight: np.ndarray | None = None,
 ) -> CensoringWeights:
     """The inverse probability of censoring weights of rows followed for `duration` days from
     their time zero `origin` (a day number), of whom those `at_risk` can be censored and the
@@ -501,7 +502,8 @@ def censoring_weights(
 
     A row's factor in period p is 1 / (K(p) · √(1 − h_p)), K(p) = Π_{q < p} (1 − h_q): the
     probability of being uncensored halfway through the period (a constant hazard within
-    it), at most `cap`."""
+    it), at most `cap`. With `case_weight` (sampling weights), each row counts that many
+    times in the model."""
     duration = np.asarray(duration, dtype=float)
     n, n_periods = duration.size, np.asarray(period_starts).size
     origin = np.asarray(origin, dtype=float)
@@ -532,8 +534,10 @@ def censoring_weights(
     profile_of[candidates] = profile.ravel()
     key = np.searchsorted(cells, cell[fitted]) * len(profiles) + profile_of[row[fitted]]
     keys, pattern = np.unique(key, return_inverse=True)
-    trials = np.bincount(pattern, minlength=keys.size).astype(float)
-    events = np.bincount(pattern, event[fitted].astype(float), minlength=keys.size)
+    counts = np.ones(n) if case_weight is None else np.asarray(case_weight, dtype=float)
+    counted = counts[row[fitted]]
+    trials = np.bincount(pattern, counted, minlength=keys.size)
+    events = np.bincount(pattern, counted * event[fitted], minlength=keys.size)
     dummies = (keys[:, None] // len(profiles) == np.arange(cells.size)).astype(float)
     # The covariates' effects drift linearly over the periods in which people were censored
     # (centred on their mean): when those likeliest to be censored are censored early, the

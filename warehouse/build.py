@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from warehouse.db import table_exists
+from warehouse.settings import PSEUDONYMIZE_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Every package whose code or packaged files shape the warehouse or the pages.
@@ -36,9 +39,30 @@ PACKAGES = (
 )
 
 
+# The libraries whose upgrade can change what is validated or estimated.
+LIBRARIES = (
+    "dagster",
+    "duckdb",
+    "great_expectations",
+    "numpy",
+    "openpyxl",
+    "pandas",
+    "plotly",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+)
+
+
 @cache
 def code_digest() -> str:
+    """The project's packages, their packaged files and the versions of the libraries."""
     digest = hashlib.sha256()
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library}=={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} absent".encode())
     for package in PACKAGES:
         for path in sorted((PROJECT_ROOT / package).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
@@ -62,7 +86,8 @@ def settings_digest(
     resources: Mapping[str, dg.ConfigurableResource], pseudonymize_key: str | None
 ) -> str:
     """The resources' settings (the pseudonymisation key, which the resource holds as an
-    environment variable, given as its value) with the files they name, and the code."""
+    environment variable, given as its value) with the files they name, every other
+    MENTORLENS_ variable (some settings are read where they are used), and the code."""
     described = {
         name: {
             field: _setting(resource, field)
@@ -72,7 +97,12 @@ def settings_digest(
         for name, resource in sorted(resources.items())
     }
     key = hashlib.sha256(pseudonymize_key.encode()).hexdigest() if pseudonymize_key else None
-    text = json.dumps([described, key, code_digest()], sort_keys=True, default=str)
+    environment = {
+        name: value
+        for name, value in sorted(os.environ.items())
+        if name.startswith("MENTORLENS_") and name != PSEUDONYMIZE_KEY
+    }
+    text = json.dumps([described, key, environment, code_digest()], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -156,6 +156,30 @@ def test_censoring_factors_by_hand():
     )
 
 
+def test_censoring_case_weights_act_like_repeated_rows():
+    """A sampled comparison person stands for several: weight 3 on the censored x = 0 row and
+    on two uncensored x = 1 rows gives the hazards of the frame with those rows repeated."""
+    frame = _two_profiles()
+    case_weight = np.ones(len(frame))
+    case_weight[[10, 4, 5]] = 3
+    weighted = censoring_weights(
+        frame["days"],
+        frame["censored"],
+        frame["treated"] == 0,
+        frame[["x"]].to_numpy(),
+        np.zeros(len(frame)),
+        PERIOD_STARTS,
+        case_weight=case_weight,
+    )
+    repeated = frame.loc[frame.index.repeat(case_weight.astype(int))]
+    expanded = _weights_of(repeated.reset_index(drop=True))
+    first_copy = ~repeated.index.duplicated()
+    np.testing.assert_allclose(weighted.factor, expanded.factor[first_copy], rtol=1e-6)
+    # Hazards 4/14 (x = 1: 4 of 10, and 2 × 2 more uncensored) and 3/12 (x = 0), not 4/10, 1/10.
+    x1 = int(np.flatnonzero((frame["x"] == 1) & (frame["treated"] == 0))[0])
+    assert weighted.factor[x1, 2] == pytest.approx(1 / (1 - 4 / 14), rel=1e-5)
+
+
 def test_follow_up_is_split_where_the_factor_changes():
     frame = _two_profiles()
     pieces, factor = split_follow_up(frame, "days", "event", _weights_of(frame))
