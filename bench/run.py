@@ -314,7 +314,11 @@ def main() -> None:
     )
     for step in slowest[:SLOWEST_STEPS]:
         print(f"  {step:<40}{steps.get(step, 0.0):>8.1f}{wave_steps.get(step, 0.0):>8.1f}")
-    print(f"nothing new (s):      {again_seconds:.1f} ({again_seconds / total:.0%} of a full run)")
+    how = "the run was skipped" if again.nothing_new else "a whole run"
+    print(
+        f"nothing new (s):      {again_seconds:.1f} ({again_seconds / total:.0%} of a full run; "
+        f"{how})"
+    )
     figures = {
         "validation+staging / floor": stages.get("validation+staging", 0.0) / floor,
         "ingest / floor": stages.get("ingest", 0.0) / floor,
