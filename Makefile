@@ -19,9 +19,11 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mentorlens run
 
-# The default run: everything but the tests marked slow (CI runs those too, with test-slow).
+# The default run: everything but the tests marked slow (CI runs those too, with test-slow),
+# on two workers, each test file whole on one of them (tests/conftest.py).
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # Debian packages for the browser tests (needs root or sudo; CI runs as root). Without them
 # those tests skip with the reason.
@@ -30,7 +32,7 @@ system-deps:
 
 # The tests marked slow: simulated organisations with planted effects, the crash-safety kills.
 test-slow: $(STAMP) system-deps
-	$(BIN)/python -m pytest -q -m slow
+	$(PYTEST) -m slow
 
 # A local PostgreSQL for the team-deployment test (the test also runs this itself).
 postgres:

@@ -101,3 +101,12 @@ def run() -> Callable[[Settings], RunOutcome]:
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With `-n 2 --dist loadgroup` (make test): a test file runs whole on one worker, so its
+    module fixtures are built once, and the browser tests, which share one folder of
+    screenshots, on the same worker."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("browser" if "tests/browser/" in path else path))

@@ -70,7 +70,7 @@ def test_wrong_arguments_exit_2(argv, capsys):
 def test_an_unknown_schema_exits_2(small_org, run, capsys):
     assert run(small_org).published
     assert main(["schema", "bogus"]) == 2
-    assert "has no schema 'bogus'; its schemas are marts, meta" in capsys.readouterr().err
+    assert "has no schema 'bogus'; its schemas are legacy, marts, meta" in capsys.readouterr().err
 
 
 def test_version(capsys):
