@@ -245,20 +245,28 @@ def test_a_hidden_file_under_surveys_never_becomes_a_wave(settings):
     assert set(sensors._exports(settings.inbox)) == {"employees.csv", "surveys/2026-03_pulse.csv"}
 
 
-def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
-    """Starting the UI or the daemon after the CLI loaded every file: the sensors' cursors are
-    new, but the ledger knows the files. A new file then launches exactly one run."""
-    write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE)
-    assert run(small_org).published
-    for path in small_org.inbox.rglob("*"):
+def settled_sensors(settings):
+    """Every file of the inbox settled, and a function evaluating a sensor over the inbox with
+    one fresh instance: what the UI or the daemon starts with."""
+    for path in settings.inbox.rglob("*"):
         settle(path)
     instance = dg.DagsterInstance.ephemeral()
 
     def evaluate(sensor, cursor=None):
         with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=inbox_of(small_org)
+            instance=instance, cursor=cursor, resources=inbox_of(settings)
         ) as context:
             return sensor(context)
+
+    return evaluate
+
+
+def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
+    """Starting the UI or the daemon after the CLI loaded every file: the sensors' cursors are
+    new, but the ledger knows the files. A new file then launches exactly one run."""
+    write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE)
+    assert run(small_org).published
+    evaluate = settled_sensors(small_org)
 
     waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
     assert not waves.run_requests and not exports.run_requests
@@ -281,16 +289,7 @@ def test_the_sensors_launch_nothing_on_an_up_to_date_warehouse(small_org, run):
 
 def test_a_drop_of_a_survey_and_another_export_launches_one_run(small_org, run):
     assert run(small_org).published
-    instance = dg.DagsterInstance.ephemeral()
-
-    def evaluate(sensor, cursor=None):
-        with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=inbox_of(small_org)
-        ) as context:
-            return sensor(context)
-
-    for path in small_org.inbox.rglob("*"):
-        settle(path)
+    evaluate = settled_sensors(small_org)
     waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
     settle(write(small_org.inbox, "surveys/2026-03_pulse.csv", WAVE))
     settle(write(small_org.inbox, "employees_2026-11.csv", EMPLOYEES))
@@ -311,15 +310,10 @@ def _same_size_rewrite(path: Path, old: str, new: str) -> None:
 def test_a_same_size_change_launches_one_run_and_a_touch_none(small_org, run):
     """The ledger decides what is new; size, mtime and ctime only say which files to hash."""
     assert run(small_org).published
-    for path in small_org.inbox.rglob("*"):
-        settle(path)
-    instance = dg.DagsterInstance.ephemeral()
+    sensor_at = settled_sensors(small_org)
 
     def evaluate(cursor=None):
-        with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=inbox_of(small_org)
-        ) as context:
-            return inbox_sensor(context)
+        return sensor_at(inbox_sensor, cursor)
 
     started = evaluate()
     assert not started.run_requests
@@ -355,15 +349,7 @@ def test_a_same_size_change_and_a_new_wave_launch_one_run(small_org, run, monkey
     """The wave sensor leaves a new wave to the full run while any other export is new to the
     ledger, a same-size change included, and hashes those exports again only when they change."""
     assert run(small_org).published
-    for path in small_org.inbox.rglob("*"):
-        settle(path)
-    instance = dg.DagsterInstance.ephemeral()
-
-    def evaluate(sensor, cursor=None):
-        with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources=inbox_of(small_org)
-        ) as context:
-            return sensor(context)
+    evaluate = settled_sensors(small_org)
 
     waves, exports = evaluate(sensors.survey_wave_sensor), evaluate(inbox_sensor)
     employees = small_org.inbox / "employees_2026-10.csv"

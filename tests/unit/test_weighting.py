@@ -125,7 +125,7 @@ def _two_profiles() -> pd.DataFrame:
     )
 
 
-def _weights_of(frame: pd.DataFrame):
+def _weights_of(frame: pd.DataFrame, case_weight: np.ndarray | None = None):
     return censoring_weights(
         frame["days"],
         frame["censored"],
@@ -133,6 +133,7 @@ def _weights_of(frame: pd.DataFrame):
         frame[["x"]].to_numpy(),
         np.zeros(len(frame)),
         PERIOD_STARTS,
+        case_weight=case_weight,
     )
 
 
@@ -162,15 +163,7 @@ def test_censoring_case_weights_act_like_repeated_rows():
     frame = _two_profiles()
     case_weight = np.ones(len(frame))
     case_weight[[10, 4, 5]] = 3
-    weighted = censoring_weights(
-        frame["days"],
-        frame["censored"],
-        frame["treated"] == 0,
-        frame[["x"]].to_numpy(),
-        np.zeros(len(frame)),
-        PERIOD_STARTS,
-        case_weight=case_weight,
-    )
+    weighted = _weights_of(frame, case_weight)
     repeated = frame.loc[frame.index.repeat(case_weight.astype(int))]
     expanded = _weights_of(repeated.reset_index(drop=True))
     first_copy = ~repeated.index.duplicated()
