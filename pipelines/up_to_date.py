@@ -5,6 +5,8 @@ Such a run would publish the same warehouse and pages again, so it is not starte
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from ingest.inbox import plan_loads, scan_inbox
@@ -60,7 +62,7 @@ def nothing_new(settings: Settings) -> str | None:
     )
 
 
-def _something_happened(settings: Settings, start) -> bool:
+def _something_happened(settings: Settings, start: Path) -> bool:
     """A run writing now, a publication to finish, or a failure logged since the last good
     copy was written (the pages may carry its banner): a run has work to do."""
     if WriterLock(settings.writer_lock).holder() is not None:
