@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import norm
 
-Z_95 = float(norm.ppf(0.975))
+from stats.survival import log_log_interval
+
 CENSORED = 0
 
 
@@ -56,7 +56,7 @@ def aalen_johansen(
     beyond = times > last
     incidence = np.where(beyond, np.nan, incidence)
     std_error = np.where(beyond, np.nan, std_error)
-    ci_low, ci_high = _log_log_interval(incidence, std_error)
+    ci_low, ci_high = log_log_interval(incidence, std_error)
     at_risk_position = np.searchsorted(curve["times"], times, side="left")
     n_at_risk = np.concatenate([curve["at_risk"], [0.0]])[at_risk_position]
     return pd.DataFrame(
@@ -176,16 +176,6 @@ def _jackknife_std_errors(
     later = followed[::-1].cumsum()[::-1] - followed
     still = (a_terms - incidence * b_terms + g_terms) ** 2 * later
     return np.sqrt(np.maximum(ended + still, 0.0))
-
-
-def _log_log_interval(value: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """95% interval on log(−log F): inside [0, 1]; degenerate at F = 0 or 1."""
-    interior = (value > 0) & (value < 1) & (std_error > 0)
-    safe = np.where(interior, value, 0.5)
-    spread = Z_95 * np.where(interior, std_error, 0.0) / (safe * np.abs(np.log(safe)))
-    low = np.where(interior, safe ** np.exp(spread), value)
-    high = np.where(interior, safe ** np.exp(-spread), value)
-    return low, high
 
 
 def aalen_johansen_curve(

@@ -208,7 +208,7 @@ def _survival_at(km: _KaplanMeier, times: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _km_frame(km: _KaplanMeier, times: np.ndarray) -> pd.DataFrame:
     survival, std_error = _survival_at(km, times)
-    ci_low, ci_high = _log_log_interval(survival, std_error)
+    ci_low, ci_high = log_log_interval(survival, std_error)
     n_at_risk = np.concatenate([km.at_risk, [0.0]])[np.searchsorted(km.times, times, "left")]
     return pd.DataFrame(
         {
@@ -221,8 +221,9 @@ def _km_frame(km: _KaplanMeier, times: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _log_log_interval(survival: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Interval on log(−log S), which stays inside [0, 1]; degenerate at S = 0 or 1."""
+def log_log_interval(survival: np.ndarray, std_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval on log(−log S) of a survival or cumulative incidence: it stays inside
+    [0, 1]; degenerate at 0 or 1."""
     interior = (survival > 0) & (survival < 1) & (std_error > 0)
     safe = np.where(interior, survival, 0.5)
     spread = Z_95 * np.where(interior, std_error, 0.0) / (safe * np.abs(np.log(safe)))
