@@ -23,6 +23,7 @@ from effects.program_effects import (
     _with_pooled_copies,
     studies,
     study_weighting,
+    wave_pairs,
 )
 from stats.did import diff_in_diff
 from stats.estimate import MISSING_LEVEL, Estimate, not_estimable
@@ -131,8 +132,7 @@ def with_prior_waves(cohort: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
     joined = cohort.assign(**{f"_{k}": v for k, v in keys.items()})
     prior = prior.rename(columns={k: f"_{k}" for k in keys})
     merged = joined.merge(prior, on=[f"_{k}" for k in keys] + ["index_date"], how="left")
-    pair = merged["prior_wave"].astype("str") + " > " + merged["baseline_wave"].astype("str")
-    merged[PLACEBO_PAIR] = pair.where(merged["prior_wave"].notna())
+    merged[PLACEBO_PAIR] = wave_pairs(merged["prior_wave"], merged["baseline_wave"])
     return merged.drop(columns=[f"_{k}" for k in keys])
 
 

@@ -184,10 +184,28 @@ def with_model_covariates(people: pd.DataFrame) -> pd.DataFrame:
         TENURE_BAND: tenure_bands(people["tenure_years"]),
     }
     if "baseline_wave" in people and "followup_wave" in people:
-        columns[WAVE_PAIR] = (
-            people["baseline_wave"].astype("str") + " > " + people["followup_wave"].astype("str")
-        ).where(people["baseline_wave"].notna() & people["followup_wave"].notna())
+        columns[WAVE_PAIR] = wave_pairs(people["baseline_wave"], people["followup_wave"])
     return people.assign(**columns)
+
+
+def wave_pairs(first: pd.Series, second: pd.Series) -> pd.Series:
+    """'first > second' per row as a category, missing where either wave is. Labels are
+    made once per distinct pair: joining a million strings row by row was a third of the
+    time it took to set up the studies."""
+    first_codes, first_values = pd.factorize(first)
+    second_codes, second_values = pd.factorize(second)
+    known = (first_codes >= 0) & (second_codes >= 0)
+    key = first_codes.astype(np.int64) * len(second_values) + second_codes
+    pairs, codes = np.unique(key[known], return_inverse=True)
+    labels = [
+        f"{first_values[pair // len(second_values)]} > {second_values[pair % len(second_values)]}"
+        for pair in pairs
+    ]
+    all_codes = np.full(len(first), -1, dtype=np.int64)
+    all_codes[known] = codes
+    return pd.Series(
+        pd.Categorical.from_codes(all_codes, categories=labels), index=first.index, name=None
+    )
 
 
 def studies(cohort: pd.DataFrame) -> list[Study]:
