@@ -49,7 +49,7 @@ LOOKBACK_MONTHS = 12
 # Where a track has more eligible comparison person-months than MAX_UNSAMPLED (a large
 # organisation), comparison people are drawn per participant within each monthly trial, by a
 # fixed seed; below it everyone eligible is compared.
-COMPARISONS_PER_PARTICIPANT = 10
+COMPARISONS_PER_PARTICIPANT = 5
 MAX_UNSAMPLED = 100_000
 SAMPLE_SEED = "mentorlens-16"
 BASELINE_MAX_MONTHS_SETTING = "MENTORLENS_BASELINE_MAX_MONTHS"

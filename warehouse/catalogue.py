@@ -387,7 +387,7 @@ STUDY_COHORT = Table(
             "BIGINT",
             (
                 "Comparison rows: people eligible as comparison in the trial (where fewer"
-                " are listed, up to 10 per participant were drawn); NULL for participants"
+                " are listed, up to 5 per participant were drawn); NULL for participants"
                 " and advisors."
             ),
         ),
