@@ -32,6 +32,7 @@ from stats.estimate import (
     not_estimable,
     wald_estimate,
 )
+from stats.patterns import distinct_rows
 from stats.survival import TWELVE_MONTHS_DAYS, cluster_sums, hazard_ratio_from_log
 
 METHOD = "ipw"
@@ -117,23 +118,22 @@ def _logistic(
     regressors: np.ndarray, outcome: np.ndarray, case_weight: np.ndarray | None = None
 ) -> tuple[np.ndarray, bool]:
     """Fitted probabilities of a logistic regression by Newton–Raphson (IRLS), each row
-    counting `case_weight` times when given."""
-    params, converged = _logistic_params(regressors, outcome, case_weight=case_weight)
+    counting `case_weight` times when given. Fitted on the distinct rows of `regressors`, each
+    a binomial row with their counts: the same likelihood, over a few thousand rows."""
+    first, pattern = distinct_rows(regressors)
+    counts = np.ones(outcome.size) if case_weight is None else case_weight
+    trials = np.bincount(pattern, counts, minlength=first.size)
+    successes = np.bincount(pattern, counts * outcome, minlength=first.size)
+    params, converged = _logistic_params(regressors[first], successes, trials)
     linear = np.clip(regressors @ params, -30, 30)
     return 1 / (1 + np.exp(-linear)), converged
 
 
 def _logistic_params(
-    regressors: np.ndarray,
-    outcome: np.ndarray,
-    trials: np.ndarray | None = None,
-    case_weight: np.ndarray | None = None,
+    regressors: np.ndarray, successes: np.ndarray, trials: np.ndarray
 ) -> tuple[np.ndarray, bool]:
-    """The coefficients of a logistic regression by Newton–Raphson (IRLS); with `trials`, each
-    row is that many Bernoulli trials and `outcome` counts their successes (binomial); with
-    `case_weight`, each row counts that many times."""
-    trials = np.ones(outcome.size) if trials is None else np.asarray(trials, dtype=float)
-    case_weight = np.ones(outcome.size) if case_weight is None else case_weight
+    """The coefficients of a binomial logistic regression by Newton–Raphson (IRLS): each row
+    is `trials` Bernoulli trials with `successes` among them (both may be weighted counts)."""
     params = np.zeros(regressors.shape[1])
     ridge = RIDGE * np.eye(regressors.shape[1])
     ridge[0, 0] = 0.0
@@ -141,8 +141,8 @@ def _logistic_params(
     for _ in range(MAX_ITERATIONS):
         linear = np.clip(regressors @ params, -30, 30)
         fitted = 1 / (1 + np.exp(-linear))
-        variance = case_weight * trials * fitted * (1 - fitted)
-        gradient = regressors.T @ (case_weight * (outcome - trials * fitted)) - ridge @ params
+        variance = trials * fitted * (1 - fitted)
+        gradient = regressors.T @ (successes - trials * fitted) - ridge @ params
         information = (regressors * variance[:, None]).T @ regressors + ridge
         try:
             step = np.linalg.solve(information, gradient)
@@ -529,9 +529,10 @@ def censoring_weights(
     fitted = np.isin(cell, cells)
     x = np.asarray(covariates, dtype=float).reshape(n, -1)
     # Person-periods alike in cell and covariates are one binomial row: many fewer rows.
-    profiles, profile = np.unique(x[candidates], axis=0, return_inverse=True)
+    first_of_profile, profile = distinct_rows(x[candidates])
+    profiles = x[candidates][first_of_profile]
     profile_of = np.zeros(n, dtype=np.int64)
-    profile_of[candidates] = profile.ravel()
+    profile_of[candidates] = profile
     key = np.searchsorted(cells, cell[fitted]) * len(profiles) + profile_of[row[fitted]]
     keys, pattern = np.unique(key, return_inverse=True)
     counts = np.ones(n) if case_weight is None else np.asarray(case_weight, dtype=float)
