@@ -26,7 +26,7 @@ from effects.program_effects import (
     wave_pairs,
 )
 from stats.did import diff_in_diff
-from stats.estimate import MISSING_LEVEL, Estimate, not_estimable
+from stats.estimate import Estimate, not_estimable, text_levels
 from stats.weighting import Weighting, standardised_differences
 from warehouse.catalogue import (
     COVARIATE_BALANCE,
@@ -57,7 +57,7 @@ def balance_columns(people: pd.DataFrame, categorical: tuple[str, ...]) -> pd.Da
         columns[name] = values.fillna(values.median() if values.notna().any() else 0.0)
         columns[f"{name}_missing"] = values.isna().astype(float)
     for name in categorical:
-        levels = people[name].astype("str").where(people[name].notna(), MISSING_LEVEL)
+        levels = text_levels(people[name])
         for level in sorted(levels.unique()):
             columns[f"{name}={level}"] = (levels == level).astype(float)
     return pd.DataFrame(columns, index=people.index).reset_index(drop=True)

@@ -15,7 +15,7 @@ from effects.cohorts import COMPARISONS_PER_PARTICIPANT, read_cohort, surveys_sc
 from effects.memo import recall, remember, survival_inputs_digest
 from effects.subgroups import subgroups
 from stats.did import diff_in_diff
-from stats.estimate import MISSING_LEVEL, Z_95, Estimate, not_estimable
+from stats.estimate import Z_95, Estimate, not_estimable, text_levels
 from stats.evalue import (
     e_values,
     risk_difference_as_risk_ratio,
@@ -319,8 +319,8 @@ def _eventless_categories_merged(
     """
     merged = {}
     for column in categorical:
-        levels = people[column].astype("str").where(people[column].notna(), MISSING_LEVEL)
-        events = people[event].groupby(levels).sum()
+        levels = text_levels(people[column])
+        events = people[event].groupby(levels, observed=True).sum()
         with_events = events.index[events > 0]
         if len(with_events) and len(with_events) < len(events):
             target = levels.loc[levels.isin(with_events)].value_counts().index[0]

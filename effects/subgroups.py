@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from marts.dim_employee import NOT_DISCLOSED
+from stats.estimate import text_levels
 
 EVERYONE = "all"
 DIMENSIONS = ("gender", "ethnicity")
@@ -16,6 +17,6 @@ def subgroups(frame: pd.DataFrame, everyone: bool = True) -> Iterator[tuple[str,
     if everyone:
         yield EVERYONE, np.ones(len(frame), dtype=bool)
     for dimension in DIMENSIONS:
-        values = frame[dimension].astype("str").where(frame[dimension].notna(), NOT_DISCLOSED)
+        values = text_levels(frame[dimension], NOT_DISCLOSED)
         for value in sorted(values.unique()):
             yield f"{dimension}={value}", (values == value).to_numpy()
