@@ -109,10 +109,13 @@ def design_matrix(
     return frame[[treatment]].astype(float).join(expanded[kept])
 
 
-def treatment_is_identified(design: pd.DataFrame) -> bool:
-    """False when the treatment (first column) is constant or determined by the covariates."""
-    treatment_last = design[[*design.columns[1:], design.columns[0]]]
-    return design.columns[0] in _linearly_independent(treatment_last)
+def treatment_is_identified(
+    design: pd.DataFrame | np.ndarray, weights: np.ndarray | None = None
+) -> bool:
+    """False when the treatment (first column) is constant or determined by the covariates;
+    with `weights`, each row stands for that many (a model frame's merged rows)."""
+    treatment_last = np.roll(np.asarray(design, dtype=float), -1, axis=1)
+    return bool(_independent_columns(treatment_last, weights)[-1])
 
 
 def _covariate_names(
@@ -185,12 +188,21 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     column's unexplained part is close to the tolerance, where the Gram matrix's rounding
     could decide, the QR decides.
     """
-    values = design.to_numpy(dtype=float)
+    kept = _independent_columns(design.to_numpy(dtype=float))
+    return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
+
+
+def _independent_columns(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """`_linearly_independent` on a matrix: whether each column is kept. With `weights`, row i
+    stands for weights[i] equal rows: the centred Gram matrix, the spreads and R are those of
+    the rows written out (R from the QR of the centred rows times √weight)."""
     if values.size == 0:
-        return []
-    centred = values - values.mean(axis=0)
-    spread = np.linalg.norm(centred, axis=0)
-    unexplained = _gram_r_diagonal(centred.T @ centred)
+        return np.zeros(values.shape[1], dtype=bool)
+    centred = values - np.average(values, axis=0, weights=weights)
+    weighted = centred if weights is None else centred * weights[:, None]
+    gram = weighted.T @ centred
+    spread = np.sqrt(np.diag(gram))  # the centred columns' norms, without another pass
+    unexplained = _gram_r_diagonal(gram)
     ratio = np.divide(unexplained, spread, out=np.zeros_like(spread), where=spread > 0)
     ambiguous = (ratio > COLLINEARITY_TOLERANCE / GRAM_MARGIN) & (
         ratio < COLLINEARITY_TOLERANCE * GRAM_MARGIN
@@ -198,10 +210,10 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     if ambiguous.any():
         # With more columns than rows R is wide: the columns past its diagonal add nothing.
         unexplained = np.zeros(values.shape[1])
-        diagonal = np.diag(np.linalg.qr(centred, mode="r"))
+        rooted = centred if weights is None else centred * np.sqrt(weights)[:, None]
+        diagonal = np.diag(np.linalg.qr(rooted, mode="r"))
         unexplained[: diagonal.size] = diagonal
-    kept = adds_direction(unexplained, spread)
-    return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
+    return adds_direction(unexplained, spread)
 
 
 def _gram_r_diagonal(gram: np.ndarray) -> np.ndarray:
