@@ -61,8 +61,12 @@ class _EventStructure:
     risk_start: np.ndarray  # per distinct event time: first sorted row still at risk
     group_of_row: np.ndarray  # per sorted row: distinct event times at or before its duration
     n_times: int
+    dead_design: np.ndarray  # the events' rows of `design`
+    # Per event: the mean weight of its tied events, which Efron's tied terms count (all 1
+    # unweighted); and Σ over events of each event's own weight times its row.
+    event_weight: np.ndarray
+    event_design_total: np.ndarray
     weight: np.ndarray | None = None  # per sorted row: case weight (None: all 1)
-    mean_event_weight: np.ndarray | None = None  # per event: mean weight of its tied events
     # With entry times: the sorted rows' order by entry, per distinct event time the first of
     # them (by entry) not yet at risk, and per sorted row the event times at or before its entry.
     entry_order: np.ndarray | None = None
@@ -219,11 +223,14 @@ def _event_structure(
     first_of_group = np.concatenate([[0], np.cumsum(deaths)[:-1]])
     tie_fraction = (np.arange(dead.size) - first_of_group[tie_group]) / deaths[tie_group]
     centred = design[order] - design.mean(axis=0)
-    weight = mean_event_weight = None
+    dead_design = centred[dead]
+    weight = None
+    event_weight, event_design_total = np.ones(dead.size), dead_design.sum(axis=0)
     if weights is not None:
         weight = weights[order]
         tied_weight = np.bincount(tie_group, weight[dead], minlength=times.size) / deaths
-        mean_event_weight = tied_weight[tie_group]
+        event_weight = tied_weight[tie_group]
+        event_design_total = weight[dead] @ dead_design
     entry_order = entry_start = group_of_entry = None
     if entry is not None:
         sorted_entry = entry[order]
@@ -231,8 +238,10 @@ def _event_structure(
         entry_start = np.searchsorted(sorted_entry[entry_order], times, side="left")
         group_of_entry = np.searchsorted(times, sorted_entry, side="right")
     return _EventStructure(
+        dead_design=dead_design,
+        event_weight=event_weight,
+        event_design_total=event_design_total,
         weight=weight,
-        mean_event_weight=mean_event_weight,
         entry_order=entry_order,
         entry_start=entry_start,
         group_of_entry=group_of_entry,
@@ -265,7 +274,7 @@ def _stratum_derivatives(
     data: _EventStructure, params: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Log partial likelihood, its gradient and the observed information at `params`."""
-    x = data.design
+    x, dead_x = data.design, data.dead_design
     linear = x @ params
     shift = linear.max()  # keeps exp() finite; cancels in every ratio below
     risk = np.exp(linear - shift)
@@ -282,38 +291,29 @@ def _stratum_derivatives(
         s0 = s0 - _tail_sums(risk[by_entry], data.entry_start)
         s1 = s1 - _tail_sums(weighted[by_entry], data.entry_start)
     # The same sums over the tied events themselves (T0, T1).
-    t0 = np.bincount(data.tie_group, risk[data.dead], minlength=data.n_times)
-    t1 = np.add.reduceat(weighted[data.dead], data.first_of_group, axis=0)
+    dead_risk = risk[data.dead]
+    t0 = np.bincount(data.tie_group, dead_risk, minlength=data.n_times)
+    t1 = np.add.reduceat(dead_risk[:, None] * dead_x, data.first_of_group, axis=0)
 
-    g, a = data.tie_group, data.tie_fraction
+    # Each event counts its own weight; Efron's tied terms the tie's mean weight.
+    g, a, event_weight = data.tie_group, data.tie_fraction, data.event_weight
     denominator = s0[g] - a * t0[g]  # one per event
-    numerator = s1[g] - a[:, None] * t1[g]
-    if data.weight is None:
-        loglik = float(linear[data.dead].sum() - (np.log(denominator) + shift).sum())
-        gradient = x[data.dead].sum(axis=0) - (numerator / denominator[:, None]).sum(axis=0)
-        event_weight = np.ones(data.dead.size)
-    else:
-        # Each event counts its own weight; Efron's tied terms the tie's mean weight.
-        event_weight = data.mean_event_weight
-        own = data.weight[data.dead]
-        loglik = float(own @ linear[data.dead] - event_weight @ (np.log(denominator) + shift))
-        gradient = own @ x[data.dead] - event_weight @ (numerator / denominator[:, None])
+    scaled = (s1[g] - a[:, None] * t1[g]) / denominator[:, None]
+    total = data.event_design_total
+    loglik = float(params @ total - event_weight @ (np.log(denominator) + shift))
+    gradient = total - event_weight @ scaled
 
-    # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), and
-    # likewise the tied events' T2 with weights l/(d φ): two weighted cross-products.
+    # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), less
+    # the tied events' T2 with weights l/(d φ): one weighted cross-product over the rows.
     per_time = np.bincount(g, event_weight / denominator, minlength=data.n_times)
     cumulative = np.concatenate([[0.0], np.cumsum(per_time)])
     row_weight = cumulative[data.group_of_row]
     if data.group_of_entry is not None:
         row_weight = row_weight - cumulative[data.group_of_entry]
     tied_weight = np.bincount(g, event_weight * a / denominator, minlength=data.n_times)[g]
-    dead_x = x[data.dead]
-    scaled = numerator / denominator[:, None]
-    information = (
-        (x * (risk * row_weight)[:, None]).T @ x
-        - (dead_x * (risk[data.dead] * tied_weight)[:, None]).T @ dead_x
-        - (scaled * event_weight[:, None]).T @ scaled
-    )
+    coefficient = risk * row_weight
+    coefficient[data.dead] -= dead_risk * tied_weight
+    information = (x * coefficient[:, None]).T @ x - (scaled * event_weight[:, None]).T @ scaled
     return loglik, gradient, information
 
 

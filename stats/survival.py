@@ -48,22 +48,25 @@ def _has_repeats(clusters: np.ndarray | None) -> bool:
     return clusters is not None and len(pd.unique(clusters)) < len(clusters)
 
 
-def _robust_covariance(data: "_SurvivalData", fit: CoxFit) -> np.ndarray:
-    """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form), each
-    row's residual taken within its stratum and times its case weight (each row its own
-    cluster when none is given)."""
+def _robust_treatment_variance(data: "_SurvivalData", fit: CoxFit) -> float:
+    """The treatment's entry of the sandwich I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹, with U_c the score
+    residuals of cluster c (Breslow form), each row's residual taken within its stratum and
+    times its case weight (each row its own cluster when none is given). That entry is
+    Σ_c (U_c · v)² with v the first column of I⁻¹, so only the residuals' projections on v
+    are expanded to the rows and summed within clusters."""
     rows = data.rows
     shift = _risk_shift(rows.design, fit.params)
-    scores = np.zeros_like(rows.design)
+    projected = np.zeros(rows.duration.size)
     for stratum in rows.stratum_rows():
         if not rows.event[stratum].any():
             continue  # no event in the stratum: no jumps, no compensator
         duration, event, design = rows.duration[stratum], rows.event[stratum], rows.design[stratum]
         relative_risk = _relative_risk(design, fit.params, shift)
         risk_sets = _risk_sets(duration, event, relative_risk, design, rows.weight[stratum])
-        scores[stratum] = _score_residuals(duration, event, relative_risk, design, risk_sets)
-    summed = data.clustered(scores)
-    return fit.covariance @ (summed.T @ summed) @ fit.covariance
+        scores = _score_residuals(duration, event, relative_risk, design, risk_sets)
+        projected[stratum] = scores @ fit.covariance[:, 0]
+    summed = data.clustered(projected)
+    return float(summed @ summed)
 
 
 # --- Kaplan–Meier --------------------------------------------------------------------------
@@ -297,12 +300,23 @@ class _SurvivalData:
         when there are no case weights, so that the two share their fit)."""
         return self.rows if self.weights is None else self._model_rows(self.merged.summed())
 
+    @cached_property
+    def treatment_identified(self) -> bool:
+        rows = self.unweighted_rows
+        return treatment_is_identified(rows.design, rows.weight)
+
+    @cached_property
+    def _merged_design(self) -> np.ndarray:
+        # Column by column: the frame's whole matrix would be copied first.
+        first = self.merged.representative
+        return np.column_stack([self.design[column].to_numpy()[first] for column in self.design])
+
     def _model_rows(self, weight: np.ndarray) -> _ModelRows:
         first = self.merged.representative
         return _ModelRows(
             self.duration[first],
             self.event[first],
-            self.design.to_numpy()[first],
+            self._merged_design,
             None if self.strata is None else self.strata[first],
             weight,
         )
@@ -372,7 +386,7 @@ def _hazard_ratio(data: "_SurvivalData", method: str) -> Estimate:
         return not_estimable(data.n_treated, data.n_control, method, note)
     std_error = fit.treatment_std_error
     if data.clusters is not None or data.weights is not None:
-        std_error = float(np.sqrt(max(_robust_covariance(data, fit)[0, 0], 0.0)))
+        std_error = float(np.sqrt(max(_robust_treatment_variance(data, fit), 0.0)))
     log_hr = wald_estimate(fit.params[0], std_error, data.n_treated, data.n_control, method, note)
     return hazard_ratio_from_log(log_hr)
 
@@ -500,7 +514,7 @@ def _fit_if_estimable(data: _SurvivalData, rows: _ModelRows) -> tuple[CoxFit | N
         return None, "no events among the treated"
     if not data.event[~data.treated].any():
         return None, "no events in the comparison group"
-    if not treatment_is_identified(data.unweighted_rows.design, data.unweighted_rows.weight):
+    if not data.treatment_identified:
         return None, "the treatment is fully determined by the covariates"
     fit = rows.fit
     if fit is None or not np.isfinite(fit.treatment_std_error):
