@@ -295,26 +295,38 @@ def _stratum_derivatives(
     t0 = np.bincount(data.tie_group, dead_risk, minlength=data.n_times)
     t1 = np.add.reduceat(dead_risk[:, None] * dead_x, data.first_of_group, axis=0)
 
-    # Each event counts its own weight; Efron's tied terms the tie's mean weight.
+    # Each event counts its own weight; Efron's tied terms the tie's mean weight. Per event,
+    # with φ = S0 − a T0 and its scaled numerator (S1 − a T1)/φ, every sum over the events
+    # that involves S1 or T1 collects per distinct time the event's scalars in front of them
+    # (the time's A, B, C0…C2 below): the matrices are then products over the times only.
     g, a, event_weight = data.tie_group, data.tie_fraction, data.event_weight
-    denominator = s0[g] - a * t0[g]  # one per event
-    scaled = (s1[g] - a[:, None] * t1[g]) / denominator[:, None]
+    denominator = s0[g] - a * t0[g]
+    inverse = event_weight / denominator
+    tie_a, tie_b = _sums_per_time(data, inverse, inverse * a)
     total = data.event_design_total
     loglik = float(params @ total - event_weight @ (np.log(denominator) + shift))
-    gradient = total - event_weight @ scaled
+    gradient = total - tie_a @ s1 + tie_b @ t1
 
     # Σ_events S2/φ = Σ_rows w x xᵀ · (Σ over event times up to the row's time of 1/φ), less
     # the tied events' T2 with weights l/(d φ): one weighted cross-product over the rows.
-    per_time = np.bincount(g, event_weight / denominator, minlength=data.n_times)
-    cumulative = np.concatenate([[0.0], np.cumsum(per_time)])
+    cumulative = np.concatenate([[0.0], np.cumsum(tie_a)])
     row_weight = cumulative[data.group_of_row]
     if data.group_of_entry is not None:
         row_weight = row_weight - cumulative[data.group_of_entry]
-    tied_weight = np.bincount(g, event_weight * a / denominator, minlength=data.n_times)[g]
     coefficient = risk * row_weight
-    coefficient[data.dead] -= dead_risk * tied_weight
-    information = (x * coefficient[:, None]).T @ x - (scaled * event_weight[:, None]).T @ scaled
+    coefficient[data.dead] -= dead_risk * tie_b[g]
+    # Σ_events w (S1 − a T1)(S1 − a T1)ᵀ / φ², expanded in powers of a.
+    squared = inverse / denominator
+    c0, c1, c2 = _sums_per_time(data, squared, squared * a, squared * a * a)
+    cross = (s1 * c1[:, None]).T @ t1
+    outer = (s1 * c0[:, None]).T @ s1 - cross - cross.T + (t1 * c2[:, None]).T @ t1
+    information = (x * coefficient[:, None]).T @ x - outer
     return loglik, gradient, information
+
+
+def _sums_per_time(data: _EventStructure, *per_event: np.ndarray) -> list[np.ndarray]:
+    """Each per-event array summed over the tied events of each distinct time."""
+    return [np.bincount(data.tie_group, values, minlength=data.n_times) for values in per_event]
 
 
 def _tail_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
