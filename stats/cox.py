@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from stats.estimate import row_groups
 
 MAX_ITERATIONS = 50
 # Converged when the log partial likelihood changes by less than this, relative to its size
@@ -95,38 +96,16 @@ def merge_censored_rows(event: np.ndarray, columns: Sequence[np.ndarray]) -> Mer
     stratum, design columns, duration, entry; not the case weight, which merged rows sum)."""
     dead = np.flatnonzero(event != 0)
     censored = np.flatnonzero(event == 0)
-    codes = _row_codes([np.asarray(column)[censored] for column in columns])
-    first = np.empty(codes.max(initial=-1) + 1, dtype=np.intp)
-    first[codes[::-1]] = censored[::-1]  # the last write of each code is its first row
+    codes, first = row_groups([np.asarray(column)[censored] for column in columns])
     expand = np.empty(event.size, dtype=np.intp)
     expand[dead] = np.arange(dead.size)
     expand[censored] = dead.size + codes
-    return MergedRows(expand, np.concatenate([dead, first]))
+    return MergedRows(expand, np.concatenate([dead, censored[first]]))
 
 
 def unmerged_rows(n_rows: int) -> MergedRows:
     """Every row its own: what `merge_censored_rows` gives when no two censored rows match."""
     return MergedRows(np.arange(n_rows), np.arange(n_rows))
-
-
-def _row_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Dense codes, equal for rows equal in every column: the columns' value codes combined
-    in mixed radix (renumbered whenever the next radix would overflow). Hashing each column
-    was several times faster than np.unique over rows or a pandas groupby."""
-    n_rows = columns[0].size if columns else 0
-    key, size = np.zeros(n_rows, dtype=np.int64), 1
-    for column in columns:
-        codes, levels = pd.factorize(column)
-        if size * len(levels) >= 2**62:
-            key, size = _dense(key)
-        key = key * len(levels) + codes
-        size *= len(levels)
-    return _dense(key)[0]
-
-
-def _dense(key: np.ndarray) -> tuple[np.ndarray, int]:
-    codes, levels = pd.factorize(key)
-    return codes.astype(np.int64), len(levels)
 
 
 def fit_cox(
