@@ -262,13 +262,13 @@ def _stratum_derivatives(
     weighted = risk[:, None] * x
 
     # Risk-set sums S0, S1 at each distinct event time: tails of the sorted rows.
-    s0 = _tail_sums(risk, data.risk_start)
-    s1 = _tail_sums(weighted, data.risk_start)
+    s0 = tail_sums(risk, data.risk_start)
+    s1 = tail_sums(weighted, data.risk_start)
     if data.entry_order is not None:
         # Less the rows that enter at or after the time (entry ≥ u: not yet at risk).
         by_entry = data.entry_order
-        s0 = s0 - _tail_sums(risk[by_entry], data.entry_start)
-        s1 = s1 - _tail_sums(weighted[by_entry], data.entry_start)
+        s0 = s0 - tail_sums(risk[by_entry], data.entry_start)
+        s1 = s1 - tail_sums(weighted[by_entry], data.entry_start)
     # The same sums over the tied events themselves (T0, T1).
     dead_risk = risk[data.dead]
     t0 = np.bincount(data.tie_group, dead_risk, minlength=data.n_times)
@@ -308,7 +308,7 @@ def _sums_per_time(data: _EventStructure, *per_event: np.ndarray) -> list[np.nda
     return [np.bincount(data.tie_group, values, minlength=data.n_times) for values in per_event]
 
 
-def _tail_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def tail_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Σ values[start:] (along the rows) for each of the ascending `starts` (0 past the end).
 
     Summed block by block between the distinct starts, then the few block sums cumulated from

@@ -13,7 +13,14 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import chi2, rankdata
 
-from stats.cox import CoxFit, MergedRows, fit_cox, merge_censored_rows, unmerged_rows
+from stats.cox import (
+    CoxFit,
+    MergedRows,
+    fit_cox,
+    merge_censored_rows,
+    tail_sums,
+    unmerged_rows,
+)
 from stats.estimate import (
     Z_95,
     Estimate,
@@ -21,6 +28,7 @@ from stats.estimate import (
     group_sizes,
     method_name,
     not_estimable,
+    row_groups,
     treatment_is_identified,
     wald_estimate,
     zero_one_values,
@@ -55,14 +63,9 @@ def _robust_treatment_variance(data: "_SurvivalData", fit: CoxFit) -> float:
     Σ_c (U_c · v)² with v the first column of I⁻¹, so only the residuals' projections on v
     are expanded to the rows and summed within clusters."""
     rows = data.rows
-    shift = _risk_shift(rows.design, fit.params)
-    projected = np.zeros(rows.duration.size)
-    for stratum in rows.stratum_rows():
-        if not rows.event[stratum].any():
-            continue  # no event in the stratum: no jumps, no compensator
+    projected = np.zeros(rows.duration.size)  # none in a stratum without events
+    for stratum, relative_risk, risk_sets in rows.breslow:
         duration, event, design = rows.duration[stratum], rows.event[stratum], rows.design[stratum]
-        relative_risk = _relative_risk(design, fit.params, shift)
-        risk_sets = _risk_sets(duration, event, relative_risk, design, rows.weight[stratum])
         scores = _score_residuals(duration, event, relative_risk, design, risk_sets)
         projected[stratum] = scores @ fit.covariance[:, 0]
     summed = data.clustered(projected)
@@ -252,7 +255,27 @@ class _ModelRows:
     def treated(self) -> np.ndarray:
         return self.design[:, 0] == 1
 
-    def stratum_rows(self) -> list[np.ndarray]:
+    @cached_property
+    def breslow(self) -> list[tuple[np.ndarray, np.ndarray, "_RiskSets"]]:
+        """Per stratum with events: its rows, their relative risks and its risk sets at the
+        fitted β (the robust variance and the proportional-hazards check share them)."""
+        params = self.fit.params
+        shift = _risk_shift(self.design, params)
+        strata = []
+        for stratum in self._stratum_rows():
+            duration, event, design = (
+                self.duration[stratum],
+                self.event[stratum],
+                self.design[stratum],
+            )
+            if not event.any():
+                continue  # no event in the stratum: no jumps, no compensator
+            relative_risk = _relative_risk(design, params, shift)
+            risk_sets = _risk_sets(duration, event, relative_risk, design, self.weight[stratum])
+            strata.append((stratum, relative_risk, risk_sets))
+        return strata
+
+    def _stratum_rows(self) -> list[np.ndarray]:
         """Positions of each stratum's rows (all rows when not stratified)."""
         if self.strata is None:
             return [np.arange(self.duration.size)]
@@ -280,11 +303,16 @@ class _SurvivalData:
         return self.design.iloc[:, 0].to_numpy() == 1
 
     @cached_property
+    def design_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row the code of its design row, per code its first row (few-valued covariates
+        make a few thousand distinct design rows)."""
+        return row_groups([self.design[column].to_numpy() for column in self.design.columns])
+
+    @cached_property
     def merged(self) -> MergedRows:
         if not self.merge_censored:
             return unmerged_rows(self.duration.size)
-        inputs = [self.design[column].to_numpy() for column in self.design.columns]
-        inputs.append(self.duration)
+        inputs = [self.design_rows[0], self.duration]
         if self.strata is not None:
             inputs.append(self.strata)
         return merge_censored_rows(self.event, inputs)
@@ -302,14 +330,19 @@ class _SurvivalData:
 
     @cached_property
     def treatment_identified(self) -> bool:
-        rows = self.unweighted_rows
-        return treatment_is_identified(rows.design, rows.weight)
+        """Checked on the distinct design rows, each counted as often as it occurs."""
+        codes, first = self.design_rows
+        return treatment_is_identified(self._design_at(first), np.bincount(codes).astype(float))
 
     @cached_property
     def _merged_design(self) -> np.ndarray:
+        return self._design_at(self.merged.representative)
+
+    def _design_at(self, positions: np.ndarray) -> np.ndarray:
         # Column by column: the frame's whole matrix would be copied first.
-        first = self.merged.representative
-        return np.column_stack([self.design[column].to_numpy()[first] for column in self.design])
+        return np.column_stack(
+            [self.design[column].to_numpy()[positions] for column in self.design]
+        )
 
     def _model_rows(self, weight: np.ndarray) -> _ModelRows:
         first = self.merged.representative
@@ -440,18 +473,13 @@ def _ph_check(data: "_SurvivalData") -> tuple[float, bool]:
     fit, _ = _fit_if_estimable(data, rows)
     if fit is None:
         return np.nan, True
-    shift = _risk_shift(rows.design, fit.params)
     residuals, times = [], []
-    for stratum in rows.stratum_rows():
-        duration, event, design = rows.duration[stratum], rows.event[stratum], rows.design[stratum]
-        is_event = event == 1
-        if not is_event.any():
-            continue
-        relative_risk = _relative_risk(design, fit.params, shift)
-        risk_sets = _risk_sets(duration, event, relative_risk, design, rows.weight[stratum])
-        own_time = np.searchsorted(risk_sets.times, duration[is_event])
-        residuals.append(design[is_event] - risk_sets.covariate_means[own_time])
-        times.append(duration[is_event])
+    for stratum, _, risk_sets in rows.breslow:
+        is_event = rows.event[stratum] == 1
+        duration, design = rows.duration[stratum][is_event], rows.design[stratum][is_event]
+        own_time = np.searchsorted(risk_sets.times, duration)
+        residuals.append(design - risk_sets.covariate_means[own_time])
+        times.append(duration)
     schoenfeld = np.concatenate(residuals)
     n_events = len(schoenfeld)
     # Only the treatment's column of the scaled residuals (D · r V) is needed.
@@ -563,18 +591,15 @@ def _risk_sets(
     """The risk sets' sums; with `case_weight`, each row counts that many times in them and
     in the events (the score residuals are then per unit weight: multiply by it)."""
     order = np.argsort(duration, kind="stable")
-    sorted_times = duration[order]
     risk = relative_risk if case_weight is None else relative_risk * case_weight
-    tail_weights = np.cumsum(risk[order][::-1])[::-1]
-    weighted = risk[order, None] * design[order]
-    tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
     is_event = event == 1
     times, position = np.unique(duration[is_event], return_inverse=True)
     event_weight = np.ones(position.size) if case_weight is None else case_weight[is_event]
     deaths = np.bincount(position, event_weight, minlength=times.size)
-    first_at_risk = np.searchsorted(sorted_times, times, side="left")
-    weight_sums = tail_weights[first_at_risk]
-    covariate_means = tail_weighted[first_at_risk] / weight_sums[:, None]
+    first_at_risk = np.searchsorted(duration[order], times, side="left")
+    weight_sums = tail_sums(risk[order], first_at_risk)
+    weighted = risk[order, None] * design[order]
+    covariate_means = tail_sums(weighted, first_at_risk) / weight_sums[:, None]
     return _RiskSets(times, weight_sums, covariate_means, deaths / weight_sums)
 
 
@@ -714,8 +739,7 @@ def _standardised_difference(
         return np.nan, np.nan, note
     design = rows.design
     shift = _risk_shift(design, fit.params)
-    relative_risk = _relative_risk(design, fit.params, shift)
-    risk_sets = _risk_sets(rows.duration, rows.event, relative_risk, design, rows.weight)
+    [(_, relative_risk, risk_sets)] = rows.breslow  # one stratum, all rows
     baseline = float(risk_sets.cumulative(risk_sets.hazard_jumps, np.array(horizon)))
 
     treated = rows.treated
