@@ -159,7 +159,12 @@ def fit_cox(
             return None
         candidate, halvings = params + step, 0
         new_loglik, new_gradient, new_information = _derivatives(structure, candidate)
-        while not new_loglik >= loglik and halvings < MAX_STEP_HALVINGS:
+        # A fall within the convergence tolerance is rounding, not a worse step: halving the
+        # step then would stop the fit half a Newton step short, where the last ulp of the
+        # likelihood (which depends on the order of its sums) decides whether a coefficient
+        # looks as if it runs off.
+        rounding = RELATIVE_TOLERANCE * max(abs(loglik), 1.0)
+        while not new_loglik >= loglik - rounding and halvings < MAX_STEP_HALVINGS:
             step, halvings = step / 2, halvings + 1
             candidate = params + step
             new_loglik, new_gradient, new_information = _derivatives(structure, candidate)
