@@ -3,12 +3,14 @@
 statsmodels' PHReg gives the same estimates (tests hold the two to 1e-6), but it walks the
 distinct event times in a Python loop, several times per iteration: on a 100,000-person
 cohort with day-level follow-up that was 0.8–1.6 s per fit and most of the statistics stage.
-Here every sum over risk sets is a cumulative sum over the rows sorted by time, and the
-information matrix is three matrix products, so a fit costs a few passes over the data.
+Here every sum over risk sets is a sum of blocks of the rows sorted by time (between
+consecutive event times) cumulated over the blocks, and the information matrix is one matrix
+product over the rows and three over the event times, so a fit costs a few passes over the data.
 
 With d tied events at time u, Efron's likelihood subtracts l/d of the tied events' risk from
 the risk set for the l-th of them (l = 0 … d−1): every sum below runs over those (u, l)
-pairs, one per event.
+pairs, one per event, and where a sum involves vectors their scalars are first collected per
+event time.
 
 With `entry` times (counting-process data: each row is at risk over (entry, duration]), a
 risk set at time u holds the rows with entry < u ≤ duration: the tails of the rows sorted by
@@ -93,7 +95,8 @@ class MergedRows:
 
 def merge_censored_rows(event: np.ndarray, columns: Sequence[np.ndarray]) -> MergedRows:
     """Merge the censored rows (event 0) equal in every one of `columns` (the model inputs:
-    stratum, design columns, duration, entry; not the case weight, which merged rows sum)."""
+    stratum, design row or a code of it, duration, entry; not the case weight, which merged
+    rows sum)."""
     dead = np.flatnonzero(event != 0)
     censored = np.flatnonzero(event == 0)
     codes, first = row_groups([np.asarray(column)[censored] for column in columns])

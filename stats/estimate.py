@@ -113,7 +113,7 @@ def treatment_is_identified(
     design: pd.DataFrame | np.ndarray, weights: np.ndarray | None = None
 ) -> bool:
     """False when the treatment (first column) is constant or determined by the covariates;
-    with `weights`, each row stands for that many (a model frame's merged rows)."""
+    with `weights`, each row stands for that many (e.g. a design's distinct rows)."""
     treatment_last = np.roll(np.asarray(design, dtype=float), -1, axis=1)
     return bool(_independent_columns(treatment_last, weights)[-1])
 

@@ -310,6 +310,7 @@ class _SurvivalData:
 
     @cached_property
     def merged(self) -> MergedRows:
+        """The model rows: censored rows alike in design row, duration and stratum merged."""
         if not self.merge_censored:
             return unmerged_rows(self.duration.size)
         inputs = [self.design_rows[0], self.duration]
@@ -413,7 +414,7 @@ def cox_hazard_ratio_and_ph_check(
     return hazard_ratio, *_ph_check(data)
 
 
-def _hazard_ratio(data: "_SurvivalData", method: str) -> Estimate:
+def _hazard_ratio(data: _SurvivalData, method: str) -> Estimate:
     fit, note = _fit_if_estimable(data, data.rows)
     if fit is None:
         return not_estimable(data.n_treated, data.n_control, method, note)
@@ -467,7 +468,7 @@ def proportional_hazards_check(
     return _ph_check(data)
 
 
-def _ph_check(data: "_SurvivalData") -> tuple[float, bool]:
+def _ph_check(data: _SurvivalData) -> tuple[float, bool]:
     """`proportional_hazards_check` of the data's model, unweighted."""
     rows = data.unweighted_rows
     fit, _ = _fit_if_estimable(data, rows)
