@@ -66,8 +66,9 @@ def _robust_treatment_variance(data: "_SurvivalData", fit: CoxFit) -> float:
     projected = np.zeros(rows.duration.size)  # none in a stratum without events
     for stratum, relative_risk, risk_sets in rows.breslow:
         duration, event, design = rows.duration[stratum], rows.event[stratum], rows.design[stratum]
-        scores = _score_residuals(duration, event, relative_risk, design, risk_sets)
-        projected[stratum] = scores @ fit.covariance[:, 0]
+        projected[stratum] = _projected_score_residuals(
+            duration, event, relative_risk, design, risk_sets, fit.covariance[:, 0]
+        )
     summed = data.clustered(projected)
     return float(summed @ summed)
 
@@ -604,22 +605,24 @@ def _risk_sets(
     return _RiskSets(times, weight_sums, covariate_means, deaths / weight_sums)
 
 
-def _score_residuals(
+def _projected_score_residuals(
     duration: np.ndarray,
     event: np.ndarray,
     relative_risk: np.ndarray,
     design: np.ndarray,
     risk_sets: _RiskSets,
+    direction: np.ndarray,
 ) -> np.ndarray:
-    """U_k = ∫ (x_k − E(s)) dM_k(s), one row per person (Breslow form)."""
+    """U_k · v with U_k = ∫ (x_k − E(s)) dM_k(s), one per row (Breslow form). The residuals
+    are only ever needed along one direction v: projecting the design and the risk sets'
+    means first makes every pass over the rows a vector's, not a matrix's."""
+    x = design @ direction
+    means = risk_sets.covariate_means @ direction
     cumulative_hazard = risk_sets.cumulative(risk_sets.hazard_jumps, duration)
-    weighted_means = risk_sets.cumulative(
-        risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], duration
-    )
+    weighted_means = risk_sets.cumulative(means * risk_sets.hazard_jumps, duration)
     own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
-    jump = event[:, None] * (design - risk_sets.covariate_means[own_time])
-    compensator = relative_risk[:, None] * (design * cumulative_hazard[:, None] - weighted_means)
-    return jump - compensator
+    jump = event * (x - means[own_time])
+    return jump - relative_risk * (x * cumulative_hazard - weighted_means)
 
 
 def _baseline_hazard_influence(
@@ -628,10 +631,9 @@ def _baseline_hazard_influence(
     relative_risk: np.ndarray,
     risk_sets: _RiskSets,
     horizon: float,
-    params_influence: np.ndarray,
-) -> np.ndarray:
-    """Each row's influence on the Breslow Λ0(horizon) per unit of its case weight, including
-    through β̂ (`params_influence` per unit weight too)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's direct influence on the Breslow Λ0(horizon), per unit of its case weight,
+    and ∂Λ0(horizon)/∂β: through β̂ a row adds minus its influence on β̂ times that."""
     own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
     jump = event * (duration <= horizon) / risk_sets.weight_sums[own_time]
     compensator = relative_risk * risk_sets.cumulative(
@@ -640,7 +642,7 @@ def _baseline_hazard_influence(
     sensitivity = risk_sets.cumulative(
         risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], np.array(horizon)
     )
-    return jump - compensator - params_influence @ sensitivity
+    return jump - compensator, sensitivity
 
 
 # --- 12-month retention difference ----------------------------------------------------------
@@ -763,19 +765,23 @@ def _standardised_difference(
     gradient_baseline = float(
         share @ (survival_untreated * risk_untreated - survival_treated * risk_treated)
     )
-    params_influence = (
-        _score_residuals(rows.duration, rows.event, relative_risk, design, risk_sets)
-        @ fit.covariance
+    baseline_influence, baseline_sensitivity = _baseline_hazard_influence(
+        rows.duration, rows.event, relative_risk, risk_sets, horizon
     )
-    baseline_influence = _baseline_hazard_influence(
-        rows.duration, rows.event, relative_risk, risk_sets, horizon, params_influence
+    # A row's influence on β̂ is its score residual times I⁻¹; on the difference it acts
+    # directly and through Λ0, along I⁻¹ (∂/∂β − ∂/∂Λ0 · ∂Λ0/∂β).
+    through_params = _projected_score_residuals(
+        rows.duration,
+        rows.event,
+        relative_risk,
+        design,
+        risk_sets,
+        fit.covariance @ (gradient_params - gradient_baseline * baseline_sensitivity),
     )
     averaging_influence = np.zeros(rows.duration.size)
     averaging_influence[treated] = (per_person - difference) / treated_weight.sum()
     influence = data.clustered(
-        averaging_influence
-        + params_influence @ gradient_params
-        + gradient_baseline * baseline_influence
+        averaging_influence + through_params + gradient_baseline * baseline_influence
     )
     return difference, float(np.sqrt(influence @ influence)), note
 
