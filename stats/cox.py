@@ -285,7 +285,7 @@ def _stratum_derivatives(
     # Each event counts its own weight; Efron's tied terms the tie's mean weight. Per event,
     # with φ = S0 − a T0 and its scaled numerator (S1 − a T1)/φ, every sum over the events
     # that involves S1 or T1 collects per distinct time the event's scalars in front of them
-    # (the time's A, B, C0…C2 below): the matrices are then products over the times only.
+    # (tie_a, tie_b, c0…c2 below): the matrices are then products over the times only.
     g, a, event_weight = data.tie_group, data.tie_fraction, data.event_weight
     denominator = s0[g] - a * t0[g]
     inverse = event_weight / denominator
