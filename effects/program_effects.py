@@ -24,9 +24,8 @@ from stats.evalue import (
 from stats.proportions import holm_adjust
 from stats.survival import (
     TWELVE_MONTHS_DAYS,
-    cox_hazard_ratio,
+    cox_hazard_ratio_and_ph_check,
     km_at,
-    proportional_hazards_check,
     retention_difference,
 )
 from stats.weighting import (
@@ -406,11 +405,17 @@ def estimate_effect(
         strata = "program_id" if study.program_id == POOLED else None
         categorical = tuple(c for c in categorical if c != strata)
         people = _eventless_categories_merged(study.people, outcome.second, categorical)
-        model = (people, outcome.first, outcome.second, TREATED, covariates, categorical)
-        result = cox_hazard_ratio(*model, cluster=CLUSTER, strata=strata, weights=weights)
-        if np.isfinite(result.estimate):
-            # Reuses the fit (when unweighted; the check itself does not weight).
-            ph_p_value, ph_holds = proportional_hazards_check(*model, strata=strata)
+        result, ph_p_value, ph_holds = cox_hazard_ratio_and_ph_check(
+            people,
+            outcome.first,
+            outcome.second,
+            TREATED,
+            covariates,
+            categorical,
+            cluster=CLUSTER,
+            strata=strata,
+            weights=weights,
+        )
     elif outcome.kind == "retention":
         result = retention_difference(
             _eventless_categories_merged(study.people, outcome.second, categorical),

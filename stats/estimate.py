@@ -109,10 +109,37 @@ def design_matrix(
     return frame[[treatment]].astype(float).join(expanded[kept])
 
 
-def treatment_is_identified(design: pd.DataFrame) -> bool:
-    """False when the treatment (first column) is constant or determined by the covariates."""
-    treatment_last = design[[*design.columns[1:], design.columns[0]]]
-    return design.columns[0] in _linearly_independent(treatment_last)
+def treatment_is_identified(
+    design: pd.DataFrame | np.ndarray, weights: np.ndarray | None = None
+) -> bool:
+    """False when the treatment (first column) is constant or determined by the covariates;
+    with `weights`, each row stands for that many (e.g. a design's distinct rows)."""
+    treatment_last = np.roll(np.asarray(design, dtype=float), -1, axis=1)
+    return bool(_independent_columns(treatment_last, weights)[-1])
+
+
+def row_groups(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the code (0, 1, …) of the rows equal to it in every column; per code, the
+    first of its rows. The columns' value codes are combined in mixed radix (renumbered
+    whenever the next radix would overflow): hashing each column was several times faster
+    than np.unique over the rows or a pandas groupby."""
+    n_rows = columns[0].size if len(columns) else 0
+    key, size = np.zeros(n_rows, dtype=np.int64), 1
+    for column in columns:
+        codes, levels = pd.factorize(column)
+        if size * len(levels) >= 2**62:
+            key, size = _dense_codes(key)
+        key = key * len(levels) + codes
+        size *= len(levels)
+    codes, size = _dense_codes(key)
+    first = np.empty(size, dtype=np.intp)
+    first[codes[::-1]] = np.arange(n_rows)[::-1]  # the last write of each code is its first row
+    return codes, first
+
+
+def _dense_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, levels = pd.factorize(key)
+    return codes.astype(np.int64), len(levels)
 
 
 def _covariate_names(
@@ -190,13 +217,30 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     frame cost ten to forty times as much), skipping the columns that add nothing; where a
     column's unexplained part is close to the tolerance, where the Gram matrix's rounding
     could decide, the QR decides.
+
+    The Gram matrix is that of the distinct rows, each counted as often as it occurs: with
+    few-valued covariates there are a few thousand of them, not a cohort's million.
     """
-    values = design.to_numpy(dtype=float)
-    if values.size == 0:
+    columns = [design[name].to_numpy(dtype=float) for name in design.columns]
+    if not columns:
         return []
-    centred = values - values.mean(axis=0)
-    spread = np.linalg.norm(centred, axis=0)
-    unexplained = _gram_r_diagonal(centred.T @ centred)
+    codes, first = row_groups(columns)
+    distinct = np.column_stack([column[first] for column in columns])
+    kept = _independent_columns(distinct, np.bincount(codes).astype(float))
+    return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
+
+
+def _independent_columns(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """`_linearly_independent` on a matrix: whether each column is kept. With `weights`, row i
+    stands for weights[i] equal rows: the centred Gram matrix, the spreads and R are those of
+    the rows written out (R from the QR of the centred rows times √weight)."""
+    if values.size == 0:
+        return np.zeros(values.shape[1], dtype=bool)
+    centred = values - np.average(values, axis=0, weights=weights)
+    weighted = centred if weights is None else centred * weights[:, None]
+    gram = weighted.T @ centred
+    spread = np.sqrt(np.diag(gram))  # the centred columns' norms, without another pass
+    unexplained = _gram_r_diagonal(gram)
     ratio = np.divide(unexplained, spread, out=np.zeros_like(spread), where=spread > 0)
     ambiguous = (ratio > COLLINEARITY_TOLERANCE / GRAM_MARGIN) & (
         ratio < COLLINEARITY_TOLERANCE * GRAM_MARGIN
@@ -204,10 +248,10 @@ def _linearly_independent(design: pd.DataFrame) -> list[str]:
     if ambiguous.any():
         # With more columns than rows R is wide: the columns past its diagonal add nothing.
         unexplained = np.zeros(values.shape[1])
-        diagonal = np.diag(np.linalg.qr(centred, mode="r"))
+        rooted = centred if weights is None else centred * np.sqrt(weights)[:, None]
+        diagonal = np.diag(np.linalg.qr(rooted, mode="r"))
         unexplained[: diagonal.size] = diagonal
-    kept = adds_direction(unexplained, spread)
-    return [name for name, keep in zip(design.columns, kept, strict=True) if keep]
+    return adds_direction(unexplained, spread)
 
 
 def _gram_r_diagonal(gram: np.ndarray) -> np.ndarray:

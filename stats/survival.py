@@ -3,10 +3,9 @@
 Frames hold one row per person: `duration` in days from the index date, `event` 0/1.
 """
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -14,7 +13,14 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import chi2, rankdata
 
-from stats.cox import CoxFit, fit_cox
+from stats.cox import (
+    CoxFit,
+    MergedRows,
+    fit_cox,
+    merge_censored_rows,
+    tail_sums,
+    unmerged_rows,
+)
 from stats.estimate import (
     Z_95,
     Estimate,
@@ -22,6 +28,7 @@ from stats.estimate import (
     group_sizes,
     method_name,
     not_estimable,
+    row_groups,
     treatment_is_identified,
     wald_estimate,
     zero_one_values,
@@ -49,27 +56,21 @@ def _has_repeats(clusters: np.ndarray | None) -> bool:
     return clusters is not None and len(pd.unique(clusters)) < len(clusters)
 
 
-def _robust_covariance(data: "_SurvivalData", fit: CoxFit) -> np.ndarray:
-    """I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ with U_c the score residuals of cluster c (Breslow form), each
-    row's residual taken within its stratum and times its case weight (each row its own
-    cluster when none is given)."""
-    design = data.design.to_numpy()
-    shift = _risk_shift(design, fit.params)
-    scores = np.zeros_like(design)
-    weight = data.case_weight
-    for rows in data.stratum_rows():
-        if not data.event[rows].any():
-            continue  # no event in the stratum: no jumps, no compensator
-        relative_risk = _relative_risk(design[rows], fit.params, shift)
-        risk_sets = _risk_sets(
-            data.duration[rows], data.event[rows], relative_risk, design[rows], weight[rows]
+def _robust_treatment_variance(data: "_SurvivalData", fit: CoxFit) -> float:
+    """The treatment's entry of the sandwich I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹, with U_c the score
+    residuals of cluster c (Breslow form), each row's residual taken within its stratum and
+    times its case weight (each row its own cluster when none is given). That entry is
+    Σ_c (U_c · v)² with v the first column of I⁻¹, so only the residuals' projections on v
+    are expanded to the rows and summed within clusters."""
+    rows = data.rows
+    projected = np.zeros(rows.duration.size)  # none in a stratum without events
+    for stratum, relative_risk, risk_sets in rows.breslow:
+        duration, event, design = rows.duration[stratum], rows.event[stratum], rows.design[stratum]
+        projected[stratum] = _projected_score_residuals(
+            duration, event, relative_risk, design, risk_sets, fit.covariance[:, 0]
         )
-        scores[rows] = weight[rows, None] * _score_residuals(
-            data.duration[rows], data.event[rows], relative_risk, design[rows], risk_sets
-        )
-    clusters = np.arange(data.duration.size) if data.clusters is None else data.clusters
-    summed = cluster_sums(scores, clusters)
-    return fit.covariance @ (summed.T @ summed) @ fit.covariance
+    summed = data.clustered(projected)
+    return float(summed @ summed)
 
 
 # --- Kaplan–Meier --------------------------------------------------------------------------
@@ -236,6 +237,53 @@ def log_log_interval(survival: np.ndarray, std_error: np.ndarray) -> tuple[np.nd
 
 
 @dataclass(frozen=True)
+class _ModelRows:
+    """The rows a Cox model runs on: the data's, with the censored rows that no model input
+    tells apart merged (`stats.cox.merge_censored_rows`), each weighing its rows' sum.
+    Residuals computed here are per unit weight."""
+
+    duration: np.ndarray
+    event: np.ndarray
+    design: np.ndarray  # treatment first
+    strata: np.ndarray | None  # one code (0, 1, …) per row: a baseline hazard per stratum
+    weight: np.ndarray
+
+    @cached_property
+    def fit(self) -> CoxFit | None:
+        return fit_cox(self.duration, self.event, self.design, self.strata, self.weight)
+
+    @property
+    def treated(self) -> np.ndarray:
+        return self.design[:, 0] == 1
+
+    @cached_property
+    def breslow(self) -> list[tuple[np.ndarray, np.ndarray, "_RiskSets"]]:
+        """Per stratum with events: its rows, their relative risks and its risk sets at the
+        fitted β (the robust variance and the proportional-hazards check share them)."""
+        params = self.fit.params
+        shift = _risk_shift(self.design, params)
+        strata = []
+        for stratum in self._stratum_rows():
+            duration, event, design = (
+                self.duration[stratum],
+                self.event[stratum],
+                self.design[stratum],
+            )
+            if not event.any():
+                continue  # no event in the stratum: no jumps, no compensator
+            relative_risk = _relative_risk(design, params, shift)
+            risk_sets = _risk_sets(duration, event, relative_risk, design, self.weight[stratum])
+            strata.append((stratum, relative_risk, risk_sets))
+        return strata
+
+    def _stratum_rows(self) -> list[np.ndarray]:
+        """Positions of each stratum's rows (all rows when not stratified)."""
+        if self.strata is None:
+            return [np.arange(self.duration.size)]
+        return [np.flatnonzero(self.strata == code) for code in range(self.strata.max() + 1)]
+
+
+@dataclass(frozen=True)
 class _SurvivalData:
     duration: np.ndarray
     event: np.ndarray
@@ -243,23 +291,78 @@ class _SurvivalData:
     n_treated: int
     n_control: int
     clusters: np.ndarray | None = None  # one label per row: variances summed within each
-    strata: np.ndarray | None = None  # one label per row: a baseline hazard per stratum
+    strata: np.ndarray | None = None  # one code (0, 1, …) per row: a baseline hazard per stratum
     weights: np.ndarray | None = None  # case (sampling) weights per row; None: all 1
+    merge_censored: bool = True  # False: every row its own model row (to test the merging)
 
     @property
     def case_weight(self) -> np.ndarray:
         return np.ones(self.duration.size) if self.weights is None else self.weights
 
-    def stratum_rows(self) -> list[np.ndarray]:
-        """Positions of each stratum's rows (all rows when not stratified)."""
-        if self.strata is None:
-            return [np.arange(self.duration.size)]
-        labels = np.unique(self.strata, return_inverse=True)[1]
-        return [np.flatnonzero(labels == label) for label in range(labels.max(initial=-1) + 1)]
-
     @property
     def treated(self) -> np.ndarray:
         return self.design.iloc[:, 0].to_numpy() == 1
+
+    @cached_property
+    def design_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row the code of its design row, per code its first row (few-valued covariates
+        make a few thousand distinct design rows)."""
+        return row_groups([self.design[column].to_numpy() for column in self.design.columns])
+
+    @cached_property
+    def merged(self) -> MergedRows:
+        """The model rows: censored rows alike in design row, duration and stratum merged."""
+        if not self.merge_censored:
+            return unmerged_rows(self.duration.size)
+        inputs = [self.design_rows[0], self.duration]
+        if self.strata is not None:
+            inputs.append(self.strata)
+        return merge_censored_rows(self.event, inputs)
+
+    @cached_property
+    def rows(self) -> _ModelRows:
+        """The hazard ratio's and the adjusted retention difference's model rows."""
+        return self._model_rows(self.merged.summed(self.weights))
+
+    @cached_property
+    def unweighted_rows(self) -> _ModelRows:
+        """The proportional-hazards check's model rows: every row counts once (`rows`
+        when there are no case weights, so that the two share their fit)."""
+        return self.rows if self.weights is None else self._model_rows(self.merged.summed())
+
+    @cached_property
+    def treatment_identified(self) -> bool:
+        """Checked on the distinct design rows, each counted as often as it occurs."""
+        codes, first = self.design_rows
+        return treatment_is_identified(self._design_at(first), np.bincount(codes).astype(float))
+
+    @cached_property
+    def _merged_design(self) -> np.ndarray:
+        return self._design_at(self.merged.representative)
+
+    def _design_at(self, positions: np.ndarray) -> np.ndarray:
+        # Column by column: the frame's whole matrix would be copied first.
+        return np.column_stack(
+            [self.design[column].to_numpy()[positions] for column in self.design]
+        )
+
+    def _model_rows(self, weight: np.ndarray) -> _ModelRows:
+        first = self.merged.representative
+        return _ModelRows(
+            self.duration[first],
+            self.event[first],
+            self._merged_design,
+            None if self.strata is None else self.strata[first],
+            weight,
+        )
+
+    def clustered(self, per_unit_weight: np.ndarray) -> np.ndarray:
+        """Model rows' values per unit weight as each row's (times its case weight), summed
+        within clusters (each row its own when there are none)."""
+        per_row = per_unit_weight[self.merged.expand]
+        if self.weights is not None:
+            per_row = per_row * (self.weights if per_row.ndim == 1 else self.weights[:, None])
+        return per_row if self.clusters is None else cluster_sums(per_row, self.clusters)
 
 
 def cox_hazard_ratio(
@@ -287,13 +390,38 @@ def cox_hazard_ratio(
     data = _survival_data(
         frame, duration, event, treatment, covariates, categorical, cluster, strata, weights
     )
-    method = method_name(covariates, categorical)
-    fit, note = _fit_if_estimable(data)
+    return _hazard_ratio(data, method_name(covariates, categorical))
+
+
+def cox_hazard_ratio_and_ph_check(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    cluster: str | None = None,
+    strata: str | None = None,
+    weights: str | None = None,
+) -> tuple[Estimate, float, bool | None]:
+    """`cox_hazard_ratio` and, where it is estimable, its `proportional_hazards_check`
+    ((nan, None) where not), from one model frame and, without weights, one fit."""
+    data = _survival_data(
+        frame, duration, event, treatment, covariates, categorical, cluster, strata, weights
+    )
+    hazard_ratio = _hazard_ratio(data, method_name(covariates, categorical))
+    if not np.isfinite(hazard_ratio.estimate):
+        return hazard_ratio, np.nan, None
+    return hazard_ratio, *_ph_check(data)
+
+
+def _hazard_ratio(data: _SurvivalData, method: str) -> Estimate:
+    fit, note = _fit_if_estimable(data, data.rows)
     if fit is None:
         return not_estimable(data.n_treated, data.n_control, method, note)
     std_error = fit.treatment_std_error
     if data.clusters is not None or data.weights is not None:
-        std_error = float(np.sqrt(max(_robust_covariance(data, fit)[0, 0], 0.0)))
+        std_error = float(np.sqrt(max(_robust_treatment_variance(data, fit), 0.0)))
     log_hr = wald_estimate(fit.params[0], std_error, data.n_treated, data.n_control, method, note)
     return hazard_ratio_from_log(log_hr)
 
@@ -338,21 +466,22 @@ def proportional_hazards_check(
     1 df. `holds` is False when p < 0.05; an untestable model gives (nan, True).
     """
     data = _survival_data(frame, duration, event, treatment, covariates, categorical, strata=strata)
-    fit, _ = _fit_if_estimable(data)
+    return _ph_check(data)
+
+
+def _ph_check(data: _SurvivalData) -> tuple[float, bool]:
+    """`proportional_hazards_check` of the data's model, unweighted."""
+    rows = data.unweighted_rows
+    fit, _ = _fit_if_estimable(data, rows)
     if fit is None:
         return np.nan, True
-    design = data.design.to_numpy()
-    shift = _risk_shift(design, fit.params)
     residuals, times = [], []
-    for rows in data.stratum_rows():
-        is_event = data.event[rows] == 1
-        if not is_event.any():
-            continue
-        relative_risk = _relative_risk(design[rows], fit.params, shift)
-        risk_sets = _risk_sets(data.duration[rows], data.event[rows], relative_risk, design[rows])
-        own_time = np.searchsorted(risk_sets.times, data.duration[rows][is_event])
-        residuals.append(design[rows][is_event] - risk_sets.covariate_means[own_time])
-        times.append(data.duration[rows][is_event])
+    for stratum, _, risk_sets in rows.breslow:
+        is_event = rows.event[stratum] == 1
+        duration, design = rows.duration[stratum][is_event], rows.design[stratum][is_event]
+        own_time = np.searchsorted(risk_sets.times, duration)
+        residuals.append(design - risk_sets.covariate_means[own_time])
+        times.append(duration)
     schoenfeld = np.concatenate(residuals)
     n_events = len(schoenfeld)
     # Only the treatment's column of the scaled residuals (D · r V) is needed.
@@ -378,6 +507,7 @@ def _survival_data(
     cluster: str | None = None,
     strata: str | None = None,
     weights: str | None = None,
+    merge_censored: bool = True,
 ) -> _SurvivalData:
     complete = frame.loc[frame[[duration, event, treatment]].notna().all(axis=1)]
     durations = pd.to_numeric(complete[duration]).to_numpy(dtype=float)
@@ -387,7 +517,7 @@ def _survival_data(
     treated = zero_one_values(complete[treatment])
     design = design_matrix(complete, treatment, covariates, categorical)
     clusters = None if cluster is None else complete[cluster].to_numpy()
-    labels = None if strata is None else complete[strata].astype("str").to_numpy()
+    labels = None if strata is None else pd.factorize(complete[strata].astype("str"))[0]
     case_weight = None
     if weights is not None:
         case_weight = pd.to_numeric(complete[weights]).to_numpy(dtype=float)
@@ -396,55 +526,32 @@ def _survival_data(
         if (case_weight == 1).all():
             case_weight = None  # an unsampled cohort: exactly the unweighted fit
     return _SurvivalData(
-        durations, events, design, *group_sizes(treated), clusters, labels, case_weight
+        durations,
+        events,
+        design,
+        *group_sizes(treated),
+        clusters,
+        labels,
+        case_weight,
+        merge_censored,
     )
 
 
-def _fit_if_estimable(data: _SurvivalData) -> tuple[CoxFit | None, str | None]:
+def _fit_if_estimable(data: _SurvivalData, rows: _ModelRows) -> tuple[CoxFit | None, str | None]:
     if data.n_treated < 2 or data.n_control < 2:
         return None, "fewer than 2 people in a group"
     if not data.event[data.treated].any():
         return None, "no events among the treated"
     if not data.event[~data.treated].any():
         return None, "no events in the comparison group"
-    if not treatment_is_identified(data.design):
+    if not data.treatment_identified:
         return None, "the treatment is fully determined by the covariates"
-    fit = _fit_cox(data)
+    fit = rows.fit
     if fit is None or not np.isfinite(fit.treatment_std_error):
         return None, "the Cox model could not be fitted"
     if not fit.converged:
         return None, "the Cox model did not converge (a coefficient runs off: separation)"
     return fit, None
-
-
-# The same model is often fitted twice in a row: the hazard ratio, then its proportional-hazards
-# check or the adjusted retention difference. A fit costs several passes over the data, so the
-# last few are kept, keyed by a digest of the exact inputs.
-_RECENT_FITS: OrderedDict[bytes, CoxFit | None] = OrderedDict()
-RECENT_FITS_KEPT = 4
-
-
-def _fit_cox(data: _SurvivalData) -> CoxFit | None:
-    key = _fit_key(data)
-    if key in _RECENT_FITS:
-        _RECENT_FITS.move_to_end(key)
-        return _RECENT_FITS[key]
-    fit = fit_cox(data.duration, data.event, data.design.to_numpy(), data.strata, data.weights)
-    _RECENT_FITS[key] = fit
-    if len(_RECENT_FITS) > RECENT_FITS_KEPT:
-        _RECENT_FITS.popitem(last=False)
-    return fit
-
-
-def _fit_key(data: _SurvivalData) -> bytes:
-    digest = hashlib.blake2b(repr(list(data.design.columns)).encode())
-    if data.strata is not None:
-        digest.update(repr(data.strata.tolist()).encode())
-    if data.weights is not None:
-        digest.update(b"weights" + np.ascontiguousarray(data.weights, dtype=float).tobytes())
-    for values in (data.duration, data.event, data.design.to_numpy(dtype=float)):
-        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
-    return digest.digest()
 
 
 # --- Risk sets (Breslow) and influence functions --------------------------------------------
@@ -486,37 +593,36 @@ def _risk_sets(
     """The risk sets' sums; with `case_weight`, each row counts that many times in them and
     in the events (the score residuals are then per unit weight: multiply by it)."""
     order = np.argsort(duration, kind="stable")
-    sorted_times = duration[order]
     risk = relative_risk if case_weight is None else relative_risk * case_weight
-    tail_weights = np.cumsum(risk[order][::-1])[::-1]
-    weighted = risk[order, None] * design[order]
-    tail_weighted = np.cumsum(weighted[::-1], axis=0)[::-1]
     is_event = event == 1
     times, position = np.unique(duration[is_event], return_inverse=True)
     event_weight = np.ones(position.size) if case_weight is None else case_weight[is_event]
     deaths = np.bincount(position, event_weight, minlength=times.size)
-    first_at_risk = np.searchsorted(sorted_times, times, side="left")
-    weight_sums = tail_weights[first_at_risk]
-    covariate_means = tail_weighted[first_at_risk] / weight_sums[:, None]
+    first_at_risk = np.searchsorted(duration[order], times, side="left")
+    weight_sums = tail_sums(risk[order], first_at_risk)
+    weighted = risk[order, None] * design[order]
+    covariate_means = tail_sums(weighted, first_at_risk) / weight_sums[:, None]
     return _RiskSets(times, weight_sums, covariate_means, deaths / weight_sums)
 
 
-def _score_residuals(
+def _projected_score_residuals(
     duration: np.ndarray,
     event: np.ndarray,
     relative_risk: np.ndarray,
     design: np.ndarray,
     risk_sets: _RiskSets,
+    direction: np.ndarray,
 ) -> np.ndarray:
-    """U_k = ∫ (x_k − E(s)) dM_k(s), one row per person (Breslow form)."""
+    """U_k · v with U_k = ∫ (x_k − E(s)) dM_k(s), one per row (Breslow form). The residuals
+    are only ever needed along one direction v: projecting the design and the risk sets'
+    means first makes every pass over the rows a vector's, not a matrix's."""
+    x = design @ direction
+    means = risk_sets.covariate_means @ direction
     cumulative_hazard = risk_sets.cumulative(risk_sets.hazard_jumps, duration)
-    weighted_means = risk_sets.cumulative(
-        risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], duration
-    )
+    weighted_means = risk_sets.cumulative(means * risk_sets.hazard_jumps, duration)
     own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
-    jump = event[:, None] * (design - risk_sets.covariate_means[own_time])
-    compensator = relative_risk[:, None] * (design * cumulative_hazard[:, None] - weighted_means)
-    return jump - compensator
+    jump = event * (x - means[own_time])
+    return jump - relative_risk * (x * cumulative_hazard - weighted_means)
 
 
 def _baseline_hazard_influence(
@@ -525,11 +631,9 @@ def _baseline_hazard_influence(
     relative_risk: np.ndarray,
     risk_sets: _RiskSets,
     horizon: float,
-    params_influence: np.ndarray,
-    case_weight: np.ndarray | None = None,
-) -> np.ndarray:
-    """Each person's influence on the Breslow Λ0(horizon), including through β̂ (with
-    `case_weight`, the risk sets' own weighting, each row's direct part times its weight)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's direct influence on the Breslow Λ0(horizon), per unit of its case weight,
+    and ∂Λ0(horizon)/∂β: through β̂ a row adds minus its influence on β̂ times that."""
     own_time = np.clip(np.searchsorted(risk_sets.times, duration), 0, risk_sets.times.size - 1)
     jump = event * (duration <= horizon) / risk_sets.weight_sums[own_time]
     compensator = relative_risk * risk_sets.cumulative(
@@ -538,10 +642,7 @@ def _baseline_hazard_influence(
     sensitivity = risk_sets.cumulative(
         risk_sets.covariate_means * risk_sets.hazard_jumps[:, None], np.array(horizon)
     )
-    direct = jump - compensator
-    if case_weight is not None:
-        direct = case_weight * direct
-    return direct - params_influence @ sensitivity
+    return jump - compensator, sensitivity
 
 
 # --- 12-month retention difference ----------------------------------------------------------
@@ -633,17 +734,18 @@ def _km_difference(data: _SurvivalData, horizon: float) -> tuple[float, float, s
 def _standardised_difference(
     data: _SurvivalData, horizon: float
 ) -> tuple[float, float, str | None]:
-    fit, note = _fit_if_estimable(data)
+    """The standardised difference on the model rows; each row's influence is its model row's
+    per unit weight times its case weight."""
+    rows = data.rows
+    fit, note = _fit_if_estimable(data, rows)
     if fit is None:
         return np.nan, np.nan, note
-    design = data.design.to_numpy()
-    weight = data.case_weight
+    design = rows.design
     shift = _risk_shift(design, fit.params)
-    relative_risk = _relative_risk(design, fit.params, shift)
-    risk_sets = _risk_sets(data.duration, data.event, relative_risk, design, data.weights)
+    [(_, relative_risk, risk_sets)] = rows.breslow  # one stratum, all rows
     baseline = float(risk_sets.cumulative(risk_sets.hazard_jumps, np.array(horizon)))
 
-    treated = data.treated
+    treated = rows.treated
     as_treated, as_untreated = design[treated].copy(), design[treated].copy()
     as_treated[:, 0], as_untreated[:, 0] = 1.0, 0.0
     risk_treated = _relative_risk(as_treated, fit.params, shift)
@@ -652,7 +754,7 @@ def _standardised_difference(
     survival_untreated = np.exp(-baseline * risk_untreated)
     per_person = survival_treated - survival_untreated
     # The average over the treated, each counting its weight (1 for participants).
-    treated_weight = weight[treated]
+    treated_weight = rows.weight[treated]
     share = treated_weight / treated_weight.sum()
     difference = float(share @ per_person)
 
@@ -663,23 +765,24 @@ def _standardised_difference(
     gradient_baseline = float(
         share @ (survival_untreated * risk_untreated - survival_treated * risk_treated)
     )
-    params_influence = (
-        weight[:, None]
-        * _score_residuals(data.duration, data.event, relative_risk, design, risk_sets)
-        @ fit.covariance
+    baseline_influence, baseline_sensitivity = _baseline_hazard_influence(
+        rows.duration, rows.event, relative_risk, risk_sets, horizon
     )
-    baseline_influence = _baseline_hazard_influence(
-        data.duration, data.event, relative_risk, risk_sets, horizon, params_influence, weight
+    # A row's influence on β̂ is its score residual times I⁻¹; on the difference it acts
+    # directly and through Λ0, along I⁻¹ (∂/∂β − ∂/∂Λ0 · ∂Λ0/∂β).
+    through_params = _projected_score_residuals(
+        rows.duration,
+        rows.event,
+        relative_risk,
+        design,
+        risk_sets,
+        fit.covariance @ (gradient_params - gradient_baseline * baseline_sensitivity),
     )
-    averaging_influence = np.zeros(data.duration.size)
-    averaging_influence[treated] = share * (per_person - difference)
-    influence = (
-        averaging_influence
-        + params_influence @ gradient_params
-        + gradient_baseline * baseline_influence
+    averaging_influence = np.zeros(rows.duration.size)
+    averaging_influence[treated] = (per_person - difference) / treated_weight.sum()
+    influence = data.clustered(
+        averaging_influence + through_params + gradient_baseline * baseline_influence
     )
-    if data.clusters is not None:
-        influence = cluster_sums(influence, data.clusters)
     return difference, float(np.sqrt(influence @ influence)), note
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from stats.cox import fit_cox
+from stats.cox import fit_cox, merge_censored_rows
 from stats.estimate import (
     Estimate,
     design_matrix,
@@ -247,39 +247,57 @@ def weighted_hazard_ratio(
 
     With `entry` (counting-process rows from `split_follow_up`: a person's follow-up in
     pieces (entry, duration], each with its own weight), the weights may change over time;
-    the group sizes count people (their first rows), not pieces."""
+    the group sizes count people (their first rows), not pieces.
+
+    The fit and the score residuals (per unit weight) run on the rows with censored rows
+    alike in stratum, treatment, duration and entry merged (`stats.cox.merge_censored_rows`)."""
     durations, events, treated, w, entries, keep, first = _complete(
         frame, duration, event, treatment, weight, entry
     )
     n_treated, n_control = int((treated & first).sum()), int((~treated & first).sum())
     if not (events[treated].any() and events[~treated].any()):
         return not_estimable(n_treated, n_control, METHOD, "no events in a group")
-    design = treated.astype(float)[:, None]
-    labels = None if strata is None else frame[strata].astype("str").to_numpy()[keep]
+    groups = np.zeros(durations.size, dtype=int)
+    if strata is not None:
+        groups = pd.factorize(frame[strata].astype("str").to_numpy()[keep])[0]
+    merged = merge_censored_rows(events, [groups, treated, durations, entries])
+    at = merged.representative
+    durations_at, events_at = durations[at], events[at]
+    entries_at, groups_at = entries[at], groups[at]
+    x, merged_weight = treated[at].astype(float), merged.summed(w)
     fit = fit_cox(
-        durations, events, design, labels, weights=w, entry=None if entry is None else entries
+        durations_at,
+        events_at,
+        x[:, None],
+        None if strata is None else groups_at,
+        weights=merged_weight,
+        entry=None if entry is None else entries_at,
     )
     if fit is None or not fit.converged:
         return not_estimable(
             n_treated, n_control, METHOD, "the weighted Cox model did not converge"
         )
     beta = float(fit.params[0])
-    scores = np.zeros(durations.size)
-    groups = np.zeros(durations.size, dtype=int) if labels is None else pd.factorize(labels)[0]
-    for label in np.unique(groups):
-        rows = groups == label
-        scores[rows] = _weighted_score_residuals(
-            durations[rows], events[rows], design[rows, 0], w[rows], beta, entries[rows]
+    scores = np.zeros(at.size)
+    for label in np.unique(groups_at):
+        rows = groups_at == label
+        scores[rows] = _score_residuals_per_weight(
+            durations_at[rows],
+            events_at[rows],
+            x[rows],
+            merged_weight[rows],
+            beta,
+            entries_at[rows],
         )
     clusters = np.arange(durations.size) if cluster is None else frame[cluster].to_numpy()[keep]
-    summed = cluster_sums(scores, clusters)
+    summed = cluster_sums(w * scores[merged.expand], clusters)
     variance = float(fit.covariance[0, 0] ** 2 * (summed @ summed))
     return hazard_ratio_from_log(
         wald_estimate(beta, np.sqrt(variance), n_treated, n_control, METHOD)
     )
 
 
-def _weighted_score_residuals(
+def _score_residuals_per_weight(
     duration: np.ndarray,
     event: np.ndarray,
     x: np.ndarray,
@@ -287,8 +305,9 @@ def _weighted_score_residuals(
     beta: float,
     entry: np.ndarray | None = None,
 ) -> np.ndarray:
-    """w_i [dN_i (x_i − E(T_i)) − e^{βx_i} Σ_{E_i < t_j ≤ T_i} (x_i − E_j) dΛ_j] (Breslow), with
-    E and dΛ from the weighted risk sets (rows at risk over (entry, duration])."""
+    """dN_i (x_i − E(T_i)) − e^{βx_i} Σ_{E_i < t_j ≤ T_i} (x_i − E_j) dΛ_j (Breslow), with E and
+    dΛ from the risk sets weighted by `weight` (rows at risk over (entry, duration]): a row's
+    weighted score residual is this times its weight."""
     if not event.any():
         return np.zeros(duration.size)
     entry = np.full(duration.size, -np.inf) if entry is None else entry
@@ -320,7 +339,7 @@ def _weighted_score_residuals(
         x * (cumulative[upto] - cumulative[since])
         - (cumulative_mean[upto] - cumulative_mean[since])
     )
-    return weight * (jump - compensator)
+    return jump - compensator
 
 
 def _weighted_risk_sets(

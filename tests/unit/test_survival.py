@@ -1,13 +1,18 @@
 """Kaplan–Meier, Cox and the 12-month retention difference on known answers."""
 
+from dataclasses import astuple
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
 from statsmodels.duration.hazard_regression import PHReg
 
+from stats import survival
 from stats.survival import (
     cox_hazard_ratio,
+    cox_hazard_ratio_and_ph_check,
     cumulative_incidence,
     km_at,
     km_curve,
@@ -617,3 +622,66 @@ def test_the_weighted_cox_robust_error_is_the_infinitesimal_jackknife():
         beta_down = fit_cox(duration, event, treated[:, None].astype(float), weights=down)
         terms.append(weights[i] * (beta_up - beta_down.params[0]) / (2 * step))
     assert analytic == pytest.approx(float(np.sqrt(np.sum(np.square(terms)))), rel=0.05)
+
+
+# --- Merged censored rows -------------------------------------------------------------------
+
+
+def repeated_trials(seed: int = 11, n: int = 3000) -> pd.DataFrame:
+    """Person-trials with few-valued covariates and coarse follow-up: most censored rows have
+    twins in every model input (but not in their person or, sometimes, their weight)."""
+    rng = np.random.default_rng(seed)
+    department = rng.choice(["ops", "sales", "tech"], n)
+    treated = rng.integers(0, 2, n)
+    rating = rng.choice([2.0, 3.0, 4.0, np.nan], n)
+    hazard = np.exp(-0.4 * treated + 0.3 * (department == "tech")) / 300
+    event_day = np.ceil(rng.exponential(1 / hazard))
+    follow_up = rng.choice([90.0, 180.0, 365.0], n)
+    return pd.DataFrame(
+        {
+            "days": np.minimum(event_day, follow_up),
+            "left": (event_day <= follow_up).astype(int),
+            "treated": treated,
+            "department": department,
+            "rating": rating,
+            "program": rng.choice(["a", "b"], n),
+            "person": rng.integers(0, n // 3, n),
+            "w": np.where(treated == 1, 1.0, rng.choice([1.5, 4.0], n)),
+        }
+    )
+
+
+@pytest.mark.parametrize(("weights", "strata"), [(None, None), ("w", None), ("w", "program")])
+def test_merging_censored_twins_changes_no_estimate(monkeypatch, weights, strata):
+    frame = repeated_trials()
+    model = (frame, "days", "left", "treated", ["rating"], ["department"])
+    merged = survival._survival_data(*model, "person", strata, weights)
+    assert merged.rows.duration.size < len(frame) / 2  # the merging has something to merge
+    hazard_ratio = cox_hazard_ratio_and_ph_check(
+        *model, cluster="person", strata=strata, weights=weights
+    )
+    retention = retention_difference(
+        *model[:4], 180, ["rating"], ["department"], "adjusted", "person", weights
+    )
+
+    unmerged = partial(survival._survival_data, merge_censored=False)
+    monkeypatch.setattr(survival, "_survival_data", unmerged)
+    assert unmerged(*model, "person", strata, weights).rows.duration.size == len(frame)
+    hazard_ratio_unmerged = cox_hazard_ratio_and_ph_check(
+        *model, cluster="person", strata=strata, weights=weights
+    )
+    retention_unmerged = retention_difference(
+        *model[:4], 180, ["rating"], ["department"], "adjusted", "person", weights
+    )
+
+    estimate, p_value, holds = hazard_ratio
+    estimate_unmerged, p_value_unmerged, holds_unmerged = hazard_ratio_unmerged
+    numbers = [*astuple(estimate)[:4], p_value, *astuple(retention)[:4]]
+    numbers_unmerged = [
+        *astuple(estimate_unmerged)[:4],
+        p_value_unmerged,
+        *astuple(retention_unmerged)[:4],
+    ]
+    assert np.isfinite(numbers).all()
+    np.testing.assert_allclose(numbers, numbers_unmerged, rtol=1e-9)
+    assert holds == holds_unmerged

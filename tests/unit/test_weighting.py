@@ -1,13 +1,16 @@
 """ATT weighting: the propensity model, balance after weighting, weighted Cox, Kaplan–Meier
 and DiD (stats/weighting.py, the weights of stats/cox.py and stats/did.py)."""
 
+from dataclasses import astuple
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from effects.diagnostics import study_balance
 from effects.program_effects import studies, study_weighting
-from stats.cox import fit_cox
+from stats import weighting
+from stats.cox import fit_cox, merge_censored_rows, unmerged_rows
 from stats.did import diff_in_diff
 from stats.survival import cox_hazard_ratio, retention_difference
 from stats.weighting import (
@@ -273,6 +276,37 @@ def test_censoring_weights_remove_the_bias_of_informative_censoring():
     assert diff.ci_low <= 0 <= diff.ci_high
     # People, not pieces, are counted.
     assert (hr.n_treated, hr.n_control) == (5000, 5000)
+
+
+def test_merging_censored_pieces_changes_no_weighted_hazard_ratio(monkeypatch):
+    frame, censored = _informatively_censored(n=2000)
+    frame["program"] = np.where(frame["id"] % 3 == 0, "a", "b")
+    weights = censoring_weights(
+        frame["days"],
+        censored,
+        frame["treated"] == 0,
+        frame[["x"]].to_numpy(),
+        (frame["id"] % 7).to_numpy(dtype=float),  # time zeros apart: entries differ
+        np.arange(0.0, 660.0, 30.0),
+    )
+    pieces, factor = split_follow_up(frame, "days", "event", weights)
+    arguments = (pieces, "days", "event", "treated", factor, "id", "program", "_entry")
+    merged_sizes = []
+
+    def merge_and_count(event, columns):
+        merged = merge_censored_rows(event, columns)
+        merged_sizes.append(merged.representative.size)
+        return merged
+
+    monkeypatch.setattr(weighting, "merge_censored_rows", merge_and_count)
+    merged = weighted_hazard_ratio(*arguments)
+    assert merged_sizes[0] < len(pieces) / 2  # the merging has something to merge
+    monkeypatch.setattr(
+        weighting, "merge_censored_rows", lambda event, columns: unmerged_rows(event.size)
+    )
+    unmerged = weighted_hazard_ratio(*arguments)
+    assert np.isfinite(astuple(merged)[:4]).all()
+    np.testing.assert_allclose(astuple(merged)[:4], astuple(unmerged)[:4], rtol=1e-9)
 
 
 def test_no_censoring_weights_are_ones():
