@@ -55,13 +55,13 @@ def typed_sql(column: Column, text: str) -> str:
     return text
 
 
-def _text_sql(name: str, present: set[str]) -> str:
+def raw_text_sql(name: str, present: set[str]) -> str:
     """The trimmed text of column `name` of `raw.<source> r`; NULL when blank or absent."""
     return f"nullif(trim(r.{quote_ident(name)}), '')" if name in present else "NULL::VARCHAR"
 
 
 def _column_sql(column: Column, present: set[str]) -> list[str]:
-    text = _text_sql(column.name, present)
+    text = raw_text_sql(column.name, present)
     selected = [f"{typed_sql(column, text)} AS {column.name}"]
     if text_column(column) != column.name:
         selected.append(f"{text} AS {text_column(column)}")
@@ -116,7 +116,7 @@ def key_conflict_sql(source: str, present: set[str], data_columns: list[str], fi
     file share. Copies of one row hash alike, so a key whose rows do not all hash alike is on
     at least two different rows; a GROUP BY, not a window over every typed column."""
     key = SOURCES[source].key
-    typed_key = [typed_sql(SOURCES[source].column(k), _text_sql(k, present)) for k in key]
+    typed_key = [typed_sql(SOURCES[source].column(k), raw_text_sql(k, present)) for k in key]
     row_hash = row_hash_sql(data_columns)
     conflicting = (
         "SELECT r._source_file, "

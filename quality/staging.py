@@ -15,9 +15,9 @@ from datetime import date
 
 import duckdb
 
-from quality.contract import SOURCES, is_contact_column
+from quality.contract import SOURCES, Column, is_contact_column
 from quality.data_docs import store_results
-from quality.frames import frame_sql, raw_columns, typed_sql
+from quality.frames import frame_sql, raw_columns, raw_text_sql, typed_sql
 from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
 from warehouse.db import quote_ident, quote_literal, table_exists
 
@@ -259,23 +259,28 @@ def record_results(
 
 def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) -> None:
     """Typed contract columns of the raw rows not quarantined; per key, the row from the file
-    that sorts last by name wins."""
+    that sorts last by name wins.
+
+    The winners are found first, by a GROUP BY over the key alone, and only they are typed
+    and written: no window sorting every typed column of every row."""
     spec = SOURCES[source]
     present = set(raw_columns(con, source))
-    columns = []
-    for column in spec.columns:
-        text = (
-            f"nullif(trim(r.{quote_ident(column.name)}), '')"
-            if column.name in present
-            else "NULL::VARCHAR"
-        )
-        columns.append(f"CAST({typed_sql(column, text)} AS {column.sql_type}) AS {column.name}")
+    typed = {column.name: _staged_sql(column, present) for column in spec.columns}
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
     key = ", ".join(spec.key)
+    latest = (
+        "SELECT max((r._source_file, r._source_line)) AS row "
+        f"FROM raw.{source} r ANTI JOIN {reasons} q USING (_source_file, _source_line) "
+        f"GROUP BY {', '.join(typed[k] for k in spec.key)}"
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE staging.{source} AS "
-        f"SELECT {', '.join(columns)}, r._source_file, r._source_line FROM raw.{source} r "
-        f"ANTI JOIN {reasons} q USING (_source_file, _source_line) "
-        f"QUALIFY row_number() OVER (PARTITION BY {key} "
-        "ORDER BY r._source_file DESC, r._source_line DESC) = 1 "
+        f"SELECT {columns}, r._source_file, r._source_line FROM raw.{source} r "
+        f"SEMI JOIN ({latest}) w ON w.row = (r._source_file, r._source_line) "
         f"ORDER BY {key}"
     )
+
+
+def _staged_sql(column: Column, present: set[str]) -> str:
+    """The staged value of a contract column of `raw.<source> r`, typed from its text."""
+    return f"CAST({typed_sql(column, raw_text_sql(column.name, present))} AS {column.sql_type})"
