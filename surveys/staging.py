@@ -24,6 +24,8 @@ from quality.staging import (
     FRAME,
     ROW_REASONS,
     StageResult,
+    create_frame,
+    drop_frame,
     ensure_row_reasons,
     pending_files,
     reconcile_ledger,
@@ -136,9 +138,9 @@ def _build_frame(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         f"LEFT JOIN {ANSWERS} {code} ON {code}.code = '{code}' AND {code}.text = f.{code}__text"
         for code in SCALED_ITEM_CODES
     )
-    con.execute(
-        f"CREATE OR REPLACE TABLE {FRAME} AS SELECT f.*, f.unscored_reason IS NULL AS _scored, "
-        f"{values} FROM {SURVEY_ROWS} f {joins}"
+    create_frame(
+        con,
+        f"SELECT f.*, f.unscored_reason IS NULL AS _scored, {values} FROM {SURVEY_ROWS} f {joins}",
     )
     con.execute(f"DROP TABLE {SURVEY_ROWS}; DROP TABLE {ANSWERS}")
 
@@ -169,7 +171,7 @@ def stage_surveys(
         _insert(con)
         waves |= {r.source.removeprefix("surveys wave ") for r in results}
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {FRAME}")
+        drop_frame(con)
     _refresh(con, sorted(waves))
     return results
 
