@@ -14,7 +14,7 @@ from quality.contract import SOURCES, Column, Kind
 from quality.suites import KEY_CONFLICT, text_column
 from warehouse.db import quote_ident, quote_literal
 
-LINEAGE_SQL = "_source_file, _source_line, _malformed"
+LINEAGE_SQL = "r._source_file, r._source_line, r._malformed"
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
@@ -55,12 +55,13 @@ def typed_sql(column: Column, text: str) -> str:
     return text
 
 
+def raw_text_sql(name: str, present: set[str]) -> str:
+    """The trimmed text of column `name` of `raw.<source> r`; NULL when blank or absent."""
+    return f"nullif(trim(r.{quote_ident(name)}), '')" if name in present else "NULL::VARCHAR"
+
+
 def _column_sql(column: Column, present: set[str]) -> list[str]:
-    text = (
-        f"nullif(trim({quote_ident(column.name)}), '')"
-        if column.name in present
-        else "NULL::VARCHAR"
-    )
+    text = raw_text_sql(column.name, present)
     selected = [f"{typed_sql(column, text)} AS {column.name}"]
     if text_column(column) != column.name:
         selected.append(f"{text} AS {text_column(column)}")
@@ -80,28 +81,65 @@ def typed_columns_sql(source: str, present: set[str]) -> list[str]:
     return [sql for column in SOURCES[source].columns for sql in _column_sql(column, present)]
 
 
+def row_hash_sql(data_columns: list[str], alias: str = "r") -> str:
+    """One 64-bit hash of a row's data columns: identical rows of a file share it (two
+    different rows share one with odds of about 2⁻⁶⁴ a pair)."""
+    return "hash(" + ", ".join(f"{alias}.{quote_ident(c)}" for c in data_columns) + ")"
+
+
+def repeated_rows_sql(source: str, data_columns: list[str], files: list[str] | None) -> str:
+    """(file, row hash, first line) of each row that its file holds more than once.
+
+    A GROUP BY over two narrow columns, joined back to the rows, instead of a window sorting
+    every typed column by file and row: the repeats are few, the rows are millions."""
+    return (
+        f"SELECT r._source_file, {row_hash_sql(data_columns)} AS _row_hash, "
+        f"min(r._source_line) AS _first_line FROM raw.{source} r {of_files(files)} "
+        "GROUP BY ALL HAVING count(*) > 1"
+    )
+
+
+def duplicate_of_sql(
+    source: str, data_columns: list[str], files: list[str] | None
+) -> tuple[str, str]:
+    """A LEFT JOIN onto `raw.<source> r` and the expression of `_duplicate_of` it allows: the
+    first line of the file holding the same row, for every later copy."""
+    join = (
+        f"LEFT JOIN ({repeated_rows_sql(source, data_columns, files)}) d "
+        f"ON d._source_file = r._source_file AND d._row_hash = {row_hash_sql(data_columns)}"
+    )
+    return join, "CASE WHEN r._source_line > d._first_line THEN d._first_line END"
+
+
+def key_conflict_sql(source: str, present: set[str], data_columns: list[str], files) -> str:
+    """A LEFT JOIN onto `raw.<source> r` matching, as `k`, the keys that different rows of a
+    file share. Copies of one row hash alike, so a key whose rows do not all hash alike is on
+    at least two different rows; a GROUP BY, not a window over every typed column."""
+    key = SOURCES[source].key
+    typed_key = [typed_sql(SOURCES[source].column(k), raw_text_sql(k, present)) for k in key]
+    row_hash = row_hash_sql(data_columns)
+    conflicting = (
+        "SELECT r._source_file, "
+        + ", ".join(f"{sql} AS {k}" for k, sql in zip(key, typed_key, strict=True))
+        + f" FROM raw.{source} r {of_files(files)} GROUP BY ALL "
+        f"HAVING min({row_hash}) <> max({row_hash})"
+    )
+    on = " AND ".join(
+        f"k.{k} IS NOT DISTINCT FROM {sql}" for k, sql in zip(key, typed_key, strict=True)
+    )
+    return f"LEFT JOIN ({conflicting}) k ON k._source_file = r._source_file AND {on}"
+
+
 def frame_sql(con: duckdb.DuckDBPyConnection, source: str, files: list[str] | None = None) -> str:
     """SELECT producing the validation table of a source: the rows of `files`, or all."""
     present = set(raw_columns(con, source))
     data_columns = [c for c in raw_columns(con, source) if not c.startswith("_")]
-    columns = typed_columns_sql(source, present)
-    # Identical rows share a file and a hash of every column: one 64-bit partition key instead
-    # of every text column (4× faster; two different rows of a file share a hash with odds
-    # of about 2⁻⁶⁴ a pair).
-    identical = (
-        "r._source_file, hash(" + ", ".join(f"r.{quote_ident(c)}" for c in data_columns) + ")"
-    )
-    key = ", ".join(["_source_file", *SOURCES[source].key])
+    repeats, duplicate_of = duplicate_of_sql(source, data_columns, files)
     return f"""
-        WITH typed AS (
-            SELECT {LINEAGE_SQL}, {", ".join(columns)},
-                CASE WHEN row_number() OVER same_row > 1
-                     THEN min(_source_line) OVER same_row END AS _duplicate_of
-            FROM raw.{source} r {of_files(files)}
-            WINDOW same_row AS (PARTITION BY {identical} ORDER BY _source_line)
-        )
-        SELECT *, CASE WHEN _duplicate_of IS NULL AND count(*) FILTER (
-                WHERE _duplicate_of IS NULL) OVER (PARTITION BY {key}) > 1
-            THEN true END AS {KEY_CONFLICT}
-        FROM typed
+        SELECT {LINEAGE_SQL}, {", ".join(typed_columns_sql(source, present))},
+            {duplicate_of} AS _duplicate_of,
+            CASE WHEN ({duplicate_of}) IS NULL AND k._source_file IS NOT NULL
+                THEN true END AS {KEY_CONFLICT}
+        FROM raw.{source} r {repeats}
+        {key_conflict_sql(source, present, data_columns, files)} {of_files(files)}
     """

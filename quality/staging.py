@@ -15,15 +15,18 @@ from datetime import date
 
 import duckdb
 
-from quality.contract import SOURCES, is_contact_column
+from quality.contract import SOURCES, Column, is_contact_column
 from quality.data_docs import store_results
-from quality.frames import frame_sql, raw_columns, typed_sql
+from quality.frames import frame_sql, raw_columns, raw_text_sql, typed_sql
 from quality.validation import FAILURES_DDL, ExpectationResult, collect_reasons, validate_table
 from warehouse.db import quote_ident, quote_literal, table_exists
 
-# Tables GX reads live in the main schema: it reaches them through cursors of the
+# Tables GX reads are named in the main schema: it reaches them through cursors of the
 # connection, which do not see its temporary tables, and its column lookup drops schemas.
 FRAME = "_validation_frame"
+# An in-memory database the connection's cursors share: the validation table's rows live
+# there, read through a view named FRAME, never written to the warehouse file.
+SCRATCH = "_scratch"
 STAGED_KEYS = "_staged_keys"
 FAILURES = "_failed_rows"
 ROW_REASONS = "meta.row_reasons"
@@ -94,11 +97,11 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
         result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
         return result
     if files:
-        con.execute(f"CREATE OR REPLACE TABLE {FRAME} AS {frame_sql(con, source, files)}")
+        create_frame(con, frame_sql(con, source, files))
         try:
             result.results += validate_rows(con, source, files, row_suite(source, run_date), result)
         finally:
-            con.execute(f"DROP TABLE IF EXISTS {FRAME}")
+            drop_frame(con)
         result.files_validated = files
     reasons = (
         f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = {quote_literal(source)})"
@@ -108,8 +111,9 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
     reconcile_ledger(con, source, f"staging.{source}")
     key = ", ".join(SOURCES[source].key)
+    # A view, not a copy: GX needs a name in the main schema, not the rows twice.
     con.execute(
-        f"CREATE OR REPLACE TABLE {STAGED_KEYS} AS "
+        f"CREATE OR REPLACE VIEW {STAGED_KEYS} AS "
         f"SELECT {key}, _source_file, _source_line FROM staging.{source}"
     )
     try:
@@ -117,8 +121,21 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
             con, STAGED_KEYS, dataset_suite(source), run=result.gx_results
         )
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGED_KEYS}")
+        con.execute(f"DROP VIEW IF EXISTS {STAGED_KEYS}")
     return result
+
+
+def create_frame(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
+    """The validation table FRAME from `select_sql`, its rows in memory. Written to the
+    warehouse file, only to be dropped after validation, the rows took half as long again."""
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+    con.execute(f"CREATE OR REPLACE TABLE {SCRATCH}.{FRAME} AS {select_sql}")
+    con.execute(f"CREATE OR REPLACE VIEW {FRAME} AS SELECT * FROM {SCRATCH}.{FRAME}")
+
+
+def drop_frame(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP VIEW IF EXISTS {FRAME}")
+    con.execute(f"DROP TABLE IF EXISTS {SCRATCH}.{FRAME}")
 
 
 def validate_rows(
@@ -198,16 +215,18 @@ def write_quarantine(
 def reconcile_ledger(con: duckdb.DuckDBPyConnection, source: str, kept: str) -> None:
     """Per file: rows read, loaded (passed), quarantined, and superseded (passed but not kept
     in the `kept` table, because a later file or response replaced them)."""
+    # Counts per file of each table, joined per file: no join over the rows. A line is
+    # quarantined or kept at most once, and both are rows of raw.
     counts = con.execute(
         f"""
-        SELECT r._source_file AS file, count(*) AS read,
-               count(q._source_line) AS quarantined,
-               count(*) - count(q._source_line) AS loaded,
-               count(*) - count(q._source_line) - count(s._source_line) AS superseded
-        FROM raw.{source} r
-        LEFT JOIN quarantine.{source} q USING (_source_file, _source_line)
-        LEFT JOIN {kept} s USING (_source_file, _source_line)
-        GROUP BY r._source_file
+        SELECT r._source_file AS file, r.read, coalesce(q.rows, 0) AS quarantined,
+               r.read - coalesce(q.rows, 0) AS loaded,
+               r.read - coalesce(q.rows, 0) - coalesce(s.rows, 0) AS superseded
+        FROM (SELECT _source_file, count(*) AS read FROM raw.{source} GROUP BY 1) r
+        LEFT JOIN (SELECT _source_file, count(*) AS rows FROM quarantine.{source} GROUP BY 1) q
+            USING (_source_file)
+        LEFT JOIN (SELECT _source_file, count(*) AS rows FROM {kept} GROUP BY 1) s
+            USING (_source_file)
         """
     ).fetchall()
     for file, read, quarantined, loaded, superseded in counts:
@@ -256,23 +275,28 @@ def record_results(
 
 def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) -> None:
     """Typed contract columns of the raw rows not quarantined; per key, the row from the file
-    that sorts last by name wins."""
+    that sorts last by name wins.
+
+    The winners are found first, by a GROUP BY over the key alone, and only they are typed
+    and written: no window sorting every typed column of every row."""
     spec = SOURCES[source]
     present = set(raw_columns(con, source))
-    columns = []
-    for column in spec.columns:
-        text = (
-            f"nullif(trim(r.{quote_ident(column.name)}), '')"
-            if column.name in present
-            else "NULL::VARCHAR"
-        )
-        columns.append(f"CAST({typed_sql(column, text)} AS {column.sql_type}) AS {column.name}")
+    typed = {column.name: _staged_sql(column, present) for column in spec.columns}
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
     key = ", ".join(spec.key)
+    latest = (
+        "SELECT max((r._source_file, r._source_line)) AS row "
+        f"FROM raw.{source} r ANTI JOIN {reasons} q USING (_source_file, _source_line) "
+        f"GROUP BY {', '.join(typed[k] for k in spec.key)}"
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE staging.{source} AS "
-        f"SELECT {', '.join(columns)}, r._source_file, r._source_line FROM raw.{source} r "
-        f"ANTI JOIN {reasons} q USING (_source_file, _source_line) "
-        f"QUALIFY row_number() OVER (PARTITION BY {key} "
-        "ORDER BY r._source_file DESC, r._source_line DESC) = 1 "
+        f"SELECT {columns}, r._source_file, r._source_line FROM raw.{source} r "
+        f"SEMI JOIN ({latest}) w ON w.row = (r._source_file, r._source_line) "
         f"ORDER BY {key}"
     )
+
+
+def _staged_sql(column: Column, present: set[str]) -> str:
+    """The staged value of a contract column of `raw.<source> r`, typed from its text."""
+    return f"CAST({typed_sql(column, raw_text_sql(column.name, present))} AS {column.sql_type})"

@@ -19,11 +19,13 @@ from datetime import date
 import duckdb
 
 from quality.contract import normalise_header
-from quality.frames import iso_timestamp_sql, of_files, raw_columns
+from quality.frames import duplicate_of_sql, iso_timestamp_sql, of_files, raw_columns
 from quality.staging import (
     FRAME,
     ROW_REASONS,
     StageResult,
+    create_frame,
+    drop_frame,
     ensure_row_reasons,
     pending_files,
     reconcile_ledger,
@@ -80,8 +82,7 @@ def survey_frame_sql(
     finished = _first_present(["finished"], present)
     status = _first_present(["status"], present)
     stem = r"regexp_replace(regexp_extract(r._source_file, '[^/]+$'), '\.[^.]*$', '')"
-    identical = ", ".join(["r._source_file", *(f"r.{quote_ident(c)}" for c in data_columns)])
-    where = of_files(files)
+    repeats, duplicate_of = duplicate_of_sql("surveys", data_columns, files)
     return f"""
         SELECT r._source_file, r._source_line, r._malformed,
             {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
@@ -92,10 +93,8 @@ def survey_frame_sql(
                  ELSE CASE lower({status}) {status_cases} END END AS unscored_reason,
             {", ".join(answers)},
             {_first_present(sources[COMMENT], present)} AS comment,
-            CASE WHEN row_number() OVER same_row > 1
-                 THEN min(r._source_line) OVER same_row END AS _duplicate_of
-        FROM raw.surveys r {where}
-        WINDOW same_row AS (PARTITION BY {identical} ORDER BY r._source_line)
+            {duplicate_of} AS _duplicate_of
+        FROM raw.surveys r {repeats} {of_files(files)}
         ORDER BY r._source_file, r._source_line
     """
 
@@ -139,9 +138,9 @@ def _build_frame(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         f"LEFT JOIN {ANSWERS} {code} ON {code}.code = '{code}' AND {code}.text = f.{code}__text"
         for code in SCALED_ITEM_CODES
     )
-    con.execute(
-        f"CREATE OR REPLACE TABLE {FRAME} AS SELECT f.*, f.unscored_reason IS NULL AS _scored, "
-        f"{values} FROM {SURVEY_ROWS} f {joins}"
+    create_frame(
+        con,
+        f"SELECT f.*, f.unscored_reason IS NULL AS _scored, {values} FROM {SURVEY_ROWS} f {joins}",
     )
     con.execute(f"DROP TABLE {SURVEY_ROWS}; DROP TABLE {ANSWERS}")
 
@@ -172,7 +171,7 @@ def stage_surveys(
         _insert(con)
         waves |= {r.source.removeprefix("surveys wave ") for r in results}
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {FRAME}")
+        drop_frame(con)
     _refresh(con, sorted(waves))
     return results
 
