@@ -30,9 +30,9 @@ from stats.estimate import (
     Estimate,
     design_matrix,
     not_estimable,
+    row_groups,
     wald_estimate,
 )
-from stats.patterns import distinct_rows
 from stats.survival import TWELVE_MONTHS_DAYS, cluster_sums, hazard_ratio_from_log
 
 METHOD = "ipw"
@@ -120,7 +120,7 @@ def _logistic(
     """Fitted probabilities of a logistic regression by Newton–Raphson (IRLS), each row
     counting `case_weight` times when given. Fitted on the distinct rows of `regressors`, each
     a binomial row with their counts: the same likelihood, over a few thousand rows."""
-    first, pattern = distinct_rows(regressors)
+    pattern, first = row_groups(list(regressors.T))
     counts = np.ones(outcome.size) if case_weight is None else case_weight
     trials = np.bincount(pattern, counts, minlength=first.size)
     successes = np.bincount(pattern, counts * outcome, minlength=first.size)
@@ -548,7 +548,7 @@ def censoring_weights(
     fitted = np.isin(cell, cells)
     x = np.asarray(covariates, dtype=float).reshape(n, -1)
     # Person-periods alike in cell and covariates are one binomial row: many fewer rows.
-    first_of_profile, profile = distinct_rows(x[candidates])
+    profile, first_of_profile = row_groups(list(x[candidates].T))
     profiles = x[candidates][first_of_profile]
     profile_of = np.zeros(n, dtype=np.int64)
     profile_of[candidates] = profile
