@@ -363,7 +363,7 @@ STUDY_COHORT = Table(
         "type, trial and person: each participant once, at their first pairing (time "
         "zero); comparison people employed on a trial month's first day, not advisors in "
         "the program, not yet paired in it and no participant of the type in the 12 "
-        "months before (in a track with over 100,000 eligible person-months, up to 10 per"
+        "months before (in a track with over 100,000 eligible person-months, up to 5 per"
         " participant drawn with a fixed seed and weighted by sampling_weight), censored if "
         "paired later; advisors once, "
         "at their first pairing. With covariates as of time zero, follow-up from it and "
