@@ -422,7 +422,7 @@ def test_a_rerun_reuses_the_survival_estimates_until_the_cohort_changes(
         raise AssertionError("a survival model was refitted")
 
     with duckdb.connect(str(copy)) as writable, monkeypatch.context() as patched:
-        patched.setattr(effects_module, "cox_hazard_ratio", no_refit)
+        patched.setattr(effects_module, "cox_hazard_ratio_and_ph_check", no_refit)
         patched.setattr(effects_module, "retention_difference", no_refit)
         writable.execute("UPDATE marts.study_cohort SET loneliness_followup = NULL")
         effects_module.build_program_effects(writable, k)
