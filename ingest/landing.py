@@ -1,8 +1,8 @@
 """Land inbox files in `raw.<source>` as text, with lineage, and keep the ledger of every file.
 
-A file is read completely into a temporary table before anything in `raw` changes; only then,
-in one transaction, are the rows of an earlier version of the same file replaced. A file that
-fails to read leaves `raw` exactly as it was.
+A file is read completely (parsed whole in memory, or streamed into a temporary table) before
+anything in `raw` changes; only then, in one transaction, are the rows of an earlier version of
+the same file replaced. A file that fails to read leaves `raw` exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ import pyarrow as pa
 
 from ingest.inbox import InboxFile, Plan
 from ingest.mapping import Mapping, SourceMapping, apply_mapping, renamed_columns
-from ingest.readers import LINE_COLUMN, MALFORMED_COLUMN, RejectedFile, open_table
+from ingest.readers import (
+    LINE_COLUMN,
+    MALFORMED_COLUMN,
+    RejectedFile,
+    TableReader,
+    open_table,
+)
 from quality.contract import SOURCES, is_contact_column, normalise_header
 from warehouse.db import quote_ident
 
@@ -50,7 +56,7 @@ def read_into_landing(
     required: list[str],
     mapping: SourceMapping | None = None,
 ) -> Landed:
-    """Read a file into the temporary landing table, mapped into the contract's names and
+    """Read a file into the landing table LANDING, mapped into the contract's names and
     formats when a mapping is given; raise RejectedFile if it cannot be read."""
     reader = open_table(item.path)
     columns = renamed_columns(list(reader.columns), mapping)
@@ -60,7 +66,12 @@ def read_into_landing(
         plural = "columns" if len(missing) > 1 else "column"
         hint = " (after the mapping)" if mapping is not None else ""
         raise RejectedFile(f"{item.relative} is missing the required {plural} {names}{hint}.")
-    con.execute(f"DROP TABLE IF EXISTS {LANDING}")
+    drop_landing(con)
+    if reader.whole is not None and mapping is None:
+        # Parsed whole and nothing to rename or translate: DuckDB reads the rows where they
+        # lie, in parallel, instead of copying them into a table first.
+        con.register(LANDING, reader.whole)
+        return _loaded(item, reader, reader.whole.num_rows, [])
     batches = reader.batches()
     first = next(batches, None)
     if first is None:
@@ -82,6 +93,16 @@ def read_into_landing(
         con.unregister("_batches")
     mapped = apply_mapping(con, LANDING, item.source, mapping)
     rows = con.execute(f"SELECT count(*) FROM {LANDING}").fetchone()[0]
+    return _loaded(item, reader, rows, mapped)
+
+
+def drop_landing(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the landing table, or the parsed file registered under its name."""
+    con.unregister(LANDING)
+    con.execute(f"DROP TABLE IF EXISTS {LANDING}")
+
+
+def _loaded(item: InboxFile, reader: TableReader, rows: int, mapped: list[str]) -> Landed:
     return Landed(
         item,
         "loaded",
@@ -121,11 +142,17 @@ def _append_to_raw(
         con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_ident(column)} VARCHAR")
     con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [landed.file.relative])
     selected = ", ".join(quote_ident(c) for c in columns)
-    con.execute(
-        f"INSERT INTO {table} BY NAME SELECT {selected}, ? AS _source_file, ? AS _load_id, "
-        "current_timestamp::TIMESTAMP AS _loaded_at FROM " + LANDING,
-        [landed.file.relative, run_id],
-    )
+    # A raw row's place is its file and line, not its position in the table: letting DuckDB
+    # insert in any order lets it insert on every core.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT {selected}, ? AS _source_file, ? AS _load_id, "
+            "current_timestamp::TIMESTAMP AS _loaded_at FROM " + LANDING,
+            [landed.file.relative, run_id],
+        )
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def land_file(
@@ -170,7 +197,7 @@ def land_file(
         con.execute("ROLLBACK")
         raise
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {LANDING}")
+        drop_landing(con)
     return landed
 
 

@@ -46,6 +46,9 @@ class TableReader:
     encoding: str | None
     delimiter: str | None
     _batches: Iterator[pa.RecordBatch]
+    # The whole file, when the reader parsed it in one go (the fast text path): DuckDB can
+    # then read it where it lies, in parallel, instead of from a stream of batches.
+    whole: pa.Table | None = None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         return self._batches
@@ -229,7 +232,12 @@ def _well_formed_text(
     )
     layout = "qualtrics" if qualtrics else "plain"
     return TableReader(
-        columns, layout, encoding, delimiter, iter(table.to_batches(max_chunksize=batch_rows))
+        columns,
+        layout,
+        encoding,
+        delimiter,
+        iter(table.to_batches(max_chunksize=batch_rows)),
+        whole=table,
     )
 
 
@@ -267,7 +275,9 @@ def _not_blank(table: pa.Table) -> np.ndarray:
         undecided = np.flatnonzero(~kept)
         if not undecided.size:
             break
-        text = pc.fill_null(pc.utf8_trim_whitespace(column.take(undecided)), "")
+        if undecided.size < table.num_rows:
+            column = column.take(undecided)
+        text = pc.fill_null(pc.utf8_trim_whitespace(column), "")
         kept[undecided] = pc.not_equal(text, "").to_numpy(zero_copy_only=False)
     return kept
 
