@@ -86,20 +86,31 @@ def _has_columns(ctx: ReportContext) -> bool:
     return found is not None and set(COLUMNS) <= set(found["column_name"])
 
 
-def _value(ctx: ReportContext, expression: str, wave: str) -> float | None:
-    return plain(
-        ctx.reader.value(f"SELECT {expression} FROM {SCORES} WHERE wave = ?", [SCORES], [wave])
+def _band_counts(ctx: ReportContext, answered: str, bands) -> dict:
+    """(wave, group name) -> (the people of the group who answered, how many of them fall in
+    each band). One scan: each row's group is found once, not once per count."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in bands)
+    frame = ctx.reader.query(
+        f"SELECT wave, in_program, count({answered}), {counts} "
+        f"FROM (SELECT *, {IN_PROGRAM} AS in_program FROM {SCORES}) "
+        "WHERE in_program IS NOT NULL GROUP BY ALL",
+        [SCORES],
     )
+    name_of = {True: GROUPS[0][0], False: GROUPS[1][0]}
+    return {
+        (str(wave), name_of[bool(in_program)]): (int(n), [int(c) for c in cs])
+        for wave, in_program, n, *cs in frame.itertuples(index=False)
+    }
 
 
-def _band_shares(ctx, wave, group, answered, bands, intervals=False):
-    """One wave and group: (respondents, each band's share) over the people who answered.
+def _band_shares(ctx, wave, group, answered, bands, counted, intervals=False):
+    """One wave and group: (respondents, each band's share) over the people who answered;
+    `counted` holds the wave and group's counts (`_band_counts`).
 
     The bands are the parts of the respondents: a band under k is hidden, and another with it
     when the hidden ones together would be fewer than k (`Suppression.breakdown`)."""
     n_column = f"count({answered}) FILTER (WHERE {group})"
-    n = int(_value(ctx, n_column, wave) or 0)
-    counts = [int(_value(ctx, _count(c, group), wave) or 0) for c in bands]
+    n, counts = counted
     reasons = ctx.suppression.breakdown(counts) if ctx.suppression.shows(n) else [SMALL] * 3
     reasons = [FEW_WITH if r == SMALL and ctx.suppression.shows(n) else r for r in reasons]
     shares = []
@@ -127,10 +138,11 @@ def _band_shares(ctx, wave, group, answered, bands, intervals=False):
 def enps_exhibit(ctx: ReportContext, waves) -> Exhibit:
     labels, segments, rows = [], [[] for _ in ENPS_PARTS], []
     bands = [c for _, c, _ in ENPS_PARTS]
+    counted = _band_counts(ctx, "enps", bands)
     for wave, _ in waves:
         for name, group in GROUPS:
             n_column, n, counts, reasons, people, shares = _band_shares(
-                ctx, wave, group, "enps", bands
+                ctx, wave, group, "enps", bands, counted.get((wave, name), (0, [0] * 3))
             )
             for segment, figure in zip(segments, shares, strict=True):
                 segment.append(figure)
@@ -168,10 +180,18 @@ def agreement_exhibit(ctx: ReportContext, waves, item: str, title: str) -> Exhib
     """Favourable / neutral / unfavourable answers to one 1–5 item, by survey and group."""
     labels, segments, rows = [], [[] for _ in AGREEMENT_BANDS], []
     bands = [f"{item}_{band}" for _, band, _ in AGREEMENT_BANDS]
+    answered = f"{item}_fav"
+    counted = _band_counts(ctx, answered, bands)
     for wave, _ in waves:
         for name, group in GROUPS:
             *_, people, shares = _band_shares(
-                ctx, wave, group, f"{item}_fav", bands, intervals=True
+                ctx,
+                wave,
+                group,
+                answered,
+                bands,
+                counted.get((wave, name), (0, [0] * 3)),
+                intervals=True,
             )
             for segment, estimate in zip(segments, shares, strict=True):
                 segment.append(estimate.value)
