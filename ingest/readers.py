@@ -473,23 +473,24 @@ def _open_parquet(path: Path, batch_rows: int) -> TableReader:
             return pc.if_else(whole, pc.cast(ints, pa.string()), pc.cast(array, pa.string()))
         return pc.cast(array, pa.string())
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        first_line = 2  # as if the header were line 1
-        try:
-            for batch in parquet.iter_batches(batch_size=batch_rows):
-                arrays = [as_text(batch.column(i)) for i in range(batch.num_columns)]
-                arrays = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays]
-                count = batch.num_rows
-                arrays.append(pa.array(range(first_line, first_line + count), pa.int64()))
-                arrays.append(pa.nulls(count, pa.string()))
-                first_line += count
-                yield pa.RecordBatch.from_arrays(
-                    arrays, names=[*columns, LINE_COLUMN, MALFORMED_COLUMN]
-                )
-        except _PARQUET_ERRORS as error:
-            raise _unreadable_parquet(path, error) from None
-
-    return TableReader(columns, "parquet", None, None, batches())
+    try:
+        table = parquet.read()
+        arrays = [as_text(column) for column in table.columns]
+        arrays = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays]
+    except _PARQUET_ERRORS as error:
+        raise _unreadable_parquet(path, error) from None
+    count = table.num_rows
+    arrays.append(pa.array(np.arange(2, count + 2), pa.int64()))  # as if the header were line 1
+    arrays.append(pa.nulls(count, pa.string()))
+    text = pa.table(arrays, names=[*columns, LINE_COLUMN, MALFORMED_COLUMN])
+    return TableReader(
+        columns,
+        "parquet",
+        None,
+        None,
+        iter(text.to_batches(max_chunksize=batch_rows)),
+        whole=text if count else None,
+    )
 
 
 # A damaged footer can also hold names that are not UTF-8: pyarrow then raises
