@@ -2,7 +2,9 @@
 
 Every format yields the same thing: normalised header names and Arrow record batches of
 strings plus `_source_line`. A file that cannot be read raises `RejectedFile` with one
-sentence a person can act on. Reading streams in batches so memory stays bounded.
+sentence a person can act on. Well-formed text and Parquet are parsed whole by Arrow (the
+table is `TableReader.whole`); text that needs the careful reader, and spreadsheets, stream in
+batches.
 """
 
 from __future__ import annotations
