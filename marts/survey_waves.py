@@ -30,21 +30,23 @@ _SHARE_COUNTS = ", ".join(
 
 # A respondent is a participant of a type in a wave when one of their pairings of that type
 # started on or before the wave's date: someone who joined later is not counted as a
-# participant in the waves before.
+# participant in the waves before. Their first pairing of the type decides it.
 SEGMENTS_SQL = f"""
 WITH scores AS (SELECT * FROM {SURVEY_SCORES}),
+first_pairing AS (
+    SELECT participant_id, relationship_type, min(start_date) AS first_start
+    FROM staging.pairings GROUP BY ALL
+),
 segments AS (
     SELECT s.*, '{ALL}' AS relationship_type, '{ALL}' AS arm FROM scores s
     UNION ALL
     SELECT s.*, t.relationship_type,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM staging.pairings p
-            WHERE p.participant_id = s.employee_id
-                AND p.relationship_type = t.relationship_type
-                AND p.start_date <= s.wave_date
-        ) THEN 'participant' ELSE 'non_participant' END AS arm
+        CASE WHEN f.first_start <= s.wave_date THEN 'participant' ELSE 'non_participant' END
+            AS arm
     FROM scores s
     CROSS JOIN (SELECT unnest($types) AS relationship_type) t
+    LEFT JOIN first_pairing f
+        ON f.participant_id = s.employee_id AND f.relationship_type = t.relationship_type
 )
 SELECT wave, wave_date, relationship_type, arm,
     count(*) AS respondents,
