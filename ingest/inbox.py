@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import duckdb
 
 from quality.contract import READABLE_SUFFIXES, source_of
 from warehouse.db import connect, table_exists
+from warehouse.parallel import available_cpus
 
 # Files the ledger already accounts for: the same bytes under the same name are not read again.
 # A retracted file (`mentorlens forget`) is settled too: the same bytes are not loaded again.
@@ -61,9 +63,13 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
     """Every visible file under the inbox with its source and hash, sorted by name."""
     if not inbox.is_dir():
         raise FileNotFoundError(f"The inbox {inbox} does not exist or is not a folder.")
+    paths = inbox_paths(inbox)
+    # hashlib releases the GIL on large buffers: the files are hashed on every core.
+    with ThreadPoolExecutor(available_cpus()) as pool:
+        hashes = list(pool.map(file_sha256, [path for _, path in paths]))
     return [
-        InboxFile(name, path, source_of(name), file_sha256(path), path.stat().st_size)
-        for name, path in inbox_paths(inbox)
+        InboxFile(name, path, source_of(name), sha256, path.stat().st_size)
+        for (name, path), sha256 in zip(paths, hashes, strict=True)
     ]
 
 
