@@ -10,6 +10,8 @@ loaded + rows quarantined, and the ledger in `meta.loaded_files` says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -125,11 +127,30 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     return result
 
 
+@contextmanager
+def _optimizers_disabled(con: duckdb.DuckDBPyConnection, *names: str) -> Iterator[None]:
+    """DuckDB's optimizers `names` off while the block runs, as they were afterwards."""
+    (before,) = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()
+    con.execute(f"SET disabled_optimizers = {quote_literal(','.join([before, *names]).strip(','))}")
+    try:
+        yield
+    finally:
+        if before:
+            con.execute(f"SET disabled_optimizers = {quote_literal(before)}")
+        else:
+            con.execute("RESET disabled_optimizers")
+
+
 def create_frame(con: duckdb.DuckDBPyConnection, select_sql: str) -> None:
     """The validation table FRAME from `select_sql`, its rows in memory. Written to the
-    warehouse file, only to be dropped after validation, the rows took half as long again."""
+    warehouse file, only to be dropped after validation, the rows took half as long again.
+
+    The rows and their repeats (`quality.frames.duplicate_of_sql`) both scan raw; DuckDB's
+    `common_subplan` optimizer would materialise that scan, every column of every row, to
+    share it. Scanning twice is faster (survey rows at xl: 7.4 CPU-seconds down to 5.1)."""
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
-    con.execute(f"CREATE OR REPLACE TABLE {SCRATCH}.{FRAME} AS {select_sql}")
+    with _optimizers_disabled(con, "common_subplan"):
+        con.execute(f"CREATE OR REPLACE TABLE {SCRATCH}.{FRAME} AS {select_sql}")
     con.execute(f"CREATE OR REPLACE VIEW {FRAME} AS SELECT * FROM {SCRATCH}.{FRAME}")
 
 
