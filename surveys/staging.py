@@ -186,8 +186,8 @@ def stage_surveys(
     try:
         validate_rows(con, "surveys", todo, survey_suite(scale_descriptions(), run_date), overall)
         results = _wave_results(con, overall)
-        _insert(con)
         waves |= {r.source.removeprefix("surveys wave ") for r in results}
+        _insert(con, sorted(waves))
     finally:
         drop_frame(con)
     _refresh(con, sorted(waves))
@@ -267,16 +267,18 @@ def _forget(con: duckdb.DuckDBPyConnection, files: list[str] | None) -> None:
             con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT unnest(?))", [files])
 
 
-def _insert(con: duckdb.DuckDBPyConnection) -> None:
-    """The validation table's rows that passed into staging; every failure's reasons are
-    already in ROW_REASONS, and are copied to `quarantine.survey_reasons`."""
+def _insert(con: duckdb.DuckDBPyConnection, waves: list[str]) -> None:
+    """The validation table's rows that passed into staging, its waves (`waves` holds them
+    all) written again with them; every failure's reasons are already in ROW_REASONS, and are
+    copied to `quarantine.survey_reasons`."""
     answers = ", ".join(f"CAST({code} AS INTEGER)" for code in SCALED_ITEM_CODES)
     reasons = f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = 'surveys')"
     passed = f"(SELECT f.* FROM {FRAME} f ANTI JOIN {reasons} q USING (_source_file, _source_line))"
-    con.execute(
-        "INSERT INTO staging.survey_responses SELECT employee_id, wave, "
-        "CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, unscored_reason, false, "
-        f"{answers}, _source_file, _source_line FROM {passed}"
+    _restage(
+        con,
+        waves,
+        "SELECT employee_id, wave, CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, "
+        f"unscored_reason, false, {answers}, _source_file, _source_line FROM {passed}",
     )
     # The frame's rows come in no particular order: the comments are kept in file order.
     con.execute(
@@ -289,31 +291,39 @@ def _insert(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
-    """Recompute what spans files: superseded responses and the counts of `waves` (of every
-    wave when None; a response can only supersede one of its own wave), the quarantine and
-    the ledger."""
-    of_waves, params = "true", {}
-    if waves is not None:
-        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None:
+    """The staged responses of `waves` and the rows of `new` (a SELECT of rows of
+    `staging.survey_responses`, all of those waves), written once, sorted, each scored
+    response superseded when its respondent has a later one in the wave (a response can only
+    supersede one of its own wave)."""
+    of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _kept AS "
+        f"SELECT * FROM staging.survey_responses WHERE {of_waves}",
+        params,
+    )
+    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _restaged AS
+        INSERT INTO staging.survey_responses
         SELECT * REPLACE (
             scored AND row_number() OVER (
                 PARTITION BY wave, employee_id, scored
                 ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
             ) > 1 AS superseded)
-        FROM staging.survey_responses WHERE {of_waves}
-        """,
-        params,
+        FROM (SELECT * FROM _kept UNION ALL {new})
+        ORDER BY wave, employee_id, submitted_at
+        """
     )
-    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
-    con.execute(
-        "INSERT INTO staging.survey_responses "
-        "SELECT * FROM _restaged ORDER BY wave, employee_id, submitted_at"
-    )
-    con.execute("DROP TABLE _restaged")
+    con.execute("DROP TABLE _kept")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
+    """Recompute what spans files: the quarantine, the ledger and the counts of `waves` (of
+    every wave when None)."""
+    of_waves, params = "true", {}
+    if waves is not None:
+        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
     if raw_columns(con, "surveys"):
         write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
         reconcile_ledger(
