@@ -301,8 +301,8 @@ def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) ->
     The winners are found first, by a GROUP BY over the key alone, and only they are typed
     and written: no window sorting every typed column of every row. A row's place in the
     order (file, line) is one BIGINT, its file's rank by name above its line (lines stay
-    below 2⁴⁰), and the winner is picked by rowid: the struct (file, line) as aggregate and
-    join key took twice as long."""
+    below 2⁴⁰), and the winner is picked by rowid: with the struct (file, line) as aggregate
+    and join key, the GROUP BY took twice as long."""
     spec = SOURCES[source]
     present = set(raw_columns(con, source))
     typed = {column.name: _staged_sql(column, present) for column in spec.columns}
