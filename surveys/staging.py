@@ -66,10 +66,7 @@ def survey_frame_sql(
     columns = raw_columns(con, "surveys")
     present = set(columns)
     data_columns = [c for c in columns if not c.startswith("_")]
-    sources = {code: [code] for code in [*SCALED_ITEM_CODES, COMMENT]}
-    for column, code in sorted(item_map.items()):
-        if code in sources and column != code:
-            sources[code].append(column)
+    sources = _answer_sources(item_map)
     answers = [
         f"{_first_present(names, present)} AS {code}__text"
         for code, names in sources.items()
@@ -95,8 +92,32 @@ def survey_frame_sql(
             {_first_present(sources[COMMENT], present)} AS comment,
             {duplicate_of} AS _duplicate_of
         FROM raw.surveys r {repeats} {of_files(files)}
-        ORDER BY r._source_file, r._source_line
     """
+
+
+def _answer_sources(item_map: dict[str, str]) -> dict[str, list[str]]:
+    """Per item code (and the comment), the raw columns that may hold its answer, in order."""
+    sources = {code: [code] for code in [*SCALED_ITEM_CODES, COMMENT]}
+    for column, code in sorted(item_map.items()):
+        if code in sources and column != code:
+            sources[code].append(column)
+    return sources
+
+
+def answer_texts_sql(
+    con: duckdb.DuckDBPyConnection, item_map: dict[str, str], files: list[str] | None = None
+) -> str:
+    """SELECT of (code, text): each distinct answer text of each scaled item in the survey
+    rows (of `files`, or all), as `survey_frame_sql` reads it into `<item>__text`."""
+    present = set(raw_columns(con, "surveys"))
+    sources = _answer_sources(item_map)
+    texts = ", ".join(
+        f"{_first_present(sources[code], present)} AS {code}" for code in SCALED_ITEM_CODES
+    )
+    return (
+        f"SELECT DISTINCT code, text FROM (SELECT {texts} FROM raw.surveys r {of_files(files)}) "
+        f"UNPIVOT (text FOR code IN ({', '.join(SCALED_ITEM_CODES)}))"
+    )
 
 
 def scale_descriptions() -> dict[str, str]:
@@ -107,19 +128,12 @@ def scale_descriptions() -> dict[str, str]:
 
 
 ANSWERS = "_survey_answers"
-SURVEY_ROWS = "_survey_rows"
 
 
-def _answers_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Each distinct answer text of each item, read once on the item's scale: (code, text,
-    value), value NULL where it is not on the scale."""
-    texts = con.execute(
-        " UNION ALL ".join(
-            f"SELECT DISTINCT '{code}' AS code, {code}__text AS text FROM {SURVEY_ROWS} "
-            f"WHERE {code}__text IS NOT NULL"
-            for code in SCALED_ITEM_CODES
-        )
-    ).fetchall()
+def _answers_table(con: duckdb.DuckDBPyConnection, texts_sql: str) -> None:
+    """Each distinct answer text of each item (from `texts_sql`), read once on the item's
+    scale: (code, text, value), value NULL where it is not on the scale."""
+    texts = con.execute(texts_sql).fetchall()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {ANSWERS} (code VARCHAR, text VARCHAR, value INTEGER)"
     )
@@ -128,21 +142,20 @@ def _answers_table(con: duckdb.DuckDBPyConnection) -> None:
         con.executemany(f"INSERT INTO {ANSWERS} VALUES (?, ?, ?)", parsed)
 
 
-def _build_frame(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _build_frame(con: duckdb.DuckDBPyConnection, sql: str, texts_sql: str) -> None:
     """The validation table of survey rows: the frame of `survey_frame_sql`, `_scored`, and
-    every item's answer as a number beside its text."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {SURVEY_ROWS} AS {sql}")
-    _answers_table(con)
+    every item's answer as a number beside its text. The answer texts are read from raw
+    (`texts_sql`), so the rows are materialised once, as the frame."""
+    _answers_table(con, texts_sql)
     values = ", ".join(f"{code}.value AS {code}" for code in SCALED_ITEM_CODES)
     joins = " ".join(
         f"LEFT JOIN {ANSWERS} {code} ON {code}.code = '{code}' AND {code}.text = f.{code}__text"
         for code in SCALED_ITEM_CODES
     )
     create_frame(
-        con,
-        f"SELECT f.*, f.unscored_reason IS NULL AS _scored, {values} FROM {SURVEY_ROWS} f {joins}",
+        con, f"SELECT f.*, f.unscored_reason IS NULL AS _scored, {values} FROM ({sql}) f {joins}"
     )
-    con.execute(f"DROP TABLE {SURVEY_ROWS}; DROP TABLE {ANSWERS}")
+    con.execute(f"DROP TABLE {ANSWERS}")
 
 
 def stage_surveys(
@@ -163,13 +176,18 @@ def stage_surveys(
     # The waves whose rows change: those these files staged before, and those they hold now.
     waves = set(_staged_waves(con, todo))
     _forget(con, todo)
-    _build_frame(con, survey_frame_sql(con, respondent_column, item_map or {}, todo))
+    item_map = item_map or {}
+    _build_frame(
+        con,
+        survey_frame_sql(con, respondent_column, item_map, todo),
+        answer_texts_sql(con, item_map, todo),
+    )
     overall = StageResult("surveys")
     try:
         validate_rows(con, "surveys", todo, survey_suite(scale_descriptions(), run_date), overall)
         results = _wave_results(con, overall)
-        _insert(con)
         waves |= {r.source.removeprefix("surveys wave ") for r in results}
+        _insert(con, sorted(waves))
     finally:
         drop_frame(con)
     _refresh(con, sorted(waves))
@@ -249,20 +267,23 @@ def _forget(con: duckdb.DuckDBPyConnection, files: list[str] | None) -> None:
             con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT unnest(?))", [files])
 
 
-def _insert(con: duckdb.DuckDBPyConnection) -> None:
-    """The validation table's rows that passed into staging; every failure's reasons are
-    already in ROW_REASONS, and are copied to `quarantine.survey_reasons`."""
+def _insert(con: duckdb.DuckDBPyConnection, waves: list[str]) -> None:
+    """The validation table's rows that passed into staging, its waves (`waves` holds them
+    all) written again with them; every failure's reasons are already in ROW_REASONS, and are
+    copied to `quarantine.survey_reasons`."""
     answers = ", ".join(f"CAST({code} AS INTEGER)" for code in SCALED_ITEM_CODES)
     reasons = f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = 'surveys')"
     passed = f"(SELECT f.* FROM {FRAME} f ANTI JOIN {reasons} q USING (_source_file, _source_line))"
-    con.execute(
-        "INSERT INTO staging.survey_responses SELECT employee_id, wave, "
-        "CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, unscored_reason, false, "
-        f"{answers}, _source_file, _source_line FROM {passed}"
+    _restage(
+        con,
+        waves,
+        "SELECT employee_id, wave, CAST(submitted_at AS TIMESTAMP), unscored_reason IS NULL, "
+        f"unscored_reason, false, {answers}, _source_file, _source_line FROM {passed}",
     )
+    # The frame's rows come in no particular order: the comments are kept in file order.
     con.execute(
         "INSERT INTO staging.survey_comments SELECT employee_id, wave, comment, _source_file, "
-        f"_source_line FROM {passed} WHERE comment IS NOT NULL"
+        f"_source_line FROM {passed} WHERE comment IS NOT NULL ORDER BY _source_file, _source_line"
     )
     con.execute(
         f"INSERT INTO quarantine.survey_reasons SELECT q.* FROM {reasons} q "
@@ -270,31 +291,39 @@ def _insert(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
-    """Recompute what spans files: superseded responses and the counts of `waves` (of every
-    wave when None; a response can only supersede one of its own wave), the quarantine and
-    the ledger."""
-    of_waves, params = "true", {}
-    if waves is not None:
-        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None:
+    """The staged responses of `waves` and the rows of `new` (a SELECT of rows of
+    `staging.survey_responses`, all of those waves), written once, sorted, each scored
+    response superseded when its respondent has a later one in the wave (a response can only
+    supersede one of its own wave)."""
+    of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _kept AS "
+        f"SELECT * FROM staging.survey_responses WHERE {of_waves}",
+        params,
+    )
+    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _restaged AS
+        INSERT INTO staging.survey_responses
         SELECT * REPLACE (
             scored AND row_number() OVER (
                 PARTITION BY wave, employee_id, scored
                 ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
             ) > 1 AS superseded)
-        FROM staging.survey_responses WHERE {of_waves}
-        """,
-        params,
+        FROM (SELECT * FROM _kept UNION ALL {new})
+        ORDER BY wave, employee_id, submitted_at
+        """
     )
-    con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
-    con.execute(
-        "INSERT INTO staging.survey_responses "
-        "SELECT * FROM _restaged ORDER BY wave, employee_id, submitted_at"
-    )
-    con.execute("DROP TABLE _restaged")
+    con.execute("DROP TABLE _kept")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
+    """Recompute what spans files: the quarantine, the ledger and the counts of `waves` (of
+    every wave when None)."""
+    of_waves, params = "true", {}
+    if waves is not None:
+        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
     if raw_columns(con, "surveys"):
         write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
         reconcile_ledger(
