@@ -48,7 +48,7 @@ class TableReader:
     encoding: str | None
     delimiter: str | None
     _batches: Iterator[pa.RecordBatch]
-    # The whole file, when the reader parsed it in one go (the fast text path): DuckDB can
+    # The whole file, when the reader parsed it in one go (well-formed text, Parquet): DuckDB can
     # then read it where it lies, in parallel, instead of from a stream of batches.
     whole: pa.Table | None = None
 

@@ -87,8 +87,8 @@ def _has_columns(ctx: ReportContext) -> bool:
 
 
 def _band_counts(ctx: ReportContext, answered: str, bands) -> dict:
-    """(wave, group name) -> (the people of the group who answered, how many of them fall in
-    each band). One scan: each row's group is found once, not once per count."""
+    """(wave, group condition) -> (the people of the group who answered, how many of them fall
+    in each band). One scan: each row's group is found once, not once per count."""
     counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in bands)
     frame = ctx.reader.query(
         f"SELECT wave, in_program, count({answered}), {counts} "
@@ -96,21 +96,21 @@ def _band_counts(ctx: ReportContext, answered: str, bands) -> dict:
         "WHERE in_program IS NOT NULL GROUP BY ALL",
         [SCORES],
     )
-    name_of = {True: GROUPS[0][0], False: GROUPS[1][0]}
+    group_of = {True: GROUPS[0][1], False: GROUPS[1][1]}
     return {
-        (str(wave), name_of[bool(in_program)]): (int(n), [int(c) for c in cs])
+        (str(wave), group_of[bool(in_program)]): (int(n), [int(c) for c in cs])
         for wave, in_program, n, *cs in frame.itertuples(index=False)
     }
 
 
 def _band_shares(ctx, wave, group, answered, bands, counted, intervals=False):
     """One wave and group: (respondents, each band's share) over the people who answered;
-    `counted` holds the wave and group's counts (`_band_counts`).
+    `counted` is `_band_counts` of the item.
 
     The bands are the parts of the respondents: a band under k is hidden, and another with it
     when the hidden ones together would be fewer than k (`Suppression.breakdown`)."""
     n_column = f"count({answered}) FILTER (WHERE {group})"
-    n, counts = counted
+    n, counts = counted.get((wave, group), (0, [0] * len(bands)))
     reasons = ctx.suppression.breakdown(counts) if ctx.suppression.shows(n) else [SMALL] * 3
     reasons = [FEW_WITH if r == SMALL and ctx.suppression.shows(n) else r for r in reasons]
     shares = []
@@ -142,7 +142,7 @@ def enps_exhibit(ctx: ReportContext, waves) -> Exhibit:
     for wave, _ in waves:
         for name, group in GROUPS:
             n_column, n, counts, reasons, people, shares = _band_shares(
-                ctx, wave, group, "enps", bands, counted.get((wave, name), (0, [0] * 3))
+                ctx, wave, group, "enps", bands, counted
             )
             for segment, figure in zip(segments, shares, strict=True):
                 segment.append(figure)
@@ -185,13 +185,7 @@ def agreement_exhibit(ctx: ReportContext, waves, item: str, title: str) -> Exhib
     for wave, _ in waves:
         for name, group in GROUPS:
             *_, people, shares = _band_shares(
-                ctx,
-                wave,
-                group,
-                answered,
-                bands,
-                counted.get((wave, name), (0, [0] * 3)),
-                intervals=True,
+                ctx, wave, group, answered, bands, counted, intervals=True
             )
             for segment, estimate in zip(segments, shares, strict=True):
                 segment.append(estimate.value)
