@@ -296,7 +296,7 @@ def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None
     `staging.survey_responses`, all of those waves), written once, sorted, each scored
     response superseded when its respondent has a later one in the wave (a response can only
     supersede one of its own wave)."""
-    of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+    of_waves, params = _of_waves(waves)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _kept AS "
         f"SELECT * FROM staging.survey_responses WHERE {of_waves}",
@@ -318,12 +318,13 @@ def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None
     con.execute("DROP TABLE _kept")
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
-    """Recompute what spans files: the quarantine, the ledger and the counts of `waves` (of
-    every wave when None)."""
-    of_waves, params = "true", {}
-    if waves is not None:
-        of_waves, params = "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+def _of_waves(waves: list[str]) -> tuple[str, dict]:
+    """A predicate keeping the rows of `waves`, and its parameters."""
+    return "wave IN (SELECT unnest($waves::VARCHAR[]))", {"waves": waves}
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str]) -> None:
+    """Recompute what spans files: the quarantine, the ledger and the counts of `waves`."""
     if raw_columns(con, "surveys"):
         write_quarantine(con, "surveys", "quarantine.survey_reasons", withheld=(COMMENT,))
         reconcile_ledger(
@@ -334,7 +335,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, waves: list[str] | None) -> None:
             "CREATE OR REPLACE TABLE quarantine.surveys "
             "(_source_file VARCHAR, _source_line BIGINT, reasons VARCHAR)"
         )
-    _write_waves(con, of_waves, params)
+    _write_waves(con, *_of_waves(waves))
 
 
 def _write_waves(con: duckdb.DuckDBPyConnection, of_waves: str, params: dict) -> None:
