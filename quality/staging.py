@@ -84,6 +84,13 @@ def pending_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     ]
 
 
+def rows_of(con: duckdb.DuckDBPyConnection, source: str, files: list[str]) -> list[str] | None:
+    """`files` as the rows to read from `raw.<source>`: None (every row) when they are all of
+    its files, which spares a filter on every row (employees at xl: 0.75 s of 2.9)."""
+    every = con.execute(f"SELECT count(DISTINCT _source_file) FROM raw.{source}").fetchone()[0]
+    return None if len(set(files)) == every else files
+
+
 def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) -> StageResult:
     """Validate the source's new files and rebuild its staging and quarantine; with no new
     file, leave them as they are."""
@@ -99,7 +106,7 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
         result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
         return result
     if files:
-        create_frame(con, frame_sql(con, source, files))
+        create_frame(con, frame_sql(con, source, rows_of(con, source, files)))
         try:
             result.results += validate_rows(con, source, files, row_suite(source, run_date), result)
         finally:

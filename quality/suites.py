@@ -177,9 +177,9 @@ LINEAGE = "t._source_file, t._source_line"
 
 
 def _exists(column: str, table: str, key: str, reason: str) -> Expectation:
-    """A reference names a row of `table` (a staged source already validated, one row per
-    key). GX writes `{batch}` unaliased unless the query joins, so the rules that name `t`
-    join."""
+    """A reference names a row of `table` (keys may repeat there: a row without a match is
+    selected once either way). GX writes `{batch}` unaliased unless the query joins, so the
+    rules that name `t` join."""
     return _rows_where(
         f"SELECT {LINEAGE} FROM {{batch}} t LEFT JOIN {table} r ON r.{key} = t.{column} "
         f"WHERE t.{column} IS NOT NULL AND r.{key} IS NULL",
@@ -232,7 +232,7 @@ CROSS_RULES = {
         # Any employee of any file may manage: the whole raw table, not only staged rows.
         _exists(
             "manager_id",
-            "(SELECT DISTINCT nullif(trim(employee_id), '') AS employee_id FROM raw.employees)",
+            "(SELECT nullif(trim(employee_id), '') AS employee_id FROM raw.employees)",
             "employee_id",
             "manager_id {manager_id} is not an employee",
         ),

@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 
 from quality.contract import normalise_header
-from quality.frames import duplicate_of_sql, iso_timestamp_sql, of_files, raw_columns
+from quality.frames import file_repeats_sql, iso_timestamp_sql, of_files, raw_columns
 from quality.staging import (
     FRAME,
     ROW_REASONS,
@@ -29,6 +29,7 @@ from quality.staging import (
     ensure_row_reasons,
     pending_files,
     reconcile_ledger,
+    rows_of,
     validate_rows,
     write_quarantine,
 )
@@ -79,10 +80,12 @@ def survey_frame_sql(
     finished = _first_present(["finished"], present)
     status = _first_present(["status"], present)
     stem = r"regexp_replace(regexp_extract(r._source_file, '[^/]+$'), '\.[^.]*$', '')"
-    repeats, duplicate_of = duplicate_of_sql("surveys", data_columns, files)
+    respondent = _first_present([normalise_header(respondent_column)], present)
+    # A repeated row repeats its respondent's text: only those rows are compared.
+    repeats = file_repeats_sql("surveys", data_columns, {"respondent": respondent}, files)
     return f"""
         SELECT r._source_file, r._source_line, r._malformed,
-            {_first_present([normalise_header(respondent_column)], present)} AS employee_id,
+            {respondent} AS employee_id,
             coalesce({_first_present(["wave"], present)}, {stem}) AS wave,
             {response_time} AS submitted_at__text,
             {iso_timestamp_sql(response_time)} AS submitted_at,
@@ -90,7 +93,7 @@ def survey_frame_sql(
                  ELSE CASE lower({status}) {status_cases} END END AS unscored_reason,
             {", ".join(answers)},
             {_first_present(sources[COMMENT], present)} AS comment,
-            {duplicate_of} AS _duplicate_of
+            m._duplicate_of
         FROM raw.surveys r {repeats} {of_files(files)}
     """
 
@@ -177,10 +180,11 @@ def stage_surveys(
     waves = set(_staged_waves(con, todo))
     _forget(con, todo)
     item_map = item_map or {}
+    rows = rows_of(con, "surveys", todo)
     _build_frame(
         con,
-        survey_frame_sql(con, respondent_column, item_map, todo),
-        answer_texts_sql(con, item_map, todo),
+        survey_frame_sql(con, respondent_column, item_map, rows),
+        answer_texts_sql(con, item_map, rows),
     )
     overall = StageResult("surveys")
     try:
