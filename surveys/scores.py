@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from surveys.instruments import SCALED_ITEM_CODES
 from surveys.scoring import score_responses
@@ -25,6 +27,11 @@ SCORE_COLUMNS = (
 )
 
 
+def _as_nullable_integers(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    # Answers arrive as Int64 directly: converted from floats, they took a second at xl.
+    return pd.Int64Dtype() if pa.types.is_integer(kind) else None
+
+
 def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -> int:
     """Score each employee's latest scored response per wave; returns the row count."""
     responses = arrow_table(
@@ -32,10 +39,8 @@ def build_survey_scores(con: duckdb.DuckDBPyConnection, lonely_threshold: int) -
         f"SELECT r.employee_id, r.wave, w.wave_date, {', '.join(SCALED_ITEM_CODES)} "
         "FROM staging.survey_responses r JOIN staging.survey_waves w USING (wave) "
         "WHERE r.scored AND NOT r.superseded AND r.employee_id IS NOT NULL",
-    ).to_pandas(date_as_object=False)
-    scores = score_responses(
-        responses[list(SCALED_ITEM_CODES)].astype("Int64"), lonely_threshold=lonely_threshold
-    )
+    ).to_pandas(date_as_object=False, types_mapper=_as_nullable_integers)
+    scores = score_responses(responses[list(SCALED_ITEM_CODES)], lonely_threshold=lonely_threshold)
     frame = responses[["employee_id", "wave", "wave_date"]].join(scores[list(SCORE_COLUMNS)])
     con.register("_scores", frame)
     create_table_as(
