@@ -44,7 +44,6 @@ PLACEBO_PAIR = "placebo_wave_pair"
 # Fewer participants than this with two waves before time zero: no placebo.
 MIN_PLACEBO_PEOPLE = 5
 HISTOGRAM_BINS = 20
-COHORT_KEYS = ["program_id", "relationship_type", "employee_id", "index_date", "arm"]
 
 
 def balance_columns(people: pd.DataFrame, categorical: tuple[str, ...]) -> pd.DataFrame:
@@ -126,25 +125,19 @@ def pre_trend_placebo(study: Study, min_people: int = MIN_PLACEBO_PEOPLE) -> Est
     )
 
 
-def with_prior_waves(cohort: pd.DataFrame, prior: pd.DataFrame) -> pd.DataFrame:
-    """The cohort with each row's wave before its baseline wave and that wave's loneliness."""
-    keys = {k: cohort[k].astype("str") for k in COHORT_KEYS if k != "index_date"}
-    joined = cohort.assign(**{f"_{k}": v for k, v in keys.items()})
-    prior = prior.rename(columns={k: f"_{k}" for k in keys})
-    merged = joined.merge(prior, on=[f"_{k}" for k in keys] + ["index_date"], how="left")
-    merged[PLACEBO_PAIR] = wave_pairs(merged["prior_wave"], merged["baseline_wave"])
-    return merged.drop(columns=[f"_{k}" for k in keys])
-
-
-PRIOR_WAVES_SQL = f"""
-SELECT c.program_id, c.relationship_type, c.employee_id, c.index_date, c.arm,
-    s.wave AS prior_wave, CAST(s.{PLACEBO_OUTCOME} AS DOUBLE) AS {PRIOR}
-FROM {STUDY_COHORT} c JOIN {SURVEY_SCORES} s
-    ON s.employee_id = c.employee_id AND s.wave_date < c.baseline_wave_date
-QUALIFY row_number() OVER (
-    PARTITION BY c.program_id, c.relationship_type, c.employee_id, c.index_date, c.arm
-    ORDER BY s.wave_date DESC, s.wave DESC
-) = 1
+# Each cohort row with the last wave before its baseline wave and that wave's loneliness,
+# in the cohort's order. The rows are matched by rowid: joined on their five keys in pandas,
+# they took a second at xl.
+COHORT_WITH_PRIOR_WAVES_SQL = f"""
+SELECT c.*, p.prior_wave, p.{PRIOR}
+FROM {STUDY_COHORT} c LEFT JOIN (
+    SELECT c.rowid AS cohort_row, s.wave AS prior_wave,
+        CAST(s.{PLACEBO_OUTCOME} AS DOUBLE) AS {PRIOR}
+    FROM {STUDY_COHORT} c JOIN {SURVEY_SCORES} s
+        ON s.employee_id = c.employee_id AND s.wave_date < c.baseline_wave_date
+    QUALIFY row_number() OVER (PARTITION BY c.rowid ORDER BY s.wave_date DESC, s.wave DESC) = 1
+) p ON p.cohort_row = c.rowid
+ORDER BY c.rowid
 """
 
 
@@ -212,11 +205,11 @@ def _pooled(frame: pd.DataFrame, table) -> pd.DataFrame:
 
 
 def read_cohort_with_prior_waves(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    cohort = read_cohort(con)
     if not surveys_scored(con):
-        return cohort
-    prior = con.execute(PRIOR_WAVES_SQL).df()
-    return with_prior_waves(cohort, prior)
+        return read_cohort(con)
+    cohort = read_cohort(con, COHORT_WITH_PRIOR_WAVES_SQL)
+    cohort[PLACEBO_PAIR] = wave_pairs(cohort["prior_wave"], cohort["baseline_wave"])
+    return cohort
 
 
 def build_study_diagnostics(
