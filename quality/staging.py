@@ -10,7 +10,7 @@ loaded + rows quarantined, and the ledger in `meta.loaded_files` says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -105,18 +105,24 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: str, run_date: date) ->
     if not files and table_exists(con, f"staging.{source}"):
         result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
         return result
-    if files:
-        create_frame(con, frame_sql(con, source, rows_of(con, source, files)))
-        try:
-            result.results += validate_rows(con, source, files, row_suite(source, run_date), result)
-        finally:
-            drop_frame(con)
-        result.files_validated = files
     reasons = (
         f"(SELECT * EXCLUDE (source) FROM {ROW_REASONS} WHERE source = {quote_literal(source)})"
     )
+    rows = rows_of(con, source, files) if files else []
+    every_row = rows is None  # every row of raw is new: the frame holds them all
+    if files:
+        create_frame(con, frame_sql(con, source, rows))
+        try:
+            result.results += validate_rows(con, source, files, row_suite(source, run_date), result)
+            if every_row:  # staged from the frame, the rows are not typed twice
+                _write_staging(con, source, reasons, f"{SCRATCH}.{FRAME}", _framed_sql)
+        finally:
+            drop_frame(con)
+        result.files_validated = files
     write_quarantine(con, source, reasons)
-    _write_staging(con, source, reasons)
+    if not every_row:
+        present = set(raw_columns(con, source))
+        _write_staging(con, source, reasons, f"raw.{source}", lambda c: _staged_sql(c, present))
     result.rows_staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
     reconcile_ledger(con, source, f"staging.{source}")
     key = ", ".join(SOURCES[source].key)
@@ -301,9 +307,16 @@ def record_results(
         )
 
 
-def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) -> None:
-    """Typed contract columns of the raw rows not quarantined; per key, the row from the file
-    that sorts last by name wins.
+def _write_staging(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    reasons: str,
+    rows: str,
+    typed: Callable[[Column], str],
+) -> None:
+    """Typed contract columns of the rows of `rows` (`raw.<source>`, or the validation table
+    holding them all) not quarantined; per key, the row from the file that sorts last by name
+    wins. `typed(column)` is a column's staged value, from `rows` aliased `r`.
 
     The winners are found first, by a GROUP BY over the key alone, and only they are typed
     and written: no window sorting every typed column of every row. A row's place in the
@@ -311,23 +324,22 @@ def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) ->
     below 2⁴⁰), and the winner is picked by rowid: with the struct (file, line) as aggregate
     and join key, the GROUP BY took twice as long."""
     spec = SOURCES[source]
-    present = set(raw_columns(con, source))
-    typed = {column.name: _staged_sql(column, present) for column in spec.columns}
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in typed.items())
+    staged = {column.name: typed(column) for column in spec.columns}
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in staged.items())
     key = ", ".join(spec.key)
     files = (
         "SELECT _source_file, row_number() OVER (ORDER BY _source_file) AS rank "
-        f"FROM (SELECT DISTINCT _source_file FROM raw.{source})"
+        f"FROM (SELECT DISTINCT _source_file FROM {rows})"
     )
     latest = (
         "SELECT arg_max(r.rowid, (f.rank << 40) + r._source_line) AS row "
-        f"FROM raw.{source} r JOIN ({files}) f USING (_source_file) "
+        f"FROM {rows} r JOIN ({files}) f USING (_source_file) "
         f"ANTI JOIN {reasons} q USING (_source_file, _source_line) "
-        f"GROUP BY {', '.join(typed[k] for k in spec.key)}"
+        f"GROUP BY {', '.join(staged[k] for k in spec.key)}"
     )
     con.execute(
         f"CREATE OR REPLACE TABLE staging.{source} AS "
-        f"SELECT {columns}, r._source_file, r._source_line FROM raw.{source} r "
+        f"SELECT {columns}, r._source_file, r._source_line FROM {rows} r "
         f"SEMI JOIN ({latest}) w ON w.row = r.rowid "
         f"ORDER BY {key}"
     )
@@ -336,3 +348,8 @@ def _write_staging(con: duckdb.DuckDBPyConnection, source: str, reasons: str) ->
 def _staged_sql(column: Column, present: set[str]) -> str:
     """The staged value of a contract column of `raw.<source> r`, typed from its text."""
     return f"CAST({typed_sql(column, raw_text_sql(column.name, present))} AS {column.sql_type})"
+
+
+def _framed_sql(column: Column) -> str:
+    """The staged value of a contract column of the validation table `r`, typed there."""
+    return f"CAST(r.{column.name} AS {column.sql_type})"
