@@ -6,6 +6,8 @@ Per study (program, or programs pooled, and relationship type): the ipw weights 
 pre-program covariate and category before and after weighting, the overlap of the two groups'
 propensities, and the survey pre-trend placebo: among people with two waves before time zero,
 the loneliness change between them, participants minus comparison group, which should be 0.
+What the weighting makes is remembered between runs (`effects.memo`): a new survey wave
+recomputes only the placebo.
 """
 
 import duckdb
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from effects.cohorts import read_cohort, surveys_scored
+from effects.memo import WEIGHTING, recall, remember, survival_inputs_digest
 from effects.program_effects import (
     CATEGORICAL,
     CLUSTER,
@@ -141,55 +144,82 @@ ORDER BY c.rowid
 """
 
 
-def diagnostics(cohort: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(covariate balance, study diagnostics, propensity histogram) of every study."""
-    balances, rows, histograms = [], [], []
-    for study in studies(cohort):
-        weighting = study_weighting(study)
-        histograms.append(propensity_histogram(study, weighting))
-        balance = study_balance(study, weighting)
-        balances.append(balance)
-        people = study.people
-        comparison = people.loc[people[TREATED] == 0]
-        placebo = pre_trend_placebo(study)
-        outside = weighting.share_outside_comparison_range
-        notes = []
-        if outside > 0:
-            notes.append(
-                f"{outside:.1%} of participants have no comparable colleague (their "
-                "propensity lies outside the comparison group's range)"
-            )
-        if not weighting.converged:
-            notes.append("the propensity model did not converge (near separation)")
-        if placebo.note and not np.isfinite(placebo.estimate):
-            notes.append(f"placebo: {placebo.note}")
-        trials = people.loc[people[TREATED] == 1, "index_date"]
-        if "trial_start" in people:
-            trials = people.loc[people[TREATED] == 1, "trial_start"]
-        rows.append(
-            {
-                "program_id": study.program_id,
-                "relationship_type": study.relationship_type,
-                "participants": int(people[TREATED].sum()),
-                "comparison_people": int(comparison["employee_id"].nunique()),
-                "comparison_rows": len(comparison),
-                "trials": int(trials.nunique()),
-                "effective_comparison_size": weighting.effective_comparison_size,
-                "share_outside_overlap": outside,
-                "max_abs_smd_after": float(balance["smd_after"].abs().max()),
-                "placebo_estimate": placebo.estimate,
-                "placebo_ci_low": placebo.ci_low,
-                "placebo_ci_high": placebo.ci_high,
-                "placebo_n": placebo.n_treated + placebo.n_control,
-                "note": "; ".join(notes) or None,
-            }
+def fairness(study: Study) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """(covariate balance, study diagnostics row without the placebo, propensity histogram)
+    of one study: all that its propensity weighting makes, none of it from survey scores."""
+    weighting = study_weighting(study)
+    balance = study_balance(study, weighting)
+    people = study.people
+    outside = weighting.share_outside_comparison_range
+    notes = []
+    if outside > 0:
+        notes.append(
+            f"{outside:.1%} of participants have no comparable colleague (their "
+            "propensity lies outside the comparison group's range)"
         )
-    balance = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
-    table = pd.DataFrame(rows, columns=list(STUDY_DIAGNOSTICS.types()))
-    histogram = pd.concat(histograms, ignore_index=True) if histograms else pd.DataFrame()
+    if not weighting.converged:
+        notes.append("the propensity model did not converge (near separation)")
+    trials = people.loc[people[TREATED] == 1, "index_date"]
+    if "trial_start" in people:
+        trials = people.loc[people[TREATED] == 1, "trial_start"]
+    row = {
+        "program_id": study.program_id,
+        "relationship_type": study.relationship_type,
+        "participants": int(people[TREATED].sum()),
+        "comparison_people": int(people.loc[people[TREATED] == 0, "employee_id"].nunique()),
+        "comparison_rows": int((people[TREATED] == 0).sum()),
+        "trials": int(trials.nunique()),
+        "effective_comparison_size": weighting.effective_comparison_size,
+        "share_outside_overlap": outside,
+        "max_abs_smd_after": float(balance["smd_after"].abs().max()),
+        "note": "; ".join(notes) or None,
+    }
+    return balance, row, propensity_histogram(study, weighting)
+
+
+def every_fairness(all_studies: list[Study]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`fairness` of every study: balance, diagnostics rows (placebo columns empty) and
+    histogram, before the pooled copies."""
+    parts = [fairness(study) for study in all_studies]
+    balance = [part[0] for part in parts]
+    histogram = [part[2] for part in parts]
+    return (
+        pd.concat(balance, ignore_index=True) if balance else _empty(COVARIATE_BALANCE),
+        pd.DataFrame([part[1] for part in parts], columns=list(STUDY_DIAGNOSTICS.types())),
+        pd.concat(histogram, ignore_index=True) if histogram else _empty(PROPENSITY_OVERLAP),
+    )
+
+
+def _empty(table) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(table.types()))
+
+
+def with_placebos(rows: pd.DataFrame, all_studies: list[Study]) -> pd.DataFrame:
+    """The diagnostics rows of `every_fairness` with each study's placebo, its note last."""
+    rows = rows.set_index(["program_id", "relationship_type"], drop=False)
+    for study in all_studies:
+        placebo = pre_trend_placebo(study)
+        key = (study.program_id, study.relationship_type)
+        rows.loc[key, "placebo_estimate"] = placebo.estimate
+        rows.loc[key, "placebo_ci_low"] = placebo.ci_low
+        rows.loc[key, "placebo_ci_high"] = placebo.ci_high
+        rows.loc[key, "placebo_n"] = placebo.n_treated + placebo.n_control
+        if placebo.note and not np.isfinite(placebo.estimate):
+            notes = [rows.loc[key, "note"], f"placebo: {placebo.note}"]
+            rows.loc[key, "note"] = "; ".join(n for n in notes if isinstance(n, str))
+    return rows.reset_index(drop=True)
+
+
+def diagnostics(
+    all_studies: list[Study],
+    fair: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(covariate balance, study diagnostics, propensity histogram) of every study; `fair`,
+    when given, is their `every_fairness`, remembered from an earlier run."""
+    balance, rows, histogram = fair if fair is not None else every_fairness(all_studies)
     return (
         _pooled(balance, COVARIATE_BALANCE),
-        _pooled(table, STUDY_DIAGNOSTICS),
+        _pooled(with_placebos(rows, all_studies), STUDY_DIAGNOSTICS),
         _pooled(histogram, PROPENSITY_OVERLAP),
     )
 
@@ -217,11 +247,29 @@ def build_study_diagnostics(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Write `marts.covariate_balance`, `marts.study_diagnostics` and
     `marts.propensity_overlap`; returns the three."""
-    balance, table, histogram = diagnostics(read_cohort_with_prior_waves(con))
+    all_studies = studies(read_cohort_with_prior_waves(con))
+    balance, table, histogram = diagnostics(all_studies, _remembered_fairness(con, all_studies))
     write_frame(con, COVARIATE_BALANCE, balance)
     write_frame(con, STUDY_DIAGNOSTICS, table)
     write_frame(con, PROPENSITY_OVERLAP, histogram)
     return balance, table, histogram
+
+
+def _remembered_fairness(
+    con: duckdb.DuckDBPyConnection, all_studies: list[Study]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`every_fairness` of the studies as an earlier run left it when no input has changed
+    since (`effects.memo`; the digest is of the cohort's columns other than surveys');
+    else computed, and remembered."""
+    digest = survival_inputs_digest(con)
+    tables = (COVARIATE_BALANCE, STUDY_DIAGNOSTICS, PROPENSITY_OVERLAP)
+    remembered = [recall(con, table, digest, WEIGHTING) for table in tables]
+    if all(rows is not None for rows in remembered):
+        return tuple(remembered)
+    fair = every_fairness(all_studies)
+    for table, rows in zip(tables, fair, strict=True):
+        remember(con, table, digest, rows, table.types(), WEIGHTING)
+    return fair
 
 
 def imbalanced(balance: pd.DataFrame, threshold: float = BALANCE_THRESHOLD) -> list[str]:

@@ -1,11 +1,14 @@
-"""Survival estimates remembered between runs, so a new survey wave does not refit them.
+"""Estimates that no survey score enters, remembered between runs, so a new survey wave does
+not refit them.
 
-Hazard ratios and retention differences depend on the cohort's people, follow-up and
+Hazard ratios and retention differences (`survival`), and the propensity weighting's balance,
+overlap and effective sizes (`weighting`), depend on the cohort's people, follow-up and
 covariates, never on survey scores; a new wave changes only the difference-in-differences
-rows. Each table's survival rows are kept in `meta.<table>_survival_memo` with a digest of
-everything they were computed from: the cohort without its survey columns, the settings that
-shape them, and the source code of the effects package (a new release refits). A run whose
-digest matches reuses the rows; any other run recomputes and replaces them.
+rows and the placebo. Each table's rows of a kind are kept in `meta.<table>_<kind>_memo` with
+a digest of everything they were computed from: the cohort without its survey columns, the
+settings that shape them, and the source code of the effects package (a new release
+refits). A run whose digest matches reuses the rows; any other run recomputes and replaces
+them.
 """
 
 import hashlib
@@ -38,13 +41,18 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def memo_table(table: str) -> str:
-    return f"meta.{str(table).split('.')[-1]}_survival_memo"
+SURVIVAL, WEIGHTING = "survival", "weighting"
 
 
-def recall(con: duckdb.DuckDBPyConnection, table: str, digest: str) -> pd.DataFrame | None:
-    """The survival rows remembered for `table` under this digest, or None."""
-    memo = memo_table(table)
+def memo_table(table: str, kind: str = SURVIVAL) -> str:
+    return f"meta.{str(table).split('.')[-1]}_{kind}_memo"
+
+
+def recall(
+    con: duckdb.DuckDBPyConnection, table: str, digest: str, kind: str = SURVIVAL
+) -> pd.DataFrame | None:
+    """The rows of `kind` remembered for `table` under this digest, or None."""
+    memo = memo_table(table, kind)
     if not table_exists(con, memo):
         return None
     rows = con.execute(
@@ -59,12 +67,14 @@ def remember(
     digest: str,
     rows: pd.DataFrame,
     columns: dict[str, str],
+    kind: str = SURVIVAL,
 ) -> None:
-    """Keep `rows` (with the table's `columns`) as the survival rows of `table` for `digest`."""
+    """Keep `rows` (with the table's `columns`) as the rows of `kind` of `table` for
+    `digest`."""
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     write_frame(
         con,
-        memo_table(table),
+        memo_table(table, kind),
         rows.assign(**{DIGEST_COLUMN: digest}),
         {**columns, DIGEST_COLUMN: "VARCHAR"},
     )

@@ -1020,14 +1020,24 @@ _INPUTS_DIGEST = Column(
 )
 
 
-def _survival_memo(table: Table) -> Table:
+def _memo(table: Table, kind: str, rows: str) -> Table:
     return Table(
         "meta",
-        f"{table.name}_survival_memo",
-        f"Internal: the hazard-ratio and retention rows of {table} as last computed, kept so "
-        "that a run whose cohort (survey columns aside), settings and code are unchanged, such "
-        f"as a new survey wave, reuses them. Query {table} instead.",
+        f"{table.name}_{kind}_memo",
+        f"Internal: {rows} of {table} as last computed, kept so that a run whose cohort "
+        "(survey columns aside), settings and code are unchanged, such as a new survey wave, "
+        f"reuses them. Query {table} instead.",
         (*table.columns, _INPUTS_DIGEST),
+    )
+
+
+def _survival_memo(table: Table) -> Table:
+    return _memo(table, "survival", "the hazard-ratio and retention rows")
+
+
+def _weighting_memo(table: Table) -> Table:
+    return _memo(
+        table, "weighting", "the rows made by the propensity weighting (the placebo left out)"
     )
 
 
@@ -1048,6 +1058,9 @@ STUDY_COHORT_PEOPLE = Table(
 )
 PROGRAM_EFFECTS_SURVIVAL_MEMO = _survival_memo(PROGRAM_EFFECTS)
 PROGRAM_EFFECTS_BY_SUBGROUP_SURVIVAL_MEMO = _survival_memo(PROGRAM_EFFECTS_BY_SUBGROUP)
+WEIGHTING_MEMOS = tuple(
+    _weighting_memo(t) for t in (COVARIATE_BALANCE, STUDY_DIAGNOSTICS, PROPENSITY_OVERLAP)
+)
 
 LOADED_FILES = Table(
     "meta",
@@ -1203,6 +1216,7 @@ CATALOGUE: tuple[Table, ...] = (
     STUDY_COHORT_PEOPLE,
     PROGRAM_EFFECTS_SURVIVAL_MEMO,
     PROGRAM_EFFECTS_BY_SUBGROUP_SURVIVAL_MEMO,
+    *WEIGHTING_MEMOS,
     *LEDGER,
     INBOX_FILES,
     SURVEY_COMMENTS,

@@ -445,3 +445,56 @@ def test_a_rerun_reuses_the_survival_estimates_until_the_cohort_changes(
         writable.execute("UPDATE marts.study_cohort SET exit_event = 0 WHERE employee_id < '1'")
         with pytest.raises(AssertionError, match="refitted"):
             effects_module.build_program_effects(writable, k)
+
+
+def test_a_new_wave_reuses_the_weighting_diagnostics_and_refits_only_the_placebo(
+    demo, tmp_path, monkeypatch
+):
+    """Balance, overlap and effective sizes come from the propensity weighting, which no
+    survey score enters: a run whose cohort changed only in its survey columns recalls them,
+    identical, and computes the placebo afresh; a change elsewhere refits."""
+    import shutil
+
+    from effects import diagnostics as diagnostics_module
+
+    con, _ = demo
+    source = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(source.fetchone()[0], copy)
+    published = {
+        t: frame(con, f"marts.{t}")
+        for t in ("covariate_balance", "study_diagnostics", "propensity_overlap")
+    }
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the propensity model was refitted")
+
+    with duckdb.connect(str(copy)) as writable, monkeypatch.context() as patched:
+        patched.setattr(diagnostics_module, "study_weighting", no_refit)
+        # No one has a wave before the baseline any more: every placebo is not estimable.
+        writable.execute("UPDATE marts.study_cohort SET baseline_wave_date = DATE '1900-01-01'")
+        diagnostics_module.build_study_diagnostics(writable)
+        recalled = {t: frame(writable, f"marts.{t}") for t in published}
+
+        for table in ("covariate_balance", "propensity_overlap"):
+            pd.testing.assert_frame_equal(recalled[table], published[table])
+        weighting = [
+            "participants",
+            "comparison_people",
+            "comparison_rows",
+            "trials",
+            "effective_comparison_size",
+            "share_outside_overlap",
+            "max_abs_smd_after",
+        ]
+        diagnosed = recalled["study_diagnostics"]
+        pd.testing.assert_frame_equal(
+            diagnosed[weighting], published["study_diagnostics"][weighting]
+        )
+        assert published["study_diagnostics"]["placebo_estimate"].notna().any()
+        assert diagnosed["placebo_estimate"].isna().all()
+        assert diagnosed["note"].str.contains("placebo: fewer than").all()
+
+        writable.execute("UPDATE marts.study_cohort SET exit_event = 0 WHERE employee_id < '1'")
+        with pytest.raises(AssertionError, match="refitted"):
+            diagnostics_module.build_study_diagnostics(writable)

@@ -13,7 +13,7 @@ from effects.diagnostics import (
     imbalanced,
     pre_trend_placebo,
 )
-from effects.program_effects import Study
+from effects.program_effects import Study, studies
 from tests.unit.test_marts_effects import cohort_of
 
 
@@ -23,7 +23,7 @@ def tables():
         [cohort_of("MEN-1", "mentor", 800, 1), cohort_of("MEN-2", "mentor", 800, 2)],
         ignore_index=True,
     )
-    return diagnostics(cohort)
+    return diagnostics(studies(cohort))
 
 
 def test_balance_has_every_category_before_and_after_weighting(tables):
