@@ -227,8 +227,15 @@ def prepare_inbox(root: Path, profile_name: str, profile: Profile) -> tuple[Path
     else:
         shutil.rmtree(root, ignore_errors=True)
         began = time.perf_counter()
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            pool.apply(_generate, (inbox, profile.employees, profile.waves + 1))
+        # One plain process: a Pool's exit terminates its idle worker while holding the lock
+        # that worker waits on, and under the test suite that once left both waiting forever.
+        generation = multiprocessing.get_context("spawn").Process(
+            target=_generate, args=(inbox, profile.employees, profile.waves + 1)
+        )
+        generation.start()
+        generation.join()
+        if generation.exitcode != 0:
+            raise SystemExit(f"Generating the {profile_name} inbox failed (see above).")
         generated = time.perf_counter() - began
         marker.write_text(json.dumps(wanted))
     held_back_dir.mkdir(exist_ok=True)
