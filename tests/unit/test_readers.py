@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.readers import RejectedFile, open_table
+from ingest.readers import RejectedFile, _positions, open_table
 from quality.contract import is_contact_column, source_of
 
 
@@ -111,6 +112,14 @@ def test_line_numbers_count_physical_lines_across_quoted_newlines(tmp_path):
     assert rows["comment"] == ["two\nlines", "plain", None]
     assert rows["_source_line"] == [2, 5, 6]
     assert rows["_malformed"] == [None, None, "line has 1 fields where the header has 2"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 6, 7, 8, 50])
+def test_byte_positions_are_found_across_chunk_boundaries(size):
+    raw = np.frombuffer(bytes(b"a\n\"\r"[i * 7 % 4] for i in range(size)), np.uint8)
+    for character in "\n\"\r":
+        expected = np.flatnonzero(raw == ord(character))
+        assert _positions(raw, character, chunk=7).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize(
