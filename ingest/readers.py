@@ -180,10 +180,9 @@ def _well_formed_text(
         data = data.decode(encoding).encode("utf-8")
     raw = np.frombuffer(data, np.uint8)
     newlines = _positions(raw, "\n")
-    if _positions(raw, "\r").size != np.count_nonzero(
-        raw[newlines[newlines > 0] - 1] == ord("\r")
-    ):
-        return None
+    before_newlines = raw[newlines[newlines > 0] - 1]
+    if _positions(raw, "\r").size != np.count_nonzero(before_newlines == ord("\r")):
+        return None  # a carriage return that does not end a line
     quotes = _positions(raw, '"')
     if not _quotes_at_field_edges(raw, quotes, ord(delimiter)):
         return None

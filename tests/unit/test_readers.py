@@ -116,8 +116,8 @@ def test_line_numbers_count_physical_lines_across_quoted_newlines(tmp_path):
 
 @pytest.mark.parametrize("size", [0, 1, 6, 7, 8, 50])
 def test_byte_positions_are_found_across_chunk_boundaries(size):
-    raw = np.frombuffer(bytes(b"a\n\"\r"[i * 7 % 4] for i in range(size)), np.uint8)
-    for character in "\n\"\r":
+    raw = np.frombuffer(bytes(b'a\n"\r'[i * 7 % 4] for i in range(size)), np.uint8)
+    for character in '\n"\r':
         expected = np.flatnonzero(raw == ord(character))
         assert _positions(raw, character, chunk=7).tolist() == expected.tolist()
 
