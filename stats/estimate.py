@@ -126,7 +126,9 @@ def row_groups(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     n_rows = columns[0].size if len(columns) else 0
     key, size = np.zeros(n_rows, dtype=np.int64), 1
     for column in columns:
-        codes, levels = pd.factorize(column)
+        # A missing value is a value of its own: with pandas' sentinel (-1) its row's key
+        # would collide with another row's.
+        codes, levels = pd.factorize(column, use_na_sentinel=False)
         if size * len(levels) >= 2**62:
             key, size = _dense_codes(key)
         key = key * len(levels) + codes
