@@ -249,11 +249,10 @@ def _positions(raw: np.ndarray, character: str, chunk: int = 1 << 22) -> np.ndar
     comparison (a 270 MB file: 0.6 s against 0.08)."""
     byte = ord(character)
     mask = np.empty(min(chunk, raw.size), dtype=bool)
-    found = [
-        np.flatnonzero(np.equal(part, byte, out=mask[: part.size])) + start
-        for start in range(0, raw.size, chunk)
-        for part in (raw[start : start + chunk],)
-    ]
+    found = []
+    for start in range(0, raw.size, chunk):
+        part = raw[start : start + chunk]
+        found.append(np.flatnonzero(np.equal(part, byte, out=mask[: part.size])) + start)
     return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
