@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -141,3 +142,30 @@ def resources_from(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             replacement_cost=settings.replacement_cost,
         ),
     }
+
+
+def settings_of(
+    warehouse: WarehouseResource,
+    inbox: InboxResource,
+    study: StudyResource,
+    reports: ReportsResource,
+    dagster_home: Path,
+) -> Settings:
+    """The settings these resources were made from (`resources_from`'s inverse), for code
+    that takes settings, such as the check for a run with nothing new."""
+    return Settings(
+        inbox=Path(inbox.path),
+        warehouse=Path(warehouse.path),
+        reports=Path(reports.path),
+        dagster_home=dagster_home,
+        as_of=date.fromisoformat(study.as_of) if study.as_of else None,
+        quarantine_threshold=inbox.quarantine_threshold,
+        max_snapshot_drop=inbox.max_snapshot_drop,
+        min_group_size=reports.min_group_size,
+        lonely_threshold=study.lonely_threshold,
+        survey_respondent_column=inbox.survey_respondent_column,
+        survey_item_map=Path(study.survey_item_map) if study.survey_item_map else None,
+        mapping=Path(inbox.mapping) if inbox.mapping else None,
+        pseudonymize_key=warehouse.pseudonymize_key,
+        replacement_cost=reports.replacement_cost,
+    )

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -26,11 +29,18 @@ from pipelines.sensors import (
     run_failure_log_sensor,
 )
 from pipelines.status import status_text
+from pipelines.up_to_date import nothing_new
 from tests.conftest import EMPLOYEES, write
 from tests.ops.conftest import WAVE
 from warehouse.failures import failures_log, read_failures
 from warehouse.locking import WriterLock
-from warehouse.resources import InboxResource, ReportsResource, WarehouseResource
+from warehouse.resources import (
+    InboxResource,
+    ReportsResource,
+    WarehouseResource,
+    resources_from,
+    settings_of,
+)
 from warehouse.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -59,13 +69,42 @@ def instance(tmp_path: Path):
     instance.dispose()
 
 
+def weekly_tick(settings: Settings, instance) -> dg.RunRequest | dg.SkipReason:
+    """The schedule evaluated as the daemon would, with the resources of `settings`."""
+    resources = resources_from(settings)
+    # Closed with `with`: the context opens its own instance from the reference, and left
+    # open, that instance stays Dagster's current one after it is gone, failing later runs.
+    with dg.build_schedule_context(instance=instance, resources=resources) as context:
+        return weekly_refresh(context)
+
+
+def test_the_schedules_settings_are_the_ones_its_resources_were_made_from(settings, monkeypatch):
+    monkeypatch.setenv("MENTORLENS_PSEUDONYMIZE_KEY", "k" * 32)
+    chosen = replace(
+        settings,
+        as_of=date(2026, 6, 30),
+        quarantine_threshold=0.2,
+        max_snapshot_drop=0.3,
+        min_group_size=7,
+        lonely_threshold=6,
+        survey_respondent_column="respondent",
+        survey_item_map=settings.inbox.parent / "items.csv",
+        mapping=settings.inbox.parent / "mapping.yml",
+        pseudonymize_key="k" * 32,
+        replacement_cost=50_000.0,
+    )
+    with ExitStack() as stack:  # initialised as a schedule's are: outside a run
+        resources = {
+            name: stack.enter_context(resource.process_config_and_initialize_cm())
+            for name, resource in resources_from(chosen).items()
+        }
+        assert settings_of(**resources, dagster_home=chosen.dagster_home) == chosen
+
+
 def test_the_weekly_schedule_runs_the_main_job_with_nothing_to_choose(settings, instance):
     write(settings.inbox, "employees.csv", "employee_id\n000001\n")
     write(settings.inbox, "surveys/2026-03_pulse.csv", WAVE)
-    # Closed with `with`: the context opens its own instance from the reference, and left
-    # open, that instance stays Dagster's current one after it is gone, failing later runs.
-    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
-        request = weekly_refresh(context)
+    request = weekly_tick(settings, instance)
 
     assert weekly_refresh.job_name == MAIN_JOB
     assert request.partition_key is None and request.asset_selection is None
@@ -74,9 +113,22 @@ def test_the_weekly_schedule_runs_the_main_job_with_nothing_to_choose(settings, 
 
 def test_the_weekly_schedule_skips_saying_why_without_an_inbox(settings, instance):
     settings.inbox.rmdir()
-    with dg.build_schedule_context(instance=instance, resources=inbox_of(settings)) as context:
-        skipped = weekly_refresh(context)
+    skipped = weekly_tick(settings, instance)
     assert skipped.skip_message == f"The inbox {settings.inbox} does not exist."
+
+
+def test_the_weekly_schedule_skips_with_the_clis_line_when_nothing_is_new(small_org, run, instance):
+    """The Monday tick after a published run, with the same files, settings and code: no run,
+    and the tick says why in the line `mentorlens run` prints. A new export makes it run."""
+    assert run(small_org).published
+
+    skipped = weekly_tick(small_org, instance)
+    assert isinstance(skipped, dg.SkipReason)
+    assert skipped.skip_message == nothing_new(small_org)
+    assert skipped.skip_message.startswith(f"Nothing new in {small_org.inbox}")
+
+    write(small_org.inbox, "employees_2026-11.csv", EMPLOYEES)
+    assert isinstance(weekly_tick(small_org, instance), dg.RunRequest)
 
 
 def test_the_inbox_sensor_requests_the_full_job_for_new_or_changed_exports_only(settings):
