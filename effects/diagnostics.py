@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from effects.cohorts import read_cohort, surveys_scored
-from effects.memo import WEIGHTING, recall, remember, survival_inputs_digest
+from effects.memo import WEIGHTING, non_survey_inputs_digest, recall, remember
 from effects.program_effects import (
     CATEGORICAL,
     CLUSTER,
@@ -261,7 +261,7 @@ def _remembered_fairness(
     """`every_fairness` of the studies as an earlier run left it when no input has changed
     since (`effects.memo`; the digest is of the cohort's columns other than surveys');
     else computed, and remembered."""
-    digest = survival_inputs_digest(con)
+    digest = non_survey_inputs_digest(con)
     tables = (COVARIATE_BALANCE, STUDY_DIAGNOSTICS, PROPENSITY_OVERLAP)
     remembered = [recall(con, table, digest, WEIGHTING) for table in tables]
     if all(rows is not None for rows in remembered):

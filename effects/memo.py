@@ -23,7 +23,7 @@ from warehouse.db import table_exists, table_fingerprint
 from warehouse.tables import write_frame
 
 
-def survival_inputs_digest(con: duckdb.DuckDBPyConnection, *settings: object) -> str:
+def non_survey_inputs_digest(con: duckdb.DuckDBPyConnection, *settings: object) -> str:
     """A digest of `marts.study_cohort`'s non-survey columns and `settings`."""
     cohort = table_fingerprint(con, STUDY_COHORT, lambda name: name not in SURVEY_COLUMNS)
     digest = hashlib.blake2b(repr((cohort, settings)).encode(), digest_size=20)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from effects.cohorts import COMPARISONS_PER_PARTICIPANT, read_cohort, surveys_scored
-from effects.memo import recall, remember, survival_inputs_digest
+from effects.memo import non_survey_inputs_digest, recall, remember
 from effects.subgroups import subgroups
 from stats.did import diff_in_diff
 from stats.estimate import Z_95, Estimate, not_estimable, text_levels
@@ -707,7 +707,7 @@ def _with_remembered_survival(
     """`estimate(cohort, min_group_size, surveys, outcomes)` for every outcome, reusing the
     survival rows of an earlier run when nothing they depend on has changed (`memo`)."""
     cohort, surveys = read_cohort(con), surveys_scored(con)
-    digest = survival_inputs_digest(con, min_group_size)
+    digest = non_survey_inputs_digest(con, min_group_size)
     remembered = recall(con, table, digest)
     if remembered is None:
         effects = estimate(cohort, min_group_size, surveys)
